@@ -1,0 +1,31 @@
+"""Async SQLAlchemy engines and session factories.
+
+One engine per database URL and process. ``pool_pre_ping`` makes a connection that the server
+dropped (restart, failover) fail over to a fresh one instead of failing the request.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from subgraphs.common.settings import normalize_database_url
+
+
+def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, echo: bool = False) -> AsyncEngine:
+    """An asyncpg engine for ``url`` (``postgresql://`` URLs are accepted and get the asyncpg driver)."""
+    normalized = normalize_database_url(url)
+    if normalized is None:
+        raise ValueError("a database URL is required")
+    return create_async_engine(
+        normalized,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        echo=echo,
+    )
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded objects usable after commit (no implicit lazy reloads in async code)."""
+    return async_sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,1 @@
+"""The launcher and command line of the marketplace platform (``marketplace up``, ``migrate``, ...)."""

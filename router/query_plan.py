@@ -1,0 +1,117 @@
+"""The query plan: pure data, in Apollo's shape.
+
+A plan is a tree of nodes, each with a ``kind``: ``Sequence`` (children run one after another),
+``Parallel`` (children run at once), ``Fetch`` (one request to one subgraph), ``Flatten`` (run its
+``Fetch`` for every object found at ``path``, where ``@`` means "every element of this list"), and
+``Condition`` (a ``@skip``/``@include`` whose variable is only known at execution time).
+
+The planner produces these; the executor switches on ``kind``; ``display`` prints them in Apollo's
+text form so tests can compare plans as readable snapshots. Nothing here knows about HTTP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, TypeAlias
+
+LIST_MARKER = "@"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldRequirement:
+    """One field of a representation: ``name`` (and its sub-selection for object-typed key fields)."""
+
+    name: str
+    selections: tuple[Requirement, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class InlineFragmentRequirement:
+    """``... on Type { ... }``: the fields to copy from an object whose ``__typename`` is ``Type``
+    (or, for an ``@interfaceObject``, any implementation of the interface ``Type``)."""
+
+    type_condition: str
+    selections: tuple[Requirement, ...]
+
+
+Requirement: TypeAlias = FieldRequirement | InlineFragmentRequirement
+
+
+@dataclass(frozen=True, slots=True)
+class FetchRewrite:
+    """Apollo's input/output rewrites: set ``__typename`` at ``path`` to ``value`` (``ValueSetter``),
+    used when an ``@interfaceObject`` subgraph must see the interface's name instead of the
+    concrete type, and back. ``path`` elements are field names or ``... on T`` conditions."""
+
+    path: tuple[str, ...]
+    value: str
+    kind: Literal["ValueSetter"] = "ValueSetter"
+
+
+@dataclass(frozen=True, slots=True)
+class FetchNode:
+    """One request to one subgraph.
+
+    A root fetch sends ``operation`` with the variables named in ``variable_usages``. An entity fetch
+    (``requires`` is not empty) sends ``operation`` (a ``query($representations: [_Any!]!)``
+    ``{ _entities(...) { ... } }`` document) with one representation per object found at the
+    enclosing ``Flatten`` path, built from ``requires``; results are merged back by index.
+    """
+
+    service_name: str
+    operation: str
+    operation_kind: Literal["query", "mutation"] = "query"
+    operation_name: str | None = None
+    variable_usages: tuple[str, ...] = ()
+    requires: tuple[Requirement, ...] = ()
+    input_rewrites: tuple[FetchRewrite, ...] = ()
+    output_rewrites: tuple[FetchRewrite, ...] = ()
+    id: str | None = None
+    kind: Literal["Fetch"] = "Fetch"
+
+    @property
+    def is_entity_fetch(self) -> bool:
+        return bool(self.requires)
+
+
+@dataclass(frozen=True, slots=True)
+class FlattenNode:
+    """Run ``node`` (an entity fetch) for the objects at ``path`` of the response so far."""
+
+    path: tuple[str, ...]
+    node: FetchNode
+    kind: Literal["Flatten"] = "Flatten"
+
+
+@dataclass(frozen=True, slots=True)
+class SequenceNode:
+    nodes: tuple[PlanNode, ...]
+    kind: Literal["Sequence"] = "Sequence"
+
+
+@dataclass(frozen=True, slots=True)
+class ParallelNode:
+    nodes: tuple[PlanNode, ...]
+    kind: Literal["Parallel"] = "Parallel"
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionNode:
+    """Run ``if_clause`` when the boolean variable ``condition`` is true, else ``else_clause``."""
+
+    condition: str
+    if_clause: PlanNode | None
+    else_clause: PlanNode | None
+    kind: Literal["Condition"] = "Condition"
+
+
+PlanNode: TypeAlias = FetchNode | FlattenNode | SequenceNode | ParallelNode | ConditionNode
+
+
+@dataclass(frozen=True, slots=True)
+class QueryPlan:
+    """The whole plan; ``node`` is ``None`` when nothing needs fetching (e.g. only ``__typename``)."""
+
+    node: PlanNode | None
+    kind: Literal["QueryPlan"] = "QueryPlan"
+    statistics: dict[str, int] = field(default_factory=dict, compare=False, hash=False)

@@ -1,0 +1,111 @@
+"""The app factory every subgraph uses: GraphQL at ``/graphql`` plus ``/health``, ``/ready``, ``/metrics``.
+
+``/ready`` answers 503 as soon as the process starts draining (see :mod:`subgraphs.common.serve`) and
+while any readiness check fails, so a load balancer stops sending traffic before the process stops.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+from strawberry.asgi import GraphQL
+from strawberry.federation import Schema
+
+from subgraphs.common.observability import RequestObservability, ServiceMetrics
+
+log = logging.getLogger(__name__)
+
+Hook = Callable[[], Awaitable[None]]
+ReadinessCheck = Callable[[], Awaitable[bool]]
+ContextGetter = Callable[..., Awaitable[Any]]
+
+
+@dataclass
+class Lifecycle:
+    """Process state shared by the health endpoints and the graceful-stop logic."""
+
+    ready: bool = False
+    draining: bool = False
+    checks: Sequence[ReadinessCheck] = field(default_factory=tuple)
+
+    async def is_ready(self) -> bool:
+        if not self.ready or self.draining:
+            return False
+        for check in self.checks:
+            try:
+                if not await check():
+                    return False
+            except Exception:
+                log.exception("readiness check failed")
+                return False
+        return True
+
+
+def create_subgraph_app(
+    *,
+    service: str,
+    schema: Schema,
+    context_getter: ContextGetter,
+    on_startup: Sequence[Hook] = (),
+    on_shutdown: Sequence[Hook] = (),
+    readiness_checks: Sequence[ReadinessCheck] = (),
+    routes: Sequence[BaseRoute] = (),
+    graphiql: bool = True,
+) -> Starlette:
+    lifecycle = Lifecycle(checks=tuple(readiness_checks))
+
+    class ServiceGraphQL(GraphQL[Any, None]):
+        async def get_context(self, request: Any, response: Any) -> Any:
+            return await context_getter(request, response)
+
+    graphql_app = ServiceGraphQL(schema, graphql_ide="graphiql" if graphiql else None)
+
+    async def health(_: Request) -> Response:
+        return JSONResponse({"status": "ok", "service": service})
+
+    async def ready(_: Request) -> Response:
+        if await lifecycle.is_ready():
+            return JSONResponse({"status": "ready", "service": service})
+        status = "draining" if lifecycle.draining else "not ready"
+        return JSONResponse({"status": status, "service": service}, status_code=503)
+
+    all_routes: list[BaseRoute] = [
+        Route("/health", health, methods=["GET"]),
+        Route("/ready", ready, methods=["GET"]),
+        Route("/graphql", graphql_app, methods=["GET", "POST"]),
+        *routes,
+    ]
+    metrics = ServiceMetrics(service, frozenset(r.path for r in all_routes if isinstance(r, Route)) | {"/metrics"})
+
+    async def metrics_endpoint(_: Request) -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    all_routes.append(Route("/metrics", metrics_endpoint, methods=["GET"]))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        for hook in on_startup:
+            await hook()
+        lifecycle.ready = True
+        log.info("%s ready", service)
+        try:
+            yield
+        finally:
+            lifecycle.ready = False
+            for hook in on_shutdown:
+                await hook()
+
+    app = Starlette(routes=all_routes, lifespan=lifespan)
+    app.state.lifecycle = lifecycle
+    app.state.metrics = metrics
+    app.add_middleware(RequestObservability, metrics=metrics)
+    return app

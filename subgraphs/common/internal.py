@@ -1,0 +1,75 @@
+"""Tokens for calls between our own processes (router → subgraph, order worker → products).
+
+They are short-lived HS256 JWTs signed with one internal secret that only our processes hold, sent
+in their own header, never in ``Authorization``: user tokens are verified with EdDSA only, so an
+internal token can never pass as a user's and a user's can never reach an internal operation.
+In development the secret is generated once into the data folder, shared by every local process;
+in production it must be given (``MARKETPLACE_INTERNAL_SECRET``, 32 characters or more).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+import uuid
+from pathlib import Path
+
+import jwt
+
+from subgraphs.common.errors import Unauthenticated
+
+HEADER = "X-Marketplace-Service-Token"
+AUDIENCE = "marketplace-internal"
+ALGORITHM = "HS256"
+MIN_SECRET_LENGTH = 32
+
+
+def load_or_create_secret(data_dir: Path) -> str:
+    path = data_dir / "keys" / "internal-secret"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    secret = secrets.token_urlsafe(48)
+    path.touch(mode=0o600)
+    path.write_text(secret)
+    return secret
+
+
+def mint_service_token(secret: str, service: str, *, ttl_seconds: int = 60) -> str:
+    now = int(time.time())
+    claims = {
+        "iss": f"marketplace-{service}",
+        "sub": f"service:{service}",
+        "aud": AUDIENCE,
+        "iat": now,
+        "exp": now + ttl_seconds,
+        "jti": str(uuid.uuid4()),
+    }
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def verify_service_token(token: str | None, secret: str, *, allowed: frozenset[str] | None = None) -> str:
+    """The calling service's name; :class:`Unauthenticated` unless the token is valid (and allowed)."""
+    if not token:
+        raise Unauthenticated("this operation is internal")
+    try:
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            audience=AUDIENCE,
+            leeway=5,
+            options={"require": ["exp", "iat", "sub", "aud", "jti"]},
+        )
+    except jwt.PyJWTError:
+        raise Unauthenticated("invalid service token") from None
+    subject = str(claims["sub"])
+    service = subject.removeprefix("service:")
+    if not subject.startswith("service:") or (allowed is not None and service not in allowed):
+        raise Unauthenticated("this service may not call this operation")
+    return service
+
+
+def internal_secret(configured: str | None, data_dir: Path) -> str:
+    """The configured internal secret, or the local one generated into the data folder."""
+    return configured or load_or_create_secret(data_dir)

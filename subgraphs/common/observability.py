@@ -1,0 +1,118 @@
+"""Request ids, one access-log line per request, and Prometheus metrics, as plain ASGI middleware."""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import sys
+import time
+import uuid
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from subgraphs.common.settings import CommonSettings, LogFormat
+
+REQUEST_ID_HEADER = "x-request-id"
+request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+access_log = logging.getLogger("marketplace.access")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, request id and any ``extra`` fields."""
+
+    _standard = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+    def format(self, record: logging.LogRecord) -> str:
+        payload: dict[str, Any] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": request_id_var.get(),
+        }
+        payload.update({k: v for k, v in vars(record).items() if k not in self._standard})
+        if record.exc_info:
+            payload["exception"] = self.formatException(record.exc_info)
+        return json.dumps(payload, default=str)
+
+
+def configure_logging(settings: CommonSettings) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    if settings.log_format is LogFormat.JSON:
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(settings.log_level)
+
+
+class ServiceMetrics:
+    """The per-process metrics of one HTTP service, in a registry of its own."""
+
+    def __init__(self, service: str, known_paths: frozenset[str] = frozenset()) -> None:
+        self.known_paths = known_paths
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "http_requests_total",
+            "HTTP requests",
+            ["service", "method", "path", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "http_request_duration_seconds",
+            "HTTP request latency",
+            ["service", "method", "path"],
+            registry=self.registry,
+        )
+        self.service = service
+
+
+class RequestObservability:
+    """Give every request an id (kept from ``X-Request-Id`` when sent), log it once, count it."""
+
+    def __init__(self, app: ASGIApp, metrics: ServiceMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        incoming = headers.get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
+        request_id = incoming if 0 < len(incoming) <= 128 else uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        scope.setdefault("state", {})["request_id"] = request_id
+        status = 500
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            path = scope.get("path", "")
+            if path not in self.metrics.known_paths:
+                path = "other"  # bounded label cardinality whatever clients request
+            method = scope.get("method", "")
+            self.metrics.requests.labels(self.metrics.service, method, path, str(status)).inc()
+            self.metrics.latency.labels(self.metrics.service, method, path).observe(elapsed)
+            access_log.info(
+                "%s %s %s %.1fms",
+                method,
+                path,
+                status,
+                elapsed * 1000,
+                extra={"method": method, "path": path, "status": status, "duration_ms": round(elapsed * 1000, 2)},
+            )
+            request_id_var.reset(token)
