@@ -19,10 +19,16 @@ LIST_MARKER = "@"
 
 @dataclass(frozen=True, slots=True)
 class FieldRequirement:
-    """One field of a representation: ``name`` (and its sub-selection for object-typed key fields)."""
+    """One field of a representation: ``name`` (and its sub-selection for object-typed key fields).
+
+    ``alias``: when set, the parent fetch selected this field under that response key (because the
+    same field was also needed with other arguments); read the value from ``alias`` in the object
+    but write it under ``name`` in the representation, which is what the subgraph expects.
+    """
 
     name: str
     selections: tuple[Requirement, ...] = ()
+    alias: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
