@@ -9,12 +9,17 @@ from __future__ import annotations
 import logging
 import re
 import subprocess
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-import pgserver
-from pgserver.postgres_server import PostgresServer, get_server
+# pgserver asks platformdirs for a runtime folder at import; without XDG_RUNTIME_DIR (containers,
+# CI) that warns although /tmp is a fine fallback.
+warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+
+import pgserver  # noqa: E402
+from pgserver.postgres_server import PostgresServer, get_server  # noqa: E402
 
 log = logging.getLogger(__name__)
 

@@ -163,15 +163,14 @@ def describe_validation_error(cls: type[BaseSettings], error: ValidationError) -
 
 
 def env_name(cls: type[BaseSettings], field_name: str) -> str:
-    """The main environment variable name of a settings field, as documented."""
-    field = cls.model_fields.get(field_name)
-    alias = field.validation_alias if field is not None else None
-    if isinstance(alias, AliasChoices) and alias.choices:
-        return str(alias.choices[0])
-    if isinstance(alias, str):
-        return alias
-    prefix = cls.model_config.get("env_prefix", "")
-    return f"{prefix}{field_name}".upper()
+    """The environment variable(s) of a settings field as documented, e.g. ``MARKETPLACE_X (or X)``."""
+    for name, field in cls.model_fields.items():
+        alias = field.validation_alias
+        choices = [str(c) for c in alias.choices] if isinstance(alias, AliasChoices) else []
+        if field_name == name or field_name in choices:
+            unique = list(dict.fromkeys(choices)) or [f"{ENV_PREFIX}{name}".upper()]
+            return unique[0] + (f" (or {', '.join(unique[1:])})" if len(unique) > 1 else "")
+    return field_name.upper()
 
 
 def build_settings(cls: type[S], **overrides: Any) -> S:

@@ -1,0 +1,5 @@
+import sys
+
+from marketplace.cli import main
+
+sys.exit(main())

@@ -1,0 +1,100 @@
+"""What ``marketplace up`` runs: every service that exists in this checkout, its worker and the router."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from marketplace.processes import ProcessSpec
+from marketplace.settings import LauncherSettings
+
+SERVICES: tuple[str, ...] = ("users", "products", "orders")
+REPLICA_PORT_STEP = 100  # replica i of a service listens on its port + i * 100 (4001, 4101, ...)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def module_exists(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def available_services() -> list[str]:
+    return [service for service in SERVICES if module_exists(f"subgraphs.{service}.app")]
+
+
+@dataclass(frozen=True)
+class Stack:
+    """The processes of one run, in start order: subgraphs, then workers, then the router."""
+
+    subgraphs: list[ProcessSpec]
+    workers: list[ProcessSpec]
+    routers: list[ProcessSpec]
+
+    @property
+    def all(self) -> list[ProcessSpec]:
+        return [*self.subgraphs, *self.workers, *self.routers]
+
+
+def base_env(settings: LauncherSettings, database_url: str, broker_url: str) -> dict[str, str]:
+    env = {
+        "MARKETPLACE_DATA_DIR": str(settings.data_dir.resolve()),
+        "MARKETPLACE_DATABASE_URL": database_url,
+        "MARKETPLACE_BROKER_URL": broker_url,
+        "MARKETPLACE_ENV": settings.environment.value,
+        "MARKETPLACE_HOST": settings.host,
+    }
+    for service in SERVICES:
+        env[f"MARKETPLACE_{service.upper()}_URL"] = f"http://{settings.host}:{settings.service_port(service)}"
+        own_url = getattr(settings, f"{service}_database_url")
+        if own_url:
+            env[f"MARKETPLACE_{service.upper()}_DATABASE_URL"] = str(own_url)
+    env["MARKETPLACE_ROUTER_URL"] = f"http://{settings.host}:{settings.router_port}"
+    return env
+
+
+def plan_stack(settings: LauncherSettings, database_url: str, broker_url: str, replicas: int = 1) -> Stack:
+    env = base_env(settings, database_url, broker_url)
+    python = sys.executable
+    subgraphs, workers, routers = [], [], []
+    for service in available_services():
+        for index in range(replicas):
+            port = settings.service_port(service) + index * REPLICA_PORT_STEP
+            name = service if replicas == 1 else f"{service}-{index + 1}"
+            subgraphs.append(
+                ProcessSpec(
+                    name=name,
+                    argv=[python, "-m", "marketplace", "serve", service, "--port", str(port)],
+                    env=env,
+                    ready_url=f"http://{settings.host}:{port}/ready",
+                )
+            )
+    if module_exists("subgraphs.orders.worker"):
+        for index in range(replicas):
+            name = "worker" if replicas == 1 else f"worker-{index + 1}"
+            workers.append(ProcessSpec(name=name, argv=[python, "-m", "marketplace", "worker"], env=env))
+    if module_exists("router.server") and subgraphs:
+        for index in range(replicas):
+            port = settings.router_port + index * REPLICA_PORT_STEP
+            name = "router" if replicas == 1 else f"router-{index + 1}"
+            routers.append(
+                ProcessSpec(
+                    name=name,
+                    argv=[
+                        python,
+                        "-m",
+                        "router",
+                        "serve",
+                        "--config",
+                        str(ROOT / "supergraph.yaml"),
+                        "--port",
+                        str(port),
+                    ],
+                    env=env,
+                    ready_url=f"http://{settings.host}:{port}/ready",
+                )
+            )
+    return Stack(subgraphs, workers, routers)

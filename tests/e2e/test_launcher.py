@@ -1,0 +1,49 @@
+"""``marketplace up`` from nothing: embedded servers, migrations, every service ready, clean stop."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import httpx
+import pytest
+
+from marketplace.stack import available_services
+from tests.support.stack import processes_with_marker, start_stack
+
+pytestmark = [pytest.mark.foundation, pytest.mark.e2e]
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_up_starts_everything_on_embedded_servers_and_stops_without_orphans(tmp_path: Path) -> None:
+    stack = start_stack(tmp_path / "data")
+    try:
+        stack.wait_for_line("press Ctrl-C to stop", timeout=180)
+        for service in available_services():
+            response = httpx.get(f"{stack.url(service)}/ready", timeout=5)
+            assert response.status_code == 200, stack.output
+        assert "migrations applied" in stack.output
+        assert (tmp_path / "data" / "postgres" / "PG_VERSION").exists()
+    finally:
+        code = stack.stop()
+    assert code == 0, stack.output
+    assert "launcher" in stack.output and "stopped" in stack.output
+    assert processes_with_marker(stack.marker) == []
+    assert all(port_is_free(port) for port in stack.ports.values())
+
+
+def test_a_bad_setting_stops_the_launcher_with_one_clear_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+    import sys
+
+    env = {"PATH": "/usr/bin:/bin", "MARKETPLACE_DATA_DIR": str(tmp_path), "MARKETPLACE_USERS_PORT": "http"}
+    result = subprocess.run(
+        [sys.executable, "-m", "marketplace", "up"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    errors = [line for line in result.stderr.splitlines() if line.strip()]
+    assert errors == [errors[0]] and errors[0].startswith("error: invalid setting: MARKETPLACE_USERS_PORT")
