@@ -1,0 +1,279 @@
+"""The router engine: one call from a GraphQL request to a GraphQL response.
+
+``Engine.execute`` parses and validates the operation against the API schema, coerces the variables,
+plans (through the caching planner), executes the plan over pooled HTTP and shapes the result. Every
+step that depends only on the query text is done once: the parsed, validated and planned operation
+(or its errors) is cached by ``(query, operation name)``, so a repeated query costs only variable
+coercion, the fetches and shaping. Introspection (``__schema``, ``__type``) is answered locally from
+the API schema.
+
+The HTTP server and the REST shims call this; they decide which client headers reach the subgraphs
+(``headers`` is propagated as given).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    execute_sync,
+    parse,
+    validate,
+)
+from graphql.execution.values import get_variable_values
+
+from router.execution.entities import TypeRelations
+from router.execution.executor import Executor
+from router.execution.fetcher import Fetcher, SubgraphEndpoint
+from router.execution.shaping import INTROSPECTION_FIELDS, OperationShape
+from router.query_plan import QueryPlan
+from router.supergraph import Supergraph, load_supergraph
+
+ErrorDict = dict[str, Any]
+
+
+@dataclass(slots=True)
+class PreparedOperation:
+    """Everything about a query text that does not depend on the request's variables."""
+
+    document: DocumentNode
+    operation: OperationDefinitionNode
+    shape: OperationShape
+    plan: QueryPlan
+    has_variable_definitions: bool
+    introspection: bool
+    introspection_document: DocumentNode | None = None
+    introspection_cache: dict[str, Any] | None = field(default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedOperation:
+    """A query text that failed to parse, validate or resolve an operation; answered from cache."""
+
+    errors: tuple[ErrorDict, ...]
+
+    def response(self) -> dict[str, Any]:
+        return {"errors": [dict(e) for e in self.errors]}
+
+
+def _graphql_error(error: GraphQLError, code: str) -> ErrorDict:
+    formatted: ErrorDict = {"message": error.message}
+    if error.locations:
+        formatted["locations"] = [{"line": loc.line, "column": loc.column} for loc in error.locations]
+    formatted["extensions"] = {**(error.extensions or {}), "code": code}
+    return formatted
+
+
+class Engine:
+    """Plans and executes GraphQL operations against the subgraphs of a supergraph."""
+
+    def __init__(
+        self,
+        supergraph_sdl: str,
+        *,
+        subgraph_urls: Mapping[str, str] | None = None,
+        subgraph_timeout: float = 30.0,
+        subgraph_timeouts: Mapping[str, float] | None = None,
+        pool_size: int = 100,
+        operation_cache_size: int = 2048,
+    ) -> None:
+        from router.query_planner import CachingQueryPlanner, QueryPlanner
+
+        self.supergraph: Supergraph = load_supergraph(supergraph_sdl)
+        self.api_schema = self.supergraph.api_schema
+        self.planner = CachingQueryPlanner(QueryPlanner(self.supergraph))
+        urls = dict(subgraph_urls or {})
+        timeouts = dict(subgraph_timeouts or {})
+        endpoints = {
+            name: SubgraphEndpoint(name, urls.get(name, info.url), timeouts.get(name, subgraph_timeout))
+            for name, info in self.supergraph.subgraphs.items()
+        }
+        self.fetcher = Fetcher(endpoints, pool_size=pool_size)
+        self.executor = Executor(self.fetcher, TypeRelations(self.supergraph.schema), self._key_fields)
+        self._key_field_cache: dict[tuple[str, str], frozenset[str]] = {}
+        self._operations: OrderedDict[tuple[str, str | None], PreparedOperation | RejectedOperation] = OrderedDict()
+        self._operation_cache_size = operation_cache_size
+
+    def _key_fields(self, service: str, typename: str) -> frozenset[str]:
+        cached = self._key_field_cache.get((service, typename))
+        if cached is None:
+            names: set[str] = set()
+            for key in self.supergraph.keys(typename, service, resolvable_only=False):
+                names.update(s.name.value for s in key.selection_set.selections if isinstance(s, FieldNode))
+            cached = self._key_field_cache[(service, typename)] = frozenset(names)
+        return cached
+
+    async def execute(
+        self,
+        query: str,
+        variables: Mapping[str, Any] | None = None,
+        operation_name: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        prepared = self.prepare(query, operation_name)
+        if isinstance(prepared, RejectedOperation):
+            return prepared.response()
+        coerced: Mapping[str, Any]
+        if prepared.has_variable_definitions:
+            result = get_variable_values(
+                self.api_schema, prepared.operation.variable_definitions or (), dict(variables or {})
+            )
+            if isinstance(result, list):
+                return {"errors": [_graphql_error(e, "BAD_USER_INPUT") for e in result]}
+            coerced = result
+        else:
+            coerced = {}
+        data: dict[str, Any] = {}
+        errors: list[ErrorDict] = []
+        if prepared.plan.node is not None:
+            data, errors = await self.executor.execute(prepared.plan, coerced, headers)
+        introspection = self._introspect(prepared, coerced) if prepared.introspection else None
+        fetch_errors = len(errors)
+        shaped = prepared.shape.shape(
+            data,
+            coerced,
+            errors,
+            report_null_errors=not any("path" not in e for e in errors),
+            introspection=introspection,
+        )
+        if fetch_errors and len(errors) > fetch_errors:
+            errors = _drop_explained(errors, fetch_errors)
+        response: dict[str, Any] = {"data": shaped}
+        if errors:
+            response["errors"] = errors
+        return response
+
+    def prepare(self, query: str, operation_name: str | None = None) -> PreparedOperation | RejectedOperation:
+        """The cached parse/validate/plan result for a query text (computed on a miss)."""
+        key = (query, operation_name)
+        operations = self._operations
+        found = operations.get(key)
+        if found is not None:
+            operations.move_to_end(key)
+            return found
+        prepared = self._prepare(query, operation_name)
+        operations[key] = prepared
+        if len(operations) > self._operation_cache_size:
+            operations.popitem(last=False)
+        return prepared
+
+    def _prepare(self, query: str, operation_name: str | None) -> PreparedOperation | RejectedOperation:
+        try:
+            document = parse(query)
+        except GraphQLError as error:
+            return RejectedOperation((_graphql_error(error, "GRAPHQL_PARSE_FAILED"),))
+        validation_errors = validate(self.api_schema, document)
+        if validation_errors:
+            return RejectedOperation(tuple(_graphql_error(e, "GRAPHQL_VALIDATION_FAILED") for e in validation_errors))
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        if operation_name is None:
+            if len(operations) != 1:
+                return _resolution_failure("Must provide operation name if query contains multiple operations.")
+            operation = operations[0]
+        else:
+            named = [op for op in operations if op.name is not None and op.name.value == operation_name]
+            if not named:
+                return _resolution_failure(f'Unknown operation named "{operation_name}".')
+            operation = named[0]
+        if operation.operation == OperationType.SUBSCRIPTION:
+            return _resolution_failure("Subscriptions are not supported by this router.")
+        fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+        shape = OperationShape(self.api_schema, operation, fragments)
+        introspection_fields = [
+            s
+            for s in operation.selection_set.selections
+            if isinstance(s, FieldNode) and s.name.value in INTROSPECTION_FIELDS
+        ]
+        introspection_document: DocumentNode | None = None
+        planned_document = document
+        if introspection_fields:
+            introspection_document = _with_root_selections(document, operation, introspection_fields)
+            remaining = [
+                s
+                for s in operation.selection_set.selections
+                if not (isinstance(s, FieldNode) and s.name.value in INTROSPECTION_FIELDS)
+            ]
+            planned_document = _with_root_selections(document, operation, remaining)
+        if _only_typename(planned_document, operation.name.value if operation.name else None):
+            plan = QueryPlan(None)
+        else:
+            plan = self.planner.build_query_plan(planned_document, operation_name)
+        return PreparedOperation(
+            document=document,
+            operation=operation,
+            shape=shape,
+            plan=plan,
+            has_variable_definitions=bool(operation.variable_definitions),
+            introspection=bool(introspection_fields),
+            introspection_document=introspection_document,
+        )
+
+    def _introspect(self, prepared: PreparedOperation, variables: Mapping[str, Any]) -> dict[str, Any]:
+        if prepared.introspection_cache is not None:
+            return prepared.introspection_cache
+        assert prepared.introspection_document is not None
+        result = execute_sync(
+            self.api_schema,
+            prepared.introspection_document,
+            variable_values=dict(variables),
+            operation_name=prepared.operation.name.value if prepared.operation.name else None,
+        )
+        data = result.data or {}
+        if not prepared.has_variable_definitions:
+            prepared.introspection_cache = data
+        return data
+
+    async def aclose(self) -> None:
+        await self.fetcher.aclose()
+
+
+def _resolution_failure(message: str) -> RejectedOperation:
+    return RejectedOperation(({"message": message, "extensions": {"code": "OPERATION_RESOLUTION_FAILURE"}},))
+
+
+def _with_root_selections(
+    document: DocumentNode, operation: OperationDefinitionNode, selections: list[Any]
+) -> DocumentNode:
+    """A copy of ``document`` where ``operation`` keeps only ``selections`` at its root."""
+    replaced = OperationDefinitionNode(
+        operation=operation.operation,
+        name=operation.name,
+        variable_definitions=operation.variable_definitions,
+        directives=operation.directives,
+        selection_set=SelectionSetNode(selections=tuple(selections)),
+    )
+    definitions = [replaced if d is operation else d for d in document.definitions]
+    return DocumentNode(definitions=tuple(definitions))
+
+
+def _only_typename(document: DocumentNode, operation_name: str | None) -> bool:
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode) and (
+            operation_name is None or (definition.name is not None and definition.name.value == operation_name)
+        ):
+            return all(
+                isinstance(s, FieldNode) and s.name.value == "__typename" for s in definition.selection_set.selections
+            )
+    return False
+
+
+def _drop_explained(errors: list[ErrorDict], fetch_errors: int) -> list[ErrorDict]:
+    """Drop null-propagation errors at or above a path where a subgraph error already explains it."""
+    explained = [tuple(e["path"]) for e in errors[:fetch_errors] if "path" in e]
+    kept = errors[:fetch_errors]
+    for error in errors[fetch_errors:]:
+        path = tuple(error.get("path") or ())
+        if any(p[: len(path)] == path for p in explained):
+            continue
+        kept.append(error)
+    return kept

@@ -1,0 +1,260 @@
+"""Entity fetches: collect the objects at a ``Flatten`` path, build and batch their representations,
+merge the ``_entities`` results back by index, and map entity errors back to the client's paths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from typing import Any
+
+import orjson
+from graphql import GraphQLInterfaceType, GraphQLObjectType, GraphQLSchema, GraphQLUnionType
+
+from router.execution.merge import deep_merge
+from router.query_plan import (
+    LIST_MARKER,
+    FetchNode,
+    FetchRewrite,
+    FieldRequirement,
+    InlineFragmentRequirement,
+    Requirement,
+)
+
+_FRAGMENT_PREFIX = "... on "
+
+
+class TypeRelations:
+    """Answers "is an object of type ``typename`` a ``condition``?" from a schema, with a cache."""
+
+    def __init__(self, schema: GraphQLSchema | None) -> None:
+        self._possible: dict[str, frozenset[str]] = {}
+        if schema is not None:
+            for named in schema.type_map.values():
+                if isinstance(named, GraphQLInterfaceType | GraphQLUnionType):
+                    possible = {t.name for t in schema.get_possible_types(named)}
+                    if isinstance(named, GraphQLInterfaceType):
+                        possible |= {i.name for i in schema.get_implementations(named).interfaces}
+                    self._possible[named.name] = frozenset(possible)
+        self._objects = (
+            frozenset(n for n, t in schema.type_map.items() if isinstance(t, GraphQLObjectType))
+            if schema is not None
+            else frozenset()
+        )
+
+    def matches(self, typename: Any, condition: str) -> bool:
+        if typename == condition:
+            return True
+        possible = self._possible.get(condition)
+        return possible is not None and typename in possible
+
+
+def collect_at_path(data: Any, path: Sequence[str]) -> list[dict[str, Any]]:
+    """The objects found at ``path`` (``@`` = every list element); ``null``s and absences skipped."""
+    current: list[Any] = [data]
+    for element in path:
+        following: list[Any] = []
+        if element == LIST_MARKER:
+            for value in current:
+                if type(value) is list:
+                    following.extend(v for v in value if v is not None)
+        else:
+            for value in current:
+                _descend(value, element, following)
+        current = following
+    found: list[dict[str, Any]] = []
+    _flatten_objects(current, found)
+    return found
+
+
+def _descend(value: Any, key: str, into: list[Any]) -> None:
+    if type(value) is dict:
+        child = value.get(key)
+        if child is not None:
+            into.append(child)
+    elif type(value) is list:
+        for item in value:
+            _descend(item, key, into)
+
+
+def _flatten_objects(values: list[Any], into: list[dict[str, Any]]) -> None:
+    for value in values:
+        if type(value) is dict:
+            into.append(value)
+        elif type(value) is list:
+            _flatten_objects(value, into)
+
+
+def _paths_at(data: Any, path: Sequence[str]) -> list[tuple[list[str | int], Any]]:
+    """Like ``collect_at_path`` but with each object's concrete response path."""
+    current: list[tuple[list[str | int], Any]] = [([], data)]
+    for element in path:
+        following: list[tuple[list[str | int], Any]] = []
+        for prefix, value in current:
+            if element == LIST_MARKER:
+                if type(value) is list:
+                    following.extend(([*prefix, i], v) for i, v in enumerate(value) if v is not None)
+            else:
+                _descend_with_paths(prefix, value, element, following)
+        current = following
+    return current
+
+
+def _descend_with_paths(prefix: list[str | int], value: Any, key: str, into: list[tuple[list[str | int], Any]]) -> None:
+    if type(value) is dict:
+        child = value.get(key)
+        if child is not None:
+            into.append(([*prefix, key], child))
+    elif type(value) is list:
+        for index, item in enumerate(value):
+            _descend_with_paths([*prefix, index], item, key, into)
+
+
+class _Missing(Exception):
+    """A required field is absent from the object: it cannot be represented."""
+
+
+def _copy_selections(
+    obj: dict[str, Any], selections: Sequence[Requirement], relations: TypeRelations, into: dict[str, Any]
+) -> None:
+    for selection in selections:
+        if type(selection) is FieldRequirement:
+            source = selection.alias or selection.name
+            if source not in obj:
+                raise _Missing(source)
+            value = obj[source]
+            if selection.selections and value is not None:
+                value = _copy_value(value, selection.selections, relations)
+            into[selection.name] = value
+        else:
+            assert isinstance(selection, InlineFragmentRequirement)
+            if relations.matches(obj.get("__typename"), selection.type_condition):
+                _copy_selections(obj, selection.selections, relations, into)
+
+
+def _copy_value(value: Any, selections: Sequence[Requirement], relations: TypeRelations) -> Any:
+    if type(value) is list:
+        return [None if v is None else _copy_value(v, selections, relations) for v in value]
+    if type(value) is dict:
+        out: dict[str, Any] = {}
+        _copy_selections(value, selections, relations, out)
+        return out
+    return value
+
+
+def _pick_fragment(
+    requires: Sequence[Requirement], typename: Any, relations: TypeRelations
+) -> Sequence[Requirement] | None:
+    if not requires or type(requires[0]) is FieldRequirement:
+        return requires  # an unconditional selection
+    for requirement in requires:
+        if type(requirement) is InlineFragmentRequirement and relations.matches(typename, requirement.type_condition):
+            return requirement.selections
+    return None
+
+
+class EntityBatch:
+    """The deduplicated representations of one entity fetch and the objects behind each."""
+
+    __slots__ = ("groups", "objects", "representations")
+
+    def __init__(self) -> None:
+        self.representations: list[bytes] = []
+        self.groups: list[list[dict[str, Any]]] = []
+        self.objects: list[dict[str, Any]] = []
+
+    @classmethod
+    def build(
+        cls,
+        objects: list[dict[str, Any]],
+        fetch: FetchNode,
+        relations: TypeRelations,
+        key_fields: Callable[[str], Collection[str]] | None,
+    ) -> EntityBatch:
+        batch = cls()
+        batch.objects = objects
+        index: dict[bytes, int] = {}
+        requires = fetch.requires
+        fragments: dict[Any, Sequence[Requirement] | None] = {}
+        rewrites = fetch.input_rewrites
+        for obj in objects:
+            typename = obj.get("__typename")
+            try:
+                selections = fragments[typename]
+            except KeyError:
+                selections = fragments[typename] = _pick_fragment(requires, typename, relations)
+            if selections is None:
+                continue
+            representation: dict[str, Any] = {}
+            try:
+                _copy_selections(obj, selections, relations, representation)
+            except _Missing:
+                continue
+            if rewrites:
+                apply_rewrites(relations, rewrites, representation)
+            if key_fields is not None and _has_null_key(representation, key_fields):
+                continue
+            encoded = orjson.dumps(representation)
+            position = index.get(encoded)
+            if position is None:
+                index[encoded] = len(batch.representations)
+                batch.representations.append(encoded)
+                batch.groups.append([obj])
+            else:
+                batch.groups[position].append(obj)
+        return batch
+
+    def merge(self, entities: list[Any], fetch: FetchNode, relations: TypeRelations) -> None:
+        rewrites = fetch.output_rewrites
+        for entity, group in zip(entities, self.groups, strict=True):
+            if type(entity) is not dict:
+                continue
+            if rewrites:
+                apply_rewrites(relations, rewrites, entity)
+            for obj in group:
+                if "__typename" not in entity and "__typename" in obj:
+                    entity["__typename"] = obj["__typename"]
+                deep_merge(obj, entity)
+
+    def paths_of(self, position: int, data: Any, flatten_path: Sequence[str]) -> list[list[str | int]]:
+        """The response paths of the objects behind representation ``position`` (for errors)."""
+        if not 0 <= position < len(self.groups):
+            return []
+        wanted = {id(obj) for obj in self.groups[position]}
+        return [path for path, value in _paths_at(data, flatten_path) if id(value) in wanted]
+
+
+def _has_null_key(representation: dict[str, Any], key_fields: Callable[[str], Collection[str]]) -> bool:
+    typename = representation.get("__typename")
+    if not isinstance(typename, str):
+        return False
+    fields = key_fields(typename)
+    return any(name in representation and representation[name] is None for name in fields)
+
+
+def apply_rewrites(relations: TypeRelations, rewrites: Sequence[FetchRewrite], value: Any) -> None:
+    """Apply ``ValueSetter`` rewrites (Apollo's format) to ``value`` in place."""
+    for rewrite in rewrites:
+        if not rewrite.path:
+            continue
+        *parents, last = rewrite.path
+        _apply_at(relations, parents, value, last, rewrite.value)
+
+
+def _apply_at(relations: TypeRelations, path: Sequence[str], value: Any, field: str, new: str) -> None:
+    if type(value) is list:
+        for item in value:
+            _apply_at(relations, path, item, field, new)
+        return
+    if type(value) is not dict:
+        return
+    if not path:
+        value[field] = new
+        return
+    first, rest = path[0], path[1:]
+    if first.startswith(_FRAGMENT_PREFIX):
+        condition = first[len(_FRAGMENT_PREFIX) :]
+        typename = value.get("__typename")
+        if typename is None or relations.matches(typename, condition):
+            _apply_at(relations, rest, value, field, new)
+    else:
+        _apply_at(relations, rest, value.get(first), field, new)

@@ -1,0 +1,472 @@
+"""Shape the merged subgraph data exactly to the client's operation.
+
+The data merged from the fetches holds more than the client asked for (keys, ``__typename``,
+required fields, planner aliases) and nothing guarantees its order. Shaping walks the client's
+operation over it: only the requested response keys, in document order, ``__typename`` as the API
+schema names the type, fragments applied by the object's ``__typename``, ``@skip``/``@include``
+applied, leaf values checked against their type, and GraphQL null propagation: a ``null`` in a
+non-null position nulls the nearest nullable parent and records an error at the field's path.
+
+The operation is compiled once per prepared operation (and per combination of the boolean variables
+that ``@skip``/``@include`` read); the per-request walk then does only dictionary lookups.
+Selections of abstract types are compiled lazily per concrete ``__typename`` met in the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final
+
+from graphql import (
+    BooleanValueNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLEnumType,
+    GraphQLField,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLScalarType,
+    GraphQLSchema,
+    GraphQLUnionType,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    VariableNode,
+)
+
+LeafCheck = Callable[[Any], bool]
+ErrorDict = dict[str, Any]
+
+_LEAF: Final = 0
+_LIST: Final = 1
+_COMPOSITE: Final = 2
+
+# A marker returned when a value is invalid and the null must bubble to the nearest nullable parent.
+_BUBBLE: Final = object()
+
+INTROSPECTION_FIELDS: Final = frozenset({"__schema", "__type"})
+
+
+class _Type:
+    """The compiled output type of a field: leaf (with its value check), list, or composite."""
+
+    __slots__ = ("check", "inner", "kind", "non_null", "selection", "type_name")
+
+    def __init__(
+        self,
+        kind: int,
+        non_null: bool,
+        type_name: str,
+        inner: _Type | None = None,
+        check: LeafCheck | None = None,
+        selection: _SelectionShape | None = None,
+    ) -> None:
+        self.kind = kind
+        self.non_null = non_null
+        self.type_name = type_name
+        self.inner = inner
+        self.check = check
+        self.selection = selection
+
+
+class _FieldPlan:
+    __slots__ = ("is_introspection", "is_typename", "key", "name", "type")
+
+    def __init__(self, key: str, name: str, type_: _Type | None, is_typename: bool, is_introspection: bool) -> None:
+        self.key = key
+        self.name = name
+        self.type = type_
+        self.is_typename = is_typename
+        self.is_introspection = is_introspection
+
+
+def _int_check(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    return isinstance(value, float) and value.is_integer()
+
+
+def _float_check(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _string_check(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _id_check(value: Any) -> bool:
+    return isinstance(value, str) or _int_check(value)
+
+
+def _bool_check(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
+_BUILTIN_CHECKS: Final[dict[str, LeafCheck]] = {
+    "Int": _int_check,
+    "Float": _float_check,
+    "String": _string_check,
+    "ID": _id_check,
+    "Boolean": _bool_check,
+}
+
+
+def _enum_check(values: frozenset[str]) -> LeafCheck:
+    def check(value: Any) -> bool:
+        return isinstance(value, str) and value in values
+
+    return check
+
+
+class _SelectionShape:
+    """The selection sets of one field (merged), compiled per runtime object type on demand."""
+
+    __slots__ = ("_by_type", "compiler", "selection_sets", "static_type")
+
+    def __init__(
+        self,
+        compiler: _Compiler,
+        static_type: GraphQLObjectType | GraphQLInterfaceType | GraphQLUnionType,
+        selection_sets: Sequence[SelectionSetNode],
+    ) -> None:
+        self.compiler = compiler
+        self.static_type = static_type
+        self.selection_sets = selection_sets
+        self._by_type: dict[str | None, tuple[str | None, list[_FieldPlan]] | None] = {}
+
+    def for_typename(self, typename: Any) -> tuple[str | None, list[_FieldPlan]] | None:
+        """The fields to output for an object whose ``__typename`` is ``typename``.
+
+        Returns ``(object type name or None, fields)``, or ``None`` when ``typename`` names no
+        composite type of the API schema (the object is then invalid).
+        """
+        key = typename if isinstance(typename, str) else None
+        try:
+            return self._by_type[key]
+        except KeyError:
+            pass
+        compiled = self.compiler.compile_fields(self, key)
+        self._by_type[key] = compiled
+        return compiled
+
+
+class _Compiler:
+    """Compiles an operation's selections for one combination of ``@skip``/``@include`` values."""
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        variables: Mapping[str, Any],
+    ) -> None:
+        self.schema = schema
+        self.fragments = fragments
+        self.variables = variables
+
+    def included(self, node: FieldNode | InlineFragmentNode | FragmentSpreadNode) -> bool:
+        for directive in node.directives or ():
+            name = directive.name.value
+            if name not in ("skip", "include"):
+                continue
+            value: Any = None
+            for argument in directive.arguments or ():
+                if argument.name.value == "if":
+                    arg_value = argument.value
+                    if isinstance(arg_value, VariableNode):
+                        value = self.variables.get(arg_value.name.value)
+                    elif isinstance(arg_value, BooleanValueNode):
+                        value = arg_value.value
+            if name == "skip" and value is True:
+                return False
+            if name == "include" and value is not True:
+                return False
+        return True
+
+    def applies(self, condition: str | None, runtime: Any) -> bool:
+        if condition is None or runtime is None:
+            return True
+        if condition == runtime.name:
+            return True
+        condition_type = self.schema.get_type(condition)
+        if isinstance(condition_type, GraphQLInterfaceType | GraphQLUnionType):
+            return bool(self.schema.is_sub_type(condition_type, runtime))
+        return False
+
+    def collect(self, selection_sets: Sequence[SelectionSetNode], runtime: Any) -> dict[str, list[FieldNode]]:
+        fields: dict[str, list[FieldNode]] = {}
+
+        def visit(selection_set: SelectionSetNode) -> None:
+            for selection in selection_set.selections:
+                if isinstance(selection, FieldNode):
+                    if self.included(selection):
+                        key = selection.alias.value if selection.alias else selection.name.value
+                        fields.setdefault(key, []).append(selection)
+                elif isinstance(selection, InlineFragmentNode):
+                    condition = selection.type_condition.name.value if selection.type_condition else None
+                    if self.included(selection) and self.applies(condition, runtime):
+                        visit(selection.selection_set)
+                elif isinstance(selection, FragmentSpreadNode):
+                    fragment = self.fragments.get(selection.name.value)
+                    if (
+                        fragment is not None
+                        and self.included(selection)
+                        and self.applies(fragment.type_condition.name.value, runtime)
+                    ):
+                        visit(fragment.selection_set)
+
+        for selection_set in selection_sets:
+            visit(selection_set)
+        return fields
+
+    def compile_fields(
+        self, shape: _SelectionShape, typename: str | None
+    ) -> tuple[str | None, list[_FieldPlan]] | None:
+        static = shape.static_type
+        runtime: Any = static
+        if typename is not None and typename != static.name:
+            found = self.schema.get_type(typename)
+            if not isinstance(found, GraphQLObjectType | GraphQLInterfaceType | GraphQLUnionType):
+                return None
+            runtime = found
+        collected = self.collect(shape.selection_sets, runtime)
+        plans: list[_FieldPlan] = []
+        for key, nodes in collected.items():
+            name = nodes[0].name.value
+            if name == "__typename":
+                plans.append(_FieldPlan(key, name, None, True, False))
+                continue
+            if name in INTROSPECTION_FIELDS:
+                plans.append(_FieldPlan(key, name, None, False, True))
+                continue
+            definition = self.field_definition(runtime, static, name)
+            if definition is None:
+                continue
+            sub_sets = [n.selection_set for n in nodes if n.selection_set is not None]
+            plans.append(_FieldPlan(key, name, self.compile_type(definition.type, sub_sets), False, False))
+        object_name = runtime.name if isinstance(runtime, GraphQLObjectType) else None
+        return object_name, plans
+
+    @staticmethod
+    def field_definition(runtime: Any, static: Any, name: str) -> GraphQLField | None:
+        for candidate in (runtime, static):
+            fields = getattr(candidate, "fields", None)
+            if fields is not None and name in fields:
+                found: GraphQLField = fields[name]
+                return found
+        return None
+
+    def compile_type(self, type_: GraphQLOutputType, sub_sets: Sequence[SelectionSetNode]) -> _Type:
+        non_null = isinstance(type_, GraphQLNonNull)
+        named: Any = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+        if isinstance(named, GraphQLList):
+            inner = self.compile_type(named.of_type, sub_sets)
+            return _Type(_LIST, non_null, inner.type_name, inner=inner)
+        if isinstance(named, GraphQLObjectType | GraphQLInterfaceType | GraphQLUnionType):
+            selection = _SelectionShape(self, named, sub_sets)
+            return _Type(_COMPOSITE, non_null, named.name, selection=selection)
+        check: LeafCheck | None = None
+        if isinstance(named, GraphQLEnumType):
+            check = _enum_check(frozenset(named.values))
+        elif isinstance(named, GraphQLScalarType):
+            check = _BUILTIN_CHECKS.get(named.name)
+        return _Type(_LEAF, non_null, named.name, check=check)
+
+
+class OperationShape:
+    """A client operation compiled for shaping; ``shape`` is called once per request."""
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        operation: OperationDefinitionNode,
+        fragments: Mapping[str, FragmentDefinitionNode],
+    ) -> None:
+        self.schema = schema
+        self.operation = operation
+        self.fragments = fragments
+        root = schema.get_root_type(operation.operation)
+        if root is None:
+            raise ValueError(f"the schema has no {operation.operation.value} type")
+        self.root_type: GraphQLObjectType = root
+        self.condition_variables: tuple[str, ...] = tuple(sorted(_condition_variables(operation, fragments)))
+        self._roots: dict[tuple[Any, ...], _SelectionShape] = {}
+
+    def _root_for(self, variables: Mapping[str, Any]) -> _SelectionShape:
+        key = tuple(variables.get(name) for name in self.condition_variables)
+        root = self._roots.get(key)
+        if root is None:
+            compiler = _Compiler(self.schema, self.fragments, variables)
+            root = _SelectionShape(compiler, self.root_type, [self.operation.selection_set])
+            self._roots[key] = root
+        return root
+
+    def introspection_selected(self, variables: Mapping[str, Any]) -> bool:
+        compiled = self._root_for(variables).for_typename(None)
+        return compiled is not None and any(f.is_introspection for f in compiled[1])
+
+    def shape(
+        self,
+        data: Mapping[str, Any] | None,
+        variables: Mapping[str, Any],
+        errors: list[ErrorDict],
+        *,
+        report_null_errors: bool = True,
+        introspection: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any] | None:
+        """Return the client's ``data``; append null-propagation errors to ``errors``."""
+        walker = _Walker(errors, report_null_errors, introspection or {})
+        root = self._root_for(variables)
+        result = walker.complete_object(data or {}, root, [])
+        return None if result is _BUBBLE else result
+
+
+class _Walker:
+    __slots__ = ("errors", "introspection", "report")
+
+    def __init__(self, errors: list[ErrorDict], report: bool, introspection: Mapping[str, Any]) -> None:
+        self.errors = errors
+        self.report = report
+        self.introspection = introspection
+
+    def error(self, message: str, path: list[str | int]) -> None:
+        if self.report:
+            self.errors.append({"message": message, "path": list(path), "extensions": {"code": "INVALID_GRAPHQL"}})
+
+    def complete_object(self, obj: Mapping[str, Any], shape: _SelectionShape, path: list[str | int]) -> Any:
+        typename = obj.get("__typename")
+        compiled = shape.for_typename(typename)
+        if compiled is None:
+            self.error(f"Invalid __typename found for object at {_describe(path, shape.static_type.name)}.", path)
+            return _BUBBLE
+        object_name, plans = compiled
+        parent_name = object_name or shape.static_type.name
+        out: dict[str, Any] = {}
+        for plan in plans:
+            key = plan.key
+            if plan.is_typename:
+                value = obj.get(key)
+                if value is None and key != "__typename":
+                    value = typename
+                named = self._object_type_name(shape, value) or object_name
+                if named is None:
+                    return _BUBBLE
+                out[key] = named
+                continue
+            if plan.is_introspection:
+                out[key] = self.introspection.get(key)
+                continue
+            type_ = plan.type
+            assert type_ is not None
+            value = obj.get(key)
+            kind = type_.kind
+            if kind == _LEAF and value is not None:
+                check = type_.check
+                if check is None or check(value):
+                    out[key] = value
+                    continue
+            if value is None:
+                if type_.non_null:
+                    path.append(key)
+                    self.error(f"Cannot return null for non-nullable field {parent_name}.{plan.name}.", path)
+                    path.pop()
+                    return _BUBBLE
+                out[key] = None
+                continue
+            path.append(key)
+            result = self.complete_value(value, type_, path, parent_name, plan.name)
+            path.pop()
+            if result is _BUBBLE:
+                if type_.non_null:
+                    return _BUBBLE
+                result = None
+            out[key] = result
+        return out
+
+    @staticmethod
+    def _object_type_name(shape: _SelectionShape, value: Any) -> str | None:
+        if isinstance(value, str):
+            found = shape.compiler.schema.get_type(value)
+            if isinstance(found, GraphQLObjectType):
+                return found.name
+        return None
+
+    def complete_value(self, value: Any, type_: _Type, path: list[str | int], parent_name: str, field_name: str) -> Any:
+        """Complete a non-null ``value``; return the output or ``_BUBBLE`` (errors recorded)."""
+        kind = type_.kind
+        if kind == _COMPOSITE:
+            if not isinstance(value, dict):
+                self.error(f"Invalid value found for field {parent_name}.{field_name}.", path)
+                return _BUBBLE
+            selection = type_.selection
+            assert selection is not None
+            return self.complete_object(value, selection, path)
+        if kind == _LIST:
+            if not isinstance(value, list):
+                self.error(f"Invalid value found for field {parent_name}.{field_name}.", path)
+                return _BUBBLE
+            inner = type_.inner
+            assert inner is not None
+            items: list[Any] = []
+            for index, item in enumerate(value):
+                if item is None:
+                    if inner.non_null:
+                        path.append(index)
+                        self.error(
+                            "Cannot return null for non-nullable array element of type "
+                            f"{inner.type_name} at index {index}.",
+                            path,
+                        )
+                        path.pop()
+                        return _BUBBLE
+                    items.append(None)
+                    continue
+                if inner.kind == _LEAF and (inner.check is None or inner.check(item)):
+                    items.append(item)
+                    continue
+                path.append(index)
+                result = self.complete_value(item, inner, path, parent_name, field_name)
+                path.pop()
+                if result is _BUBBLE:
+                    if inner.non_null:
+                        return _BUBBLE
+                    result = None
+                items.append(result)
+            return items
+        # An invalid leaf (a valid one never reaches here).
+        self.error(f"Invalid value found for field {parent_name}.{field_name}.", path)
+        return _BUBBLE
+
+
+def _describe(path: Sequence[str | int], type_name: str) -> str:
+    if path and isinstance(path[-1], str):
+        return f"field {type_name}.{path[-1]}"
+    return f"array element of type {type_name}"
+
+
+def _condition_variables(
+    operation: OperationDefinitionNode, fragments: Mapping[str, FragmentDefinitionNode]
+) -> set[str]:
+    names: set[str] = set()
+
+    def visit(selection_set: SelectionSetNode | None) -> None:
+        if selection_set is None:
+            return
+        for selection in selection_set.selections:
+            for directive in selection.directives or ():
+                if directive.name.value in ("skip", "include"):
+                    for argument in directive.arguments or ():
+                        if isinstance(argument.value, VariableNode):
+                            names.add(argument.value.name.value)
+            if isinstance(selection, FieldNode | InlineFragmentNode):
+                visit(selection.selection_set)
+
+    visit(operation.selection_set)
+    for fragment in fragments.values():
+        visit(fragment.selection_set)
+    return names
