@@ -1,0 +1,110 @@
+"""A buyer's and a seller's journey through the router, on real subgraphs, database and broker."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.stack import RunningStack
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+
+
+def graphql(stack: RunningStack, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> Any:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = httpx.post(
+        f"{stack.url('router')}/graphql",
+        json={"query": query, "variables": variables or {}},
+        headers=headers,
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def sign_up(stack: RunningStack, name: str) -> tuple[str, str]:
+    email = f"{name.lower()}-{uuid.uuid4().hex[:8]}@example.com"
+    created = graphql(
+        stack,
+        "mutation($input: CreateUserInput!) { createUser(input: $input) { id email } }",
+        {"input": {"email": email, "name": name, "password": "correct horse battery staple"}},
+    )
+    assert "errors" not in created, created
+    user_id = created["data"]["createUser"]["id"]
+    auth = graphql(
+        stack,
+        "mutation($id: ID!, $pw: String) { authenticate(userId: $id, password: $pw) { accessToken tokenType } }",
+        {"id": user_id, "pw": "correct horse battery staple"},
+    )
+    assert "errors" not in auth, auth
+    return user_id, auth["data"]["authenticate"]["accessToken"]
+
+
+def test_a_buyer_orders_a_sellers_product_and_tracks_it_through_the_router(platform: RunningStack) -> None:
+    seller_id, seller_token = sign_up(platform, "Seller")
+    buyer_id, buyer_token = sign_up(platform, "Buyer")
+    product = graphql(
+        platform,
+        """mutation($input: CreateProductInput!) {
+             createProduct(input: $input) { id name price { amount currency } stock seller { id name } }
+           }""",
+        {
+            "input": {
+                "name": "Walnut desk",
+                "description": "Solid walnut, 140 cm",
+                "price": {"amount": 45000, "currency": "EUR"},
+                "stock": 3,
+                "category": "furniture",
+            }
+        },
+        seller_token,
+    )
+    assert "errors" not in product, product
+    created = product["data"]["createProduct"]
+    assert created["seller"] == {"id": seller_id, "name": "Seller"}  # an entity hop: products -> users
+
+    order = graphql(
+        platform,
+        """mutation($input: CreateOrderInput!, $key: String) {
+             createOrder(input: $input, idempotencyKey: $key) { id status }
+           }""",
+        {
+            "input": {"items": [{"productId": created["id"], "quantity": 2}], "shippingAddress": "1 Main St, Paris"},
+            "key": uuid.uuid4().hex,
+        },
+        buyer_token,
+    )
+    assert "errors" not in order, order
+    assert order["data"]["createOrder"]["status"] == "PENDING"
+    order_id = order["data"]["createOrder"]["id"]
+
+    query = """query($id: ID!) {
+      order(id: $id) {
+        status total { amount currency }
+        buyer { id name }
+        items { quantity product { name stock seller { name } } }
+      }
+    }"""
+    deadline = time.monotonic() + 60
+    while True:
+        seen = graphql(platform, query, {"id": order_id}, buyer_token)
+        assert "errors" not in seen, seen
+        if seen["data"]["order"]["status"] != "PENDING" or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    order_view = seen["data"]["order"]
+    assert order_view["status"] == "CONFIRMED", order_view
+    assert order_view["total"] == {"amount": 90000, "currency": "EUR"}
+    assert order_view["buyer"] == {"id": buyer_id, "name": "Buyer"}
+    assert order_view["items"] == [
+        {"quantity": 2, "product": {"name": "Walnut desk", "stock": 1, "seller": {"name": "Seller"}}}
+    ]
+
+
+def test_anonymous_callers_cannot_read_orders_or_profiles(platform: RunningStack) -> None:
+    result = graphql(platform, "{ me { id } }")
+    assert result["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
