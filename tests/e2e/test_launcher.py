@@ -31,7 +31,8 @@ def test_up_starts_everything_on_embedded_servers_and_stops_without_orphans(tmp_
     finally:
         code = stack.stop()
     assert code == 0, stack.output
-    assert "launcher" in stack.output and "stopped" in stack.output
+    assert "launcher" in stack.output
+    assert "stopped" in stack.output
     assert processes_with_marker(stack.marker) == []
     assert all(port_is_free(port) for port in stack.ports.values())
 
@@ -46,4 +47,5 @@ def test_a_bad_setting_stops_the_launcher_with_one_clear_line(tmp_path: Path, mo
     )
     assert result.returncode == 2
     errors = [line for line in result.stderr.splitlines() if line.strip()]
-    assert errors == [errors[0]] and errors[0].startswith("error: invalid setting: MARKETPLACE_USERS_PORT")
+    assert errors == [errors[0]]
+    assert errors[0].startswith("error: invalid setting: MARKETPLACE_USERS_PORT")

@@ -43,5 +43,6 @@ def test_every_setting_is_documented(dotted: str) -> None:
 
 def test_the_readme_gives_the_two_commands() -> None:
     readme = (ROOT / "README.md").read_text()
-    assert "make up" in readme and "make test" in readme
+    assert "make up" in readme
+    assert "make test" in readme
     assert "make test" in (ROOT / ".ci" / "run").read_text()

@@ -22,7 +22,8 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_defaults_need_no_settings() -> None:
     settings = build_settings(LauncherSettings)
-    assert settings.database_url is None and settings.broker_url is None
+    assert settings.database_url is None
+    assert settings.broker_url is None
     assert settings.data_dir == Path(".data")
     assert (settings.router_port, settings.users_port, settings.products_port, settings.orders_port) == (
         4000,
@@ -87,4 +88,5 @@ def test_load_settings_exits_with_status_2(monkeypatch: pytest.MonkeyPatch, caps
         load_settings(CommonSettings)
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("error: invalid setting: MARKETPLACE_LOG_FORMAT")
+    assert err.count("\n") == 1
+    assert err.startswith("error: invalid setting: MARKETPLACE_LOG_FORMAT")
