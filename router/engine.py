@@ -13,10 +13,11 @@ The HTTP server and the REST shims call this; they decide which client headers r
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from graphql import (
     DocumentNode,
@@ -40,6 +41,10 @@ from router.query_plan import QueryPlan
 from router.supergraph import Supergraph, load_supergraph
 
 ErrorDict = dict[str, Any]
+
+
+class Planner(Protocol):
+    def build_query_plan(self, document: DocumentNode, operation_name: str | None = None) -> QueryPlan: ...
 
 
 @dataclass(slots=True)
@@ -66,8 +71,12 @@ class RejectedOperation:
         return {"errors": [dict(e) for e in self.errors]}
 
 
+_QUOTED_NAME = re.compile(r"'([_A-Za-z$@\[][_0-9A-Za-z.!\[\]]*)'")
+
+
 def _graphql_error(error: GraphQLError, code: str) -> ErrorDict:
-    formatted: ErrorDict = {"message": error.message}
+    # graphql-core quotes names with ' where graphql-js (and so Apollo) uses ": match the reference.
+    formatted: ErrorDict = {"message": _QUOTED_NAME.sub(r'"\1"', error.message)}
     if error.locations:
         formatted["locations"] = [{"line": loc.line, "column": loc.column} for loc in error.locations]
     formatted["extensions"] = {**(error.extensions or {}), "code": code}
@@ -86,12 +95,15 @@ class Engine:
         subgraph_timeouts: Mapping[str, float] | None = None,
         pool_size: int = 100,
         operation_cache_size: int = 2048,
+        planner: Planner | None = None,
     ) -> None:
-        from router.query_planner import CachingQueryPlanner, QueryPlanner
-
         self.supergraph: Supergraph = load_supergraph(supergraph_sdl)
         self.api_schema = self.supergraph.api_schema
-        self.planner = CachingQueryPlanner(QueryPlanner(self.supergraph))
+        if planner is None:
+            from router.query_planner import CachingQueryPlanner, QueryPlanner
+
+            planner = CachingQueryPlanner(QueryPlanner(self.supergraph))
+        self.planner: Planner = planner
         urls = dict(subgraph_urls or {})
         timeouts = dict(subgraph_timeouts or {})
         endpoints = {
