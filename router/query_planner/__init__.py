@@ -1,0 +1,13 @@
+"""Query planning: operation → query plan, in the stages of Apollo's planner.
+
+``query_graph`` (what each subgraph can resolve and how entities are entered), ``planning_traversal``
+(placing each selection in a fetch group), ``fetch_dependency_graph`` (the groups and their
+dependencies), ``fetch_dependency_graph_processor`` (groups → plan nodes), ``caching``.
+"""
+
+from __future__ import annotations
+
+from .operation import PlanningError
+from .query_planner import QueryPlanner
+
+__all__ = ["PlanningError", "QueryPlanner"]

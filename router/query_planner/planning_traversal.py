@@ -1,0 +1,352 @@
+"""Walk the normalized operation and place every selection in a fetch group.
+
+At each field: resolve it in the current subgraph when that subgraph can (or a ``@provides`` above
+says it can), else hop: add ``__typename`` and a key to the current fetch and continue in an entity
+fetch of the subgraph that resolves it (chosen by estimated cost, so a ``@shareable`` field goes where
+the rest of its sub-selection lives). ``@requires`` first plans the required fields at the same
+position (collecting the groups they land in), then enters the requiring subgraph after them.
+Abstract types are split per concrete type where the subgraph cannot answer for the interface.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from graphql import (
+    DirectiveNode,
+    FieldNode,
+    InlineFragmentNode,
+    SelectionSetNode,
+)
+
+from router.supergraph import FieldInGraph, FieldSet, Supergraph
+
+from .fetch_dependency_graph import ConditionSet, FetchDependencyGraph, FetchGroup
+from .operation import NField, NFragment, NormalizedOperation, NSelection, PlanningError
+from .query_graph import Hop, Memo, QueryGraph
+from .requirements import RequirementPlanner
+from .selection import FetchSelectionSet, arguments_text
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where the traversal stands: a place in one group's selection and in the response."""
+
+    group: FetchGroup
+    selection: FetchSelectionSet
+    path: tuple[str, ...]
+    provided: SelectionSetNode | None
+    conditions: ConditionSet
+    siblings: dict[str, tuple[str, str]]  # the client's response keys here → (field, arguments)
+
+
+def siblings_of(selections: list[NSelection] | None) -> dict[str, tuple[str, str]]:
+    out: dict[str, tuple[str, str]] = {}
+    for selection in selections or ():
+        if isinstance(selection, NField):
+            out.setdefault(selection.response_key, (selection.name, arguments_text(selection.arguments)))
+        else:
+            for key, value in siblings_of(selection.selections).items():
+                out.setdefault(key, value)
+    return out
+
+
+def _provided_field(provided: SelectionSetNode | None, type_name: str, name: str) -> FieldNode | None:
+    if provided is None:
+        return None
+    for selection in provided.selections:
+        if isinstance(selection, FieldNode) and selection.name.value == name:
+            return selection
+        if isinstance(selection, InlineFragmentNode) and (
+            selection.type_condition is None or selection.type_condition.name.value == type_name
+        ):
+            found = _provided_field(selection.selection_set, type_name, name)
+            if found is not None:
+                return found
+    return None
+
+
+class PlanningTraversal:
+    def __init__(self, supergraph: Supergraph, query_graph: QueryGraph, operation: NormalizedOperation) -> None:
+        self.supergraph = supergraph
+        self.qg = query_graph
+        self.operation = operation
+        self.graph = FetchDependencyGraph()
+        self.collectors: list[set[FetchGroup]] = []
+        self.memo: Memo = {}
+        self.requirements = RequirementPlanner(self)
+
+    # -- root -----------------------------------------------------------------------------------
+
+    def plan(self) -> FetchDependencyGraph:
+        schema = self.supergraph.schema
+        root = {"query": schema.query_type, "mutation": schema.mutation_type}.get(self.operation.kind)
+        if root is None:
+            raise PlanningError(f"{self.operation.kind} operations are not supported by this supergraph")
+        root_type = root.name
+        fields = self._root_fields(self.operation.selections, (), frozenset())
+        siblings = siblings_of(self.operation.selections)
+        used: list[str] = []
+        step = -1
+        previous: str | None = None
+        for field, conditions in fields:
+            if field.name == "__typename":
+                continue  # answered by the executor from the root type: no fetch needed
+            graph = self._choose_root_graph(root_type, field, used)
+            if self.operation.kind == "mutation":
+                if graph != previous:
+                    step += 1
+                previous = graph
+            else:
+                step = 0
+            used.append(graph)
+            group = self.graph.root_group(graph, root_type, step)
+            position = Position(group, group.selection, (), None, conditions, siblings)
+            self.plan_field(position, root_type, field)
+        return self.graph
+
+    def _root_fields(
+        self, selections: list[NSelection], directives: tuple[DirectiveNode, ...], conditions: ConditionSet
+    ) -> list[tuple[NField, ConditionSet]]:
+        out: list[tuple[NField, ConditionSet]] = []
+        for selection in selections:
+            if isinstance(selection, NField):
+                if directives:
+                    selection = replace(selection, directives=directives + selection.directives)
+                out.append((selection, conditions))
+            else:
+                out.extend(
+                    self._root_fields(
+                        selection.selections,
+                        directives + selection.directives,
+                        conditions | frozenset(selection.conditions),
+                    )
+                )
+        return out
+
+    def _choose_root_graph(self, root_type: str, field: NField, used: list[str]) -> str:
+        candidates = self.qg.resolvable_graphs(root_type, field.name)
+        if not candidates:
+            raise PlanningError(f"no subgraph resolves {root_type}.{field.name}")
+        if len(candidates) == 1:
+            return candidates[0]
+        sub_type, _ = self.qg.field_type(root_type, field.name)
+
+        def cost(graph: str) -> tuple[int, int, int]:
+            estimate = self.qg.estimate(graph, sub_type, field.selections, self.memo) if field.selections else 0
+            requires = self.supergraph.field_in_graph(root_type, field.name, graph)
+            extra = 1 if requires is not None and requires.requires is not None else 0
+            return estimate + extra, 0 if graph in used else 1, candidates.index(graph)
+
+        return min(candidates, key=cost)
+
+    # -- selections -----------------------------------------------------------------------------
+
+    def plan_selections(self, position: Position, type_name: str, selections: list[NSelection]) -> None:
+        for selection in selections:
+            if isinstance(selection, NField):
+                self.plan_field(position, type_name, selection)
+            else:
+                self.plan_fragment(position, type_name, selection)
+
+    def plan_fragment(self, position: Position, type_name: str, fragment: NFragment) -> None:
+        conditions = position.conditions | frozenset(fragment.conditions)
+        condition = fragment.type_condition or type_name
+        graph = position.group.subgraph
+        abstract_parent = self.supergraph.is_abstract(type_name)
+        if condition == type_name or (not abstract_parent and type_name in self.supergraph.possible_types(condition)):
+            target = position.selection
+            if fragment.directives:
+                target = target.add_fragment(type_name, fragment.directives).selections
+            self.plan_selections(
+                replace(position, selection=target, conditions=conditions), type_name, fragment.selections
+            )
+            return
+        if not abstract_parent:
+            return  # the fragment can never match here
+        here = self.supergraph.possible_types(type_name, graph)
+        if self.supergraph.is_abstract(condition):
+            matching = [t for t in self.supergraph.possible_types(condition) if t in here]
+            if not matching:
+                return
+            if self.supergraph.type_in_graph(condition, graph):
+                inner = position.selection.add_fragment(condition, fragment.directives)
+                self.plan_selections(
+                    replace(position, selection=inner.selections, conditions=conditions), condition, fragment.selections
+                )
+                return
+            for concrete in matching:
+                inner = position.selection.add_fragment(concrete, fragment.directives)
+                self.plan_selections(
+                    replace(position, selection=inner.selections, conditions=conditions), concrete, fragment.selections
+                )
+            return
+        if condition not in here:
+            return  # this subgraph never returns that type at this position
+        inner = position.selection.add_fragment(condition, fragment.directives)
+        self.plan_selections(
+            replace(position, selection=inner.selections, conditions=conditions), condition, fragment.selections
+        )
+
+    def plan_field(self, position: Position, type_name: str, field: NField, *, requires_done: bool = False) -> None:
+        graph = position.group.subgraph
+        conditions = position.conditions | frozenset(field.conditions)
+        if field.name == "__typename":
+            position.selection.add_field("__typename", field.alias, (), field.directives)
+            self._use(position.group, conditions)
+            return
+        if self.supergraph.is_abstract(type_name):
+            local = self._abstract_field_local(position, type_name, field.name)
+            if local is not None:
+                self._add_local(position, type_name, field, local, conditions)
+                return
+            for concrete in self.supergraph.possible_types(type_name, graph):
+                inner = position.selection.add_fragment(concrete)
+                self.plan_field(replace(position, selection=inner.selections), concrete, field)
+            return
+        local = self._local(position, type_name, field.name)
+        if local is not None and (requires_done or local.requires is None):
+            self._add_local(position, type_name, field, local, conditions)
+            return
+        if local is not None:
+            target, requires = graph, local.requires
+        else:
+            target = self._choose_graph(position, type_name, field)
+            in_target = self.supergraph.field_in_graph(type_name, field.name, target)
+            requires = in_target.requires if in_target is not None else None
+        entered = self.enter(position, type_name, target, requires)
+        self.plan_field(entered, type_name, field, requires_done=True)
+
+    def _local(self, position: Position, type_name: str, name: str) -> FieldInGraph | None:
+        graph = position.group.subgraph
+        found = self.qg.resolvable(type_name, name, graph)
+        if found is not None:
+            return found
+        if _provided_field(position.provided, type_name, name) is not None:
+            known = self.supergraph.field_in_graph(type_name, name, graph)
+            if known is not None:
+                return FieldInGraph(graph, provides=known.provides, type=known.type)
+        return None
+
+    def _abstract_field_local(self, position: Position, type_name: str, name: str) -> FieldInGraph | None:
+        found = self._local(position, type_name, name)
+        if found is None or found.requires is not None:
+            return None
+        graph = position.group.subgraph
+        meta = self.supergraph.types[type_name]
+        if meta.is_interface_object_in(graph):
+            return found
+        for concrete in self.supergraph.possible_types(type_name, graph):
+            in_concrete = self._local(position, concrete, name)
+            if in_concrete is None or in_concrete.requires is not None:
+                return None
+        return found
+
+    def _add_local(
+        self, position: Position, type_name: str, field: NField, local: FieldInGraph, conditions: ConditionSet
+    ) -> None:
+        composite = field.selections is not None
+        added = position.selection.add_field(
+            field.name, field.alias, field.arguments, field.directives, composite=composite
+        )
+        self._use(position.group, conditions)
+        if field.selections is None or added.selections is None:
+            return
+        sub_type, depth = self.qg.field_type(type_name, field.name)
+        path = (*position.path, field.response_key, *(["@"] * depth))
+        provided = local.provides.selection_set if local.provides is not None else None
+        if provided is None:
+            outer = _provided_field(position.provided, type_name, field.name)
+            provided = outer.selection_set if outer is not None else None
+        sub = Position(position.group, added.selections, path, provided, conditions, siblings_of(field.selections))
+        self.plan_selections(sub, sub_type, field.selections)
+
+    def _use(self, group: FetchGroup, conditions: ConditionSet) -> None:
+        group.note_use(conditions)
+        for collector in self.collectors:
+            collector.add(group)
+
+    # -- hops -----------------------------------------------------------------------------------
+
+    def _choose_graph(self, position: Position, type_name: str, field: NField) -> str:
+        source = position.group.subgraph
+        best: tuple[int, int, int] | None = None
+        chosen: str | None = None
+        candidates = self.qg.resolvable_graphs(type_name, field.name)
+        for index, graph in enumerate(candidates):
+            route = self.qg.route(type_name, source, graph)
+            if route is None:
+                continue
+            cost = len(route)
+            if field.selections is not None:
+                sub_type, _ = self.qg.field_type(type_name, field.name)
+                cost += self.qg.estimate(graph, sub_type, field.selections, self.memo)
+            in_graph = self.supergraph.field_in_graph(type_name, field.name, graph)
+            if in_graph is not None and in_graph.requires is not None:
+                cost += 1
+            rank = (cost, 0 if self._has_group(graph, position) else 1, index)
+            if best is None or rank < best:
+                best, chosen = rank, graph
+        if chosen is None:
+            where = ".".join(position.path) or "the root"
+            raise PlanningError(
+                f"cannot plan {type_name}.{field.name} at {where}: no subgraph resolving it "
+                f"({', '.join(candidates) or 'none'}) can be reached from {source!r} through a resolvable key"
+            )
+        return chosen
+
+    def _has_group(self, graph: str, position: Position) -> bool:
+        return any(child.subgraph == graph and child.merge_path == position.path for child in position.group.children)
+
+    def enter(self, position: Position, type_name: str, target: str, requires: FieldSet | None) -> Position:
+        """Continue in an entity fetch of ``target`` for the object at ``position``."""
+        source = position.group.subgraph
+        if target == source:
+            key = self.qg.entry_key(type_name, source, source)
+            if key is None:
+                raise PlanningError(f"{type_name} has no resolvable key in {source!r} (needed for @requires)")
+            route: tuple[Hop, ...] = (Hop(source, key),)
+        else:
+            found = self.qg.route(type_name, source, target)
+            if found is None:
+                raise PlanningError(f"cannot enter {type_name} in {target!r} from {source!r}: no usable key")
+            route = found
+        current = position
+        for hop in route[:-1]:
+            current = self.hop(current, type_name, hop)
+        if requires is None:
+            return self.hop(current, type_name, route[-1])
+        collected: set[FetchGroup] = set()
+        self.collectors.append(collected)
+        try:
+            required = self.requirements.plan_requirements(current, type_name, requires)
+        finally:
+            self.collectors.pop()
+        extra = tuple(sorted(collected, key=lambda g: g.id))
+        return self.hop(current, type_name, route[-1], extra, required)
+
+    def hop(
+        self,
+        position: Position,
+        type_name: str,
+        hop: Hop,
+        extra_parents: tuple[FetchGroup, ...] = (),
+        required: FetchSelectionSet | None = None,
+    ) -> Position:
+        key_shape = FetchSelectionSet()
+        self.requirements.add_key(position.selection, type_name, hop.key.selection_set, key_shape)
+        self._use(position.group, position.conditions)
+        parents = (position.group, *(g for g in extra_parents if g is not position.group))
+        discriminator = 0
+        while True:
+            group = self.graph.entity_group(hop.graph, position.path, parents, discriminator)
+            inputs = group.inputs.add_fragment(type_name)
+            if required is None or self.requirements.compatible(inputs.selections, required):
+                break
+            discriminator += 1
+        self.requirements.merge_shape(inputs.selections, key_shape)
+        if required is not None:
+            self.requirements.merge_shape(inputs.selections, required)
+        group.note_use(position.conditions)
+        entry = group.selection.add_fragment(type_name)
+        return Position(group, entry.selections, position.path, None, position.conditions, position.siblings)
