@@ -1,0 +1,83 @@
+"""The orders subgraph's Starlette app (GraphQL at ``/graphql``, health, readiness, metrics)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+from starlette.requests import Request
+
+from db.engine import create_engine, session_factory
+from subgraphs.common.app import create_subgraph_app
+from subgraphs.common.auth import TokenVerifier
+from subgraphs.orders.context import OrdersContext, build_context
+from subgraphs.orders.queue import BrokerPublisher, build_broker
+from subgraphs.orders.schema import build_schema
+from subgraphs.orders.service.orders import OrdersDeps
+from subgraphs.orders.service.outbox import Publisher
+from subgraphs.orders.settings import OrdersSettings
+
+
+class _State:
+    engine: AsyncEngine | None = None
+    deps: OrdersDeps | None = None
+    broker_publisher: BrokerPublisher | None = None
+
+
+def create_app(
+    settings: OrdersSettings, *, verifier: TokenVerifier | None = None, publisher: Publisher | None = None
+) -> Starlette:
+    """The app; ``publisher`` replaces the broker publisher (the default sends to ``settings.broker_url``)."""
+    database_url = settings.effective_database_url
+    if database_url is None:
+        raise ValueError("the orders subgraph needs a database URL (MARKETPLACE_DATABASE_URL)")
+    if verifier is None:
+        verifier = TokenVerifier(
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            jwks_url=settings.effective_jwks_url,
+            leeway_seconds=settings.jwt_leeway_seconds,
+        )
+    token_verifier = verifier
+    state = _State()
+
+    async def startup() -> None:
+        state.engine = create_engine(database_url, pool_size=settings.database_pool_size)
+        chosen = publisher
+        if chosen is None:
+            state.broker_publisher = BrokerPublisher(build_broker(settings), settings.queue_name)
+            chosen = state.broker_publisher
+        state.deps = OrdersDeps(
+            sessions=session_factory(state.engine),
+            publisher=chosen,
+            publish_grace=settings.publish_grace_seconds,
+            redeliver_after=settings.redeliver_after_seconds,
+        )
+
+    async def shutdown() -> None:
+        if state.broker_publisher is not None:
+            state.broker_publisher.close()
+        if state.engine is not None:
+            await state.engine.dispose()
+
+    async def database_ready() -> bool:
+        if state.engine is None:
+            return False
+        async with state.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        return True
+
+    async def context_getter(request: Request, response: Any) -> OrdersContext:
+        assert state.deps is not None
+        return await build_context(request, response, token_verifier, state.deps)
+
+    return create_subgraph_app(
+        service="orders",
+        schema=build_schema(mask_errors=settings.is_production),
+        context_getter=context_getter,
+        on_startup=[startup],
+        on_shutdown=[shutdown],
+        readiness_checks=[database_ready],
+    )
