@@ -1,0 +1,1 @@
+"""The products business logic: plain async functions over SQLAlchemy sessions, no GraphQL."""
