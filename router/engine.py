@@ -100,9 +100,14 @@ class Engine:
         self.supergraph: Supergraph = load_supergraph(supergraph_sdl)
         self.api_schema = self.supergraph.api_schema
         if planner is None:
-            from router.query_planner import CachingQueryPlanner, QueryPlanner
+            import router.query_planner as planning
 
-            planner = CachingQueryPlanner(QueryPlanner(self.supergraph))
+            planner = planning.QueryPlanner(self.supergraph)
+            # Plans are also cached here per query text; the planner's own LRU (keyed by document
+            # and operation name) serves other callers and cache misses of equal documents.
+            caching = getattr(planning, "CachingQueryPlanner", None)
+            if caching is not None:
+                planner = caching(planner)
         self.planner: Planner = planner
         urls = dict(subgraph_urls or {})
         timeouts = dict(subgraph_timeouts or {})
@@ -219,7 +224,12 @@ class Engine:
         if _only_typename(planned_document, operation.name.value if operation.name else None):
             plan = QueryPlan(None)
         else:
-            plan = self.planner.build_query_plan(planned_document, operation_name)
+            try:
+                plan = self.planner.build_query_plan(planned_document, operation_name)
+            except Exception as error:  # a planner bug must not take the server down
+                return RejectedOperation(
+                    ({"message": f"query planning failed: {error}", "extensions": {"code": "QUERY_PLANNING_FAILED"}},)
+                )
         return PreparedOperation(
             document=document,
             operation=operation,

@@ -1,0 +1,266 @@
+"""Router benchmark: our Python router vs Apollo Gateway vs the subgraph itself.
+
+One run starts the test subgraphs of the differential harness (accounts, products, reviews,
+inventory: ``tests/federation/test_entities.py``) in one uvicorn process, our router (a minimal
+Starlette ``POST /graphql`` over ``Engine``) in another, and Apollo Gateway (node) on the same
+supergraph. For each case it drives each target with a fixed number of concurrent clients for a
+few seconds, sending a distinct ``Authorization`` header per request, and prints requests/s,
+p50/p99 latency and the router process's CPU time per request (so requests per CPU-second compare
+the two routers independently of the shared, noisy machine). It then times plan-cache misses and
+hits in-process.
+
+    uv run python bench/router.py [--seconds 3] [--concurrency 16]
+
+Cases: (a) one subgraph, (b) a two-hop entity query, (c) three subgraphs with ``@requires``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import aiohttp  # noqa: E402
+import orjson  # noqa: E402
+
+CASES = {
+    "a: one subgraph": "{ topProducts(first: 2) { upc name price } }",
+    "b: two-hop entity": "{ topProducts(first: 2) { name reviews { body } } }",
+    "c: 3 subgraphs + @requires": "{ topProducts(first: 2) { name shippingEstimate reviews { body } } }",
+}
+DIRECT = "{ topProducts(first: 2) { upc name price weight } }"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])  # utime + stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+# ---- child processes ----------------------------------------------------------------------------
+
+
+def serve_subgraphs(port: int) -> None:
+    """All four subgraphs in one process, mounted at /<name>/."""
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+
+    from tests.federation import test_entities as area
+
+    graphs = [area.accounts(), area.products(), area.reviews(), area.inventory()]
+    for graph in graphs:
+        graph.record_requests = False
+    app = Starlette(routes=[Mount(f"/{g.name}", app=g.asgi_app()) for g in graphs])
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, loop="uvloop")
+
+
+def serve_router(supergraph_path: str, port: int) -> None:
+    """Our router: a minimal Starlette POST /graphql over Engine (the real server comes later)."""
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from router.engine import Engine
+
+    engine = Engine(Path(supergraph_path).read_text())
+
+    async def graphql(request: Request) -> Response:
+        body = orjson.loads(await request.body())
+        headers = {"authorization": request.headers.get("authorization", "")}
+        result = await engine.execute(body["query"], body.get("variables"), body.get("operationName"), headers)
+        return Response(orjson.dumps(result), media_type="application/json")
+
+    app = Starlette(routes=[Route("/graphql", graphql, methods=["POST"])])
+    uvicorn.run(
+        app, host="127.0.0.1", port=port, log_level="warning", access_log=False, loop="uvloop", http="httptools"
+    )
+
+
+# ---- load generation ----------------------------------------------------------------------------
+
+
+async def _wait_ready(url: str, query: str) -> None:
+    deadline = time.monotonic() + 60
+    async with aiohttp.ClientSession() as session:
+        while True:
+            try:
+                async with session.post(url, json={"query": query}) as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{url} did not become ready")
+            await asyncio.sleep(0.2)
+
+
+async def drive(url: str, query: str, seconds: float, concurrency: int) -> tuple[int, list[float], int]:
+    """Send ``query`` from ``concurrency`` clients for ``seconds``; return (count, latencies, errors)."""
+    latencies: list[float] = []
+    errors = 0
+    body = orjson.dumps({"query": query})
+    counter = 0
+    deadline = time.monotonic() + seconds
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def client() -> None:
+            nonlocal counter, errors
+            while time.monotonic() < deadline:
+                counter += 1
+                headers = {"content-type": "application/json", "authorization": f"Bearer token-{counter}"}
+                start = time.perf_counter()
+                async with session.post(url, data=body, headers=headers) as response:
+                    payload = await response.read()
+                latencies.append(time.perf_counter() - start)
+                if response.status != 200 or b'"errors"' in payload:
+                    errors += 1
+
+        await asyncio.gather(*(client() for _ in range(concurrency)))
+    return len(latencies), latencies, errors
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))] if ordered else float("nan")
+
+
+async def measure(
+    name: str, url: str, query: str, pid: int | None, seconds: float, concurrency: int
+) -> dict[str, Any]:
+    await drive(url, query, min(1.0, seconds / 3), concurrency)  # warm up (plans, pools, JIT)
+    cpu_before = _cpu_seconds(pid) if pid else 0.0
+    started = time.perf_counter()
+    count, latencies, errors = await drive(url, query, seconds, concurrency)
+    elapsed = time.perf_counter() - started
+    cpu = (_cpu_seconds(pid) - cpu_before) if pid else float("nan")
+    return {
+        "target": name,
+        "rps": count / elapsed,
+        "p50": _percentile(latencies, 0.5) * 1000,
+        "p99": _percentile(latencies, 0.99) * 1000,
+        "cpu_us": cpu / count * 1e6 if count and pid else float("nan"),
+        "rps_per_cpu": count / cpu if pid and cpu > 0 else float("nan"),
+        "errors": errors,
+    }
+
+
+def plan_cache_times(supergraph_sdl: str) -> tuple[float, float]:
+    """Median µs of Engine.prepare on a plan-cache miss (new query text) and on a hit."""
+    from router.engine import Engine
+
+    engine = Engine(supergraph_sdl)
+    query = CASES["c: 3 subgraphs + @requires"]
+    misses = []
+    for i in range(30):
+        text = query.replace("name", f"n{i}: name", 1)
+        start = time.perf_counter()
+        engine.prepare(text)
+        misses.append(time.perf_counter() - start)
+    hits = []
+    for _ in range(2000):
+        start = time.perf_counter()
+        engine.prepare(query)
+        hits.append(time.perf_counter() - start)
+    return statistics.median(misses) * 1e6, statistics.median(hits) * 1e6
+
+
+# ---- orchestration ------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--serve-subgraphs", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--serve-router", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_subgraphs:
+        serve_subgraphs(args.serve_subgraphs)
+        return
+    if args.serve_router:
+        serve_router(args.serve_router[0], int(args.serve_router[1]))
+        return
+    asyncio.run(run(args.seconds, args.concurrency))
+
+
+async def run(seconds: float, concurrency: int) -> None:
+    from tests.federation import test_entities as area
+    from tests.federation.support.harness import APOLLO_DIR, compose
+
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        sub_port = _free_port()
+        processes.append(subprocess.Popen([sys.executable, __file__, "--serve-subgraphs", str(sub_port)]))
+        graphs = [area.accounts(), area.products(), area.reviews(), area.inventory()]
+        for graph in graphs:
+            graph.url = f"http://127.0.0.1:{sub_port}/{graph.name}/"
+        supergraph_sdl = compose(graphs)
+        with tempfile.NamedTemporaryFile("w", suffix=".graphql", delete=False) as handle:
+            handle.write(supergraph_sdl)
+        router_port, gateway_port = _free_port(), _free_port()
+        ours = subprocess.Popen([sys.executable, __file__, "--serve-router", handle.name, str(router_port)])
+        apollo = subprocess.Popen(
+            ["node", "gateway.mjs", handle.name, str(gateway_port)], cwd=APOLLO_DIR, stdout=subprocess.DEVNULL
+        )
+        processes += [ours, apollo]
+        direct_url = f"http://127.0.0.1:{sub_port}/products/"
+        ours_url = f"http://127.0.0.1:{router_port}/graphql"
+        apollo_url = f"http://127.0.0.1:{gateway_port}/"
+        await _wait_ready(direct_url, DIRECT)
+        await _wait_ready(ours_url, CASES["a: one subgraph"])
+        await _wait_ready(apollo_url, CASES["a: one subgraph"])
+
+        rows: list[tuple[str, dict[str, Any]]] = []
+        for case, query in CASES.items():
+            rows.append((case, await measure("ours", ours_url, query, ours.pid, seconds, concurrency)))
+            rows.append((case, await measure("apollo", apollo_url, query, apollo.pid, seconds, concurrency)))
+            rows.append((case, await measure("subgraph", direct_url, DIRECT, None, seconds, concurrency)))
+        miss, hit = plan_cache_times(supergraph_sdl)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=10)
+
+    print(f"\n{seconds:.0f}s per target, {concurrency} concurrent clients, {os.cpu_count()} CPUs (shared)\n")
+    header = f"{'case':<28} {'target':<9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU µs/req':>11} {'req/CPU-s':>10} {'errors':>6}"
+    print(header)
+    print("-" * len(header))
+    for case, row in rows:
+        print(
+            f"{case:<28} {row['target']:<9} {row['rps']:>8.0f} {row['p50']:>8.2f} {row['p99']:>8.2f} "
+            f"{row['cpu_us']:>11.0f} {row['rps_per_cpu']:>10.0f} {row['errors']:>6}"
+        )
+    print()
+    for case in CASES:
+        by_target = {row["target"]: row for c, row in rows if c == case}
+        ratio = by_target["ours"]["rps_per_cpu"] / by_target["apollo"]["rps_per_cpu"]
+        print(f"{case:<28} ours/apollo requests per CPU-second: {ratio:.2f}x")
+    print(f"\nplan cache (Engine.prepare, case c): miss {miss:.0f} µs, hit {hit:.2f} µs")
+
+
+if __name__ == "__main__":
+    main()
