@@ -7,7 +7,8 @@ dependencies), ``fetch_dependency_graph_processor`` (groups → plan nodes), ``c
 
 from __future__ import annotations
 
+from .caching import CachingQueryPlanner
 from .operation import PlanningError
 from .query_planner import QueryPlanner
 
-__all__ = ["PlanningError", "QueryPlanner"]
+__all__ = ["CachingQueryPlanner", "PlanningError", "QueryPlanner"]

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from graphql import print_ast
+from graphql import DirectiveNode, VariableNode, print_ast
 
 from router.query_plan import (
     ConditionNode,
@@ -25,6 +25,7 @@ from router.query_plan import (
 
 from .fetch_dependency_graph import ConditionSet, FetchDependencyGraph, FetchGroup
 from .operation import Condition, NormalizedOperation, PlanningError
+from .selection import FetchField, FetchFragment, FetchSelectionSet
 
 _UNSAFE = re.compile(r"\W")
 
@@ -59,6 +60,22 @@ def _many(kind: str, nodes: list[_Node]) -> _Node | None:
     if not flat:
         return None
     return flat[0] if len(flat) == 1 else _Many(kind, flat)
+
+
+def _strip_conditions(selection: FetchSelectionSet, conditions: ConditionSet, *, entity: bool) -> None:
+    """Drop ``@include/@skip(if: $v)`` from the group's top-level fields once a ``Condition`` node
+    guards the whole fetch (Apollo does the same)."""
+    names = {("skip" if c.negated else "include", c.variable) for c in conditions}
+
+    def keep(directive: DirectiveNode) -> bool:
+        value = next((a.value for a in directive.arguments or () if a.name.value == "if"), None)
+        return not (isinstance(value, VariableNode) and (directive.name.value, value.name.value) in names)
+
+    for item in selection:
+        if entity and isinstance(item, FetchFragment):
+            _strip_conditions(item.selections, conditions, entity=False)
+        elif isinstance(item, FetchField):
+            item.directives = tuple(d for d in item.directives if keep(d))
 
 
 class FetchDependencyGraphProcessor:
@@ -115,6 +132,8 @@ class FetchDependencyGraphProcessor:
                 sequence = _many("Sequence", [node, children])
                 assert sequence is not None
                 node = sequence
+        if conditions:
+            _strip_conditions(group.selection, conditions, entity=group.is_entity)
         for condition in sorted(conditions, key=lambda c: (c.variable, c.negated), reverse=True):
             node = _Cond(condition, node)
         return node, waiting

@@ -19,6 +19,7 @@ from graphql import (
     SelectionSetNode,
 )
 
+from router.query_plan import FetchRewrite
 from router.supergraph import FieldInGraph, FieldSet, Supergraph
 
 from .fetch_dependency_graph import ConditionSet, FetchDependencyGraph, FetchGroup
@@ -157,13 +158,17 @@ class PlanningTraversal:
         if condition == type_name or (not abstract_parent and type_name in self.supergraph.possible_types(condition)):
             target = position.selection
             if fragment.directives:
-                target = target.add_fragment(type_name, fragment.directives).selections
+                target = target.add_fragment(fragment.type_condition, fragment.directives).selections
             self.plan_selections(
                 replace(position, selection=target, conditions=conditions), type_name, fragment.selections
             )
             return
         if not abstract_parent:
             return  # the fragment can never match here
+        if self._is_interface_object(type_name, graph):
+            entered = self.enter_knower(replace(position, conditions=conditions), type_name)
+            self.plan_fragment(entered, type_name, fragment)
+            return
         here = self.supergraph.possible_types(type_name, graph)
         if self.supergraph.is_abstract(condition):
             matching = [t for t in self.supergraph.possible_types(condition) if t in here]
@@ -191,18 +196,16 @@ class PlanningTraversal:
     def plan_field(self, position: Position, type_name: str, field: NField, *, requires_done: bool = False) -> None:
         graph = position.group.subgraph
         conditions = position.conditions | frozenset(field.conditions)
+        abstract = self.supergraph.is_abstract(type_name)
         if field.name == "__typename":
+            if abstract and self._is_interface_object(type_name, graph):
+                # The subgraph would answer with the interface's name: ask one that knows the type.
+                position = self.enter_knower(replace(position, conditions=conditions), type_name)
             position.selection.add_field("__typename", field.alias, (), field.directives)
             self._use(position.group, conditions)
             return
-        if self.supergraph.is_abstract(type_name):
-            local = self._abstract_field_local(position, type_name, field.name)
-            if local is not None:
-                self._add_local(position, type_name, field, local, conditions)
-                return
-            for concrete in self.supergraph.possible_types(type_name, graph):
-                inner = position.selection.add_fragment(concrete)
-                self.plan_field(replace(position, selection=inner.selections), concrete, field)
+        if abstract:
+            self._plan_abstract_field(position, type_name, field, conditions, requires_done)
             return
         local = self._local(position, type_name, field.name)
         if local is not None and (requires_done or local.requires is None):
@@ -211,11 +214,73 @@ class PlanningTraversal:
         if local is not None:
             target, requires = graph, local.requires
         else:
+            if not self.qg.resolvable_graphs(type_name, field.name):
+                self._plan_through_interface_object(position, type_name, field, conditions)
+                return
             target = self._choose_graph(position, type_name, field)
             in_target = self.supergraph.field_in_graph(type_name, field.name, target)
             requires = in_target.requires if in_target is not None else None
-        entered = self.enter(position, type_name, target, requires)
+        entered = self.enter(replace(position, conditions=conditions), type_name, target, requires)
         self.plan_field(entered, type_name, field, requires_done=True)
+
+    def _plan_through_interface_object(
+        self, position: Position, type_name: str, field: NField, conditions: ConditionSet
+    ) -> None:
+        """A field of an object type that only an @interfaceObject subgraph resolves (on the interface)."""
+        source = position.group.subgraph
+        named = self.supergraph.schema.get_type(type_name)
+        for interface in getattr(named, "interfaces", ()):
+            for graph in self.qg.resolvable_graphs(interface.name, field.name):
+                if not self._is_interface_object(interface.name, graph):
+                    continue
+                for key in self.supergraph.keys(interface.name, graph):
+                    if self.qg.can_provide(type_name, key.selection_set, source):
+                        here = replace(position, conditions=conditions)
+                        entered = self.hop(here, type_name, Hop(graph, key), entry_type=interface.name)
+                        self.plan_field(entered, interface.name, field)
+                        return
+        where = ".".join(position.path) or "the root"
+        raise PlanningError(f"cannot plan {type_name}.{field.name} at {where}: no subgraph resolves it")
+
+    def _plan_abstract_field(
+        self, position: Position, type_name: str, field: NField, conditions: ConditionSet, requires_done: bool
+    ) -> None:
+        graph = position.group.subgraph
+        local = self._abstract_field_local(position, type_name, field.name)
+        if local is not None and (requires_done or local.requires is None):
+            self._add_local(position, type_name, field, local, conditions)
+            return
+        if local is not None or any(g != graph for g in self.qg.resolvable_graphs(type_name, field.name)):
+            # Resolved at the interface level (an @interfaceObject or an entity interface elsewhere).
+            if local is not None:
+                target, requires = graph, local.requires
+            else:
+                target = self._choose_graph(position, type_name, field)
+                in_target = self.supergraph.field_in_graph(type_name, field.name, target)
+                requires = in_target.requires if in_target is not None else None
+            entered = self.enter(replace(position, conditions=conditions), type_name, target, requires)
+            self.plan_field(entered, type_name, field, requires_done=True)
+            return
+        if self._is_interface_object(type_name, graph):
+            position = self.enter_knower(replace(position, conditions=conditions), type_name)
+            graph = position.group.subgraph
+        for concrete in self.supergraph.possible_types(type_name, graph):
+            inner = position.selection.add_fragment(concrete)
+            self.plan_field(replace(position, selection=inner.selections), concrete, field)
+
+    def _is_interface_object(self, type_name: str, graph: str) -> bool:
+        meta = self.supergraph.types.get(type_name)
+        return meta is not None and meta.is_interface_object_in(graph)
+
+    def enter_knower(self, position: Position, type_name: str) -> Position:
+        """Hop from an @interfaceObject subgraph to one that knows the implementations."""
+        source = position.group.subgraph
+        for graph in self.supergraph.types[type_name].graphs:
+            if graph == source or self._is_interface_object(type_name, graph):
+                continue
+            if self.qg.route(type_name, source, graph) is not None:
+                return self.enter(position, type_name, graph, None)
+        raise PlanningError(f"no subgraph that knows the implementations of {type_name} can be reached from {source!r}")
 
     def _local(self, position: Position, type_name: str, name: str) -> FieldInGraph | None:
         graph = position.group.subgraph
@@ -230,12 +295,14 @@ class PlanningTraversal:
 
     def _abstract_field_local(self, position: Position, type_name: str, name: str) -> FieldInGraph | None:
         found = self._local(position, type_name, name)
-        if found is None or found.requires is not None:
+        if found is None:
             return None
         graph = position.group.subgraph
         meta = self.supergraph.types[type_name]
         if meta.is_interface_object_in(graph):
             return found
+        if found.requires is not None:
+            return None
         for concrete in self.supergraph.possible_types(type_name, graph):
             in_concrete = self._local(position, concrete, name)
             if in_concrete is None or in_concrete.requires is not None:
@@ -253,6 +320,8 @@ class PlanningTraversal:
         if field.selections is None or added.selections is None:
             return
         sub_type, depth = self.qg.field_type(type_name, field.name)
+        if self.supergraph.is_abstract(sub_type):
+            added.selections.add_field("__typename", front=True)
         path = (*position.path, field.response_key, *(["@"] * depth))
         provided = local.provides.selection_set if local.provides is not None else None
         if provided is None:
@@ -332,6 +401,7 @@ class PlanningTraversal:
         hop: Hop,
         extra_parents: tuple[FetchGroup, ...] = (),
         required: FetchSelectionSet | None = None,
+        entry_type: str | None = None,
     ) -> Position:
         key_shape = FetchSelectionSet()
         self.requirements.add_key(position.selection, type_name, hop.key.selection_set, key_shape)
@@ -348,5 +418,13 @@ class PlanningTraversal:
         if required is not None:
             self.requirements.merge_shape(inputs.selections, required)
         group.note_use(position.conditions)
-        entry = group.selection.add_fragment(type_name)
+        entry_type = entry_type or type_name
+        entry = group.selection.add_fragment(entry_type)
+        if self.supergraph.is_abstract(entry_type):
+            if self._is_interface_object(entry_type, hop.graph):
+                rewrite = FetchRewrite((f"... on {type_name}", "__typename"), entry_type)
+                if rewrite not in group.input_rewrites:
+                    group.input_rewrites.append(rewrite)
+            else:
+                entry.selections.add_field("__typename", front=True)
         return Position(group, entry.selections, position.path, None, position.conditions, position.siblings)

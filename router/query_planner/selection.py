@@ -97,6 +97,8 @@ class FetchSelectionSet:
     ) -> FetchField:
         key = alias or name
         existing = self.items.get(key)
+        if front and existing is not None and next(iter(self.items)) != key:
+            self.items = {key: existing, **{k: v for k, v in self.items.items() if k != key}}
         if isinstance(existing, FetchField):
             if existing.directives != directives:
                 # Wanted both conditionally and otherwise (or under different conditions): fetch it always.
