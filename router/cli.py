@@ -1,0 +1,24 @@
+"""The ``router`` command. Subcommands register themselves in :func:`build_parser`."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="router", description="The marketplace federation router.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    compose = commands.add_parser("compose", help="compose a supergraph from a supergraph.yaml (rover's format)")
+    compose.add_argument("config", help="path to supergraph.yaml")
+    compose.add_argument("-o", "--output", help="write the supergraph SDL to this file instead of stdout")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "compose":
+        from router.compose.cli import compose_command
+
+        return compose_command(args.config, args.output)
+    return 2  # pragma: no cover - argparse rejects unknown commands
