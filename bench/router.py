@@ -194,6 +194,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--profile", action="store_true", help="cProfile our Engine in-process on cases b and c")
     parser.add_argument("--serve-subgraphs", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--serve-router", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -203,7 +204,49 @@ def main() -> None:
     if args.serve_router:
         serve_router(args.serve_router[0], int(args.serve_router[1]))
         return
+    if args.profile:
+        asyncio.run(profile(args.concurrency))
+        return
     asyncio.run(run(args.seconds, args.concurrency))
+
+
+async def profile(concurrency: int, requests: int = 3000) -> None:
+    """Where our router's CPU goes: cProfile of Engine.execute (b and c) against real subgraphs."""
+    import cProfile
+    import pstats
+
+    from router.engine import Engine
+    from tests.federation import test_entities as area
+    from tests.federation.support.harness import compose
+
+    sub_port = _free_port()
+    process = subprocess.Popen([sys.executable, __file__, "--serve-subgraphs", str(sub_port)])
+    try:
+        graphs = [area.accounts(), area.products(), area.reviews(), area.inventory()]
+        for graph in graphs:
+            graph.url = f"http://127.0.0.1:{sub_port}/{graph.name}/"
+        engine = Engine(compose(graphs))
+        await _wait_ready(f"http://127.0.0.1:{sub_port}/products/", DIRECT)
+        queries = [CASES["b: two-hop entity"], CASES["c: 3 subgraphs + @requires"]]
+        counter = 0
+
+        async def client() -> None:
+            nonlocal counter
+            while counter < requests:
+                counter += 1
+                await engine.execute(queries[counter % 2], None, None, {"authorization": f"Bearer {counter}"})
+
+        await asyncio.gather(*(client() for _ in range(concurrency)))  # warm up
+        counter = 0
+        profiler = cProfile.Profile()
+        profiler.enable()
+        await asyncio.gather(*(client() for _ in range(concurrency)))
+        profiler.disable()
+        await engine.aclose()
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 async def run(seconds: float, concurrency: int) -> None:
