@@ -123,15 +123,12 @@ async def list_seller_pages(
 ) -> dict[uuid.UUID, Page]:
     """One page of live products for each seller, in two queries whatever the number of sellers."""
     unique = list(dict.fromkeys(seller_ids))
-    counts: dict[uuid.UUID, int] = dict(
-        (
-            await session.execute(
-                select(products.c.seller_id, func.count())
-                .where(products.c.seller_id.in_(unique), products.c.deleted_at.is_(None))
-                .group_by(products.c.seller_id)
-            )
-        ).tuples()
+    counted = await session.execute(
+        select(products.c.seller_id, func.count())
+        .where(products.c.seller_id.in_(unique), products.c.deleted_at.is_(None))
+        .group_by(products.c.seller_id)
     )
+    counts: dict[uuid.UUID, int] = {seller: count for seller, count in counted}
     items: dict[uuid.UUID, list[ProductRecord]] = {seller: [] for seller in unique}
     if any(counts.get(seller, 0) > offset for seller in unique):
         rows = await session.execute(_SELLER_PAGES, {"seller_ids": unique, "limit": limit, "offset": offset})
