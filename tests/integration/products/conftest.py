@@ -33,7 +33,8 @@ class ProductsApi:
     async def gql(
         self, query: str, variables: dict[str, Any] | None = None, *, headers: dict[str, str] | None = None
     ) -> dict[str, Any]:
-        response = await self.client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+        payload = {"query": query, "variables": variables or {}}
+        response = await self.client.post("/graphql", json=payload, headers=headers)
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body

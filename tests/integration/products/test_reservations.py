@@ -158,9 +158,8 @@ async def test_a_release_before_the_reservation_wins(api: ProductsApi) -> None:
 @pytest.mark.parametrize(("quantity", "field"), [(0, "items.0.quantity"), (-2, "items.0.quantity")])
 async def test_bad_reservation_input_is_refused(api: ProductsApi, quantity: int, field: str) -> None:
     product = await create_product(api, new_id(), stock=2)
-    body = await api.gql(
-        RESERVE, {"order": new_id(), "items": [{"productId": product["id"], "quantity": quantity}]}, headers=api.service()
-    )
+    items = [{"productId": product["id"], "quantity": quantity}]
+    body = await api.gql(RESERVE, {"order": new_id(), "items": items}, headers=api.service())
     assert error_codes(body) == ["BAD_USER_INPUT"]
     assert body["errors"][0]["extensions"]["field"] == field
     body = await api.gql(RESERVE, {"order": "nope", "items": []}, headers=api.service())
