@@ -48,7 +48,9 @@ class User(UsersBase):
             "deleted_at IS NOT NULL OR (email IS NOT NULL AND name IS NOT NULL AND password_hash IS NOT NULL)",
             name="live_has_profile",
         ),
-        Index("uq_users_email_live", func.lower(text("email")), unique=True, postgresql_where=text("deleted_at IS NULL")),
+        Index(
+            "uq_users_email_live", func.lower(text("email")), unique=True, postgresql_where=text("deleted_at IS NULL")
+        ),
     )
 
 

@@ -96,17 +96,22 @@ class TokenVerifier:
         self.http_timeout = http_timeout
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at = float("-inf")
+        self._attempted_at = float("-inf")
         self._lock = asyncio.Lock()
         if jwks is not None:
             self._keys = self._parse(jwks)
             self._fetched_at = float("inf")  # inline keys never expire
 
     @staticmethod
-    def _parse(jwks: Mapping[str, Any]) -> dict[str, jwt.PyJWK]:
+    def _parse(jwks: Any) -> dict[str, jwt.PyJWK]:
+        if not isinstance(jwks, Mapping) or not isinstance(jwks.get("keys"), list):
+            raise ValueError("not a JWKS document (an object with a 'keys' list)")
         keys: dict[str, jwt.PyJWK] = {}
-        for entry in jwks.get("keys", []):
+        for entry in jwks["keys"]:
+            if not isinstance(entry, Mapping):
+                continue
             kid = entry.get("kid")
-            if not kid:
+            if not isinstance(kid, str) or not kid or entry.get("use", "sig") != "sig":
                 continue
             try:
                 keys[kid] = jwt.PyJWK.from_dict(dict(entry))
@@ -114,13 +119,23 @@ class TokenVerifier:
                 continue  # a key of a type we cannot use is ignored, not fatal
         return keys
 
+    def _cache_is_fresh(self) -> bool:
+        return time.monotonic() - self._fetched_at < self.cache_seconds
+
     async def _refresh(self, *, force: bool) -> None:
+        """Fetch the JWKS when the cache is stale (or, when ``force``, at most every ``min_refresh_interval``).
+
+        Failed attempts count as attempts: while the key server is down, verifications keep using the
+        keys already held and retry it at most every ``min_refresh_interval``, instead of each waiting
+        for a timeout in turn.
+        """
         if self.jwks_url is None:
             return
         async with self._lock:
-            age = time.monotonic() - self._fetched_at
-            if age < self.min_refresh_interval or (not force and age < self.cache_seconds):
-                return
+            since_attempt = time.monotonic() - self._attempted_at
+            if since_attempt < self.min_refresh_interval or (not force and self._cache_is_fresh()):
+                return  # another caller refreshed (or tried) while we waited for the lock
+            self._attempted_at = time.monotonic()
             try:
                 async with httpx.AsyncClient(timeout=self.http_timeout) as client:
                     response = await client.get(self.jwks_url)
@@ -134,12 +149,15 @@ class TokenVerifier:
             self._fetched_at = time.monotonic()
 
     async def _key_for(self, kid: str) -> jwt.PyJWK:
-        await self._refresh(force=False)
+        if not self._cache_is_fresh():
+            await self._refresh(force=False)
         key = self._keys.get(kid)
         if key is None:
             await self._refresh(force=True)
             key = self._keys.get(kid)
         if key is None:
+            if not self._keys:  # never fetched (key server down since start): not the token's fault
+                raise Unavailable("signing keys are not available yet")
             raise Unauthenticated("token signed by an unknown key")
         return key
 

@@ -8,18 +8,24 @@ thumbprint of the public key, so it is stable wherever the key is loaded.
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 import json
+import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jwt
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 ALGORITHM = "EdDSA"
+_PEM_BLOCK = re.compile(r"-----BEGIN ([A-Z ]+)-----.+?-----END \1-----", re.DOTALL)
 
 
 def _b64url(data: bytes) -> str:
@@ -60,6 +66,25 @@ class KeyRingError(Exception):
     pass
 
 
+def split_pems(text: str) -> list[str]:
+    """The PEM blocks of ``text`` in order (one setting can hold several keys, newest first)."""
+    blocks = [match.group(0) for match in _PEM_BLOCK.finditer(text)]
+    if not blocks and text.strip():
+        raise KeyRingError("no PEM block (-----BEGIN PRIVATE KEY-----...) found")
+    return blocks
+
+
+@contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """An exclusive lock on ``folder`` so instances starting together create one key, not one each."""
+    with (folder / ".lock").open("a") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
 @dataclass(frozen=True)
 class KeyRing:
     """Private keys, newest first: ``keys[0]`` signs, every key is published in :meth:`jwks`."""
@@ -76,7 +101,7 @@ class KeyRing:
         for index, pem in enumerate(pems):
             try:
                 key = serialization.load_pem_private_key(pem.encode(), password=None)
-            except ValueError as error:
+            except (ValueError, TypeError, UnsupportedAlgorithm) as error:
                 raise KeyRingError(f"private key #{index + 1} is not a valid PEM: {error}") from None
             if not isinstance(key, Ed25519PrivateKey):
                 raise KeyRingError(f"private key #{index + 1} is not an Ed25519 key")
@@ -89,19 +114,22 @@ class KeyRing:
     def load_or_create(cls, folder: Path) -> KeyRing:
         """Keys stored as ``<unix time>-<kid>.pem`` in ``folder``; one is created when there is none."""
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        files = sorted(folder.glob("*.pem"), reverse=True)
-        if not files:
-            cls.add_key(folder)
+        with _folder_lock(folder):
             files = sorted(folder.glob("*.pem"), reverse=True)
-        return cls.from_pems([path.read_text() for path in files])
+            if not files:
+                cls.add_key(folder)
+                files = sorted(folder.glob("*.pem"), reverse=True)
+            return cls.from_pems([path.read_text() for path in files])
 
     @staticmethod
     def add_key(folder: Path) -> SigningKey:
         """Rotate: write a new key that becomes the signing key on the next load."""
         key = SigningKey(Ed25519PrivateKey.generate())
         path = folder / f"{int(time.time() * 1000):015d}-{key.kid}.pem"
-        path.touch(mode=0o600)
-        path.write_bytes(key.pem())
+        partial = path.with_suffix(".tmp")
+        partial.touch(mode=0o600)
+        partial.write_bytes(key.pem())
+        partial.replace(path)  # a reader never sees a half-written key
         return key
 
     @property
