@@ -146,6 +146,19 @@ class OrdersStack:
         finally:
             broker.close()
 
+    def backlog(self) -> int:
+        """Messages of this queue not yet acknowledged (waiting, delayed or held by a worker)."""
+        url = self.settings.effective_broker_url
+        if is_rabbitmq(url):
+            ready, delayed, _ = self.queue_depth()
+            return ready + delayed
+        client = redis.Redis.from_url(url)
+        try:
+            prefix = f"{self.settings.broker_namespace}:{self.settings.queue_name}"
+            return int(client.hlen(f"{prefix}.msgs")) + int(client.hlen(f"{prefix}.DQ.msgs"))
+        finally:
+            client.close()
+
     def purge_broker(self) -> None:
         """Delete this stack's queues (RabbitMQ) or keys (Redis)."""
         url = self.settings.effective_broker_url
