@@ -147,9 +147,7 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))] if ordered else float("nan")
 
 
-async def measure(
-    name: str, url: str, query: str, pid: int | None, seconds: float, concurrency: int
-) -> dict[str, Any]:
+async def measure(name: str, url: str, query: str, pid: int | None, seconds: float, concurrency: int) -> dict[str, Any]:
     await drive(url, query, min(1.0, seconds / 3), concurrency)  # warm up (plans, pools, JIT)
     cpu_before = _cpu_seconds(pid) if pid else 0.0
     started = time.perf_counter()
@@ -190,6 +188,11 @@ def plan_cache_times(supergraph_sdl: str) -> tuple[float, float]:
 # ---- orchestration ------------------------------------------------------------------------------
 
 
+def _spawn(args: list[str], **options: Any) -> subprocess.Popen[bytes]:
+    """Start a child process (a quick, non-blocking call, fine from the event loop)."""
+    return subprocess.Popen(args, **options)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=3.0)
@@ -220,7 +223,7 @@ async def profile(concurrency: int, requests: int = 3000) -> None:
     from tests.federation.support.harness import compose
 
     sub_port = _free_port()
-    process = subprocess.Popen([sys.executable, __file__, "--serve-subgraphs", str(sub_port)])
+    process = _spawn([sys.executable, __file__, "--serve-subgraphs", str(sub_port)])
     try:
         graphs = [area.accounts(), area.products(), area.reviews(), area.inventory()]
         for graph in graphs:
@@ -256,7 +259,7 @@ async def run(seconds: float, concurrency: int) -> None:
     processes: list[subprocess.Popen[bytes]] = []
     try:
         sub_port = _free_port()
-        processes.append(subprocess.Popen([sys.executable, __file__, "--serve-subgraphs", str(sub_port)]))
+        processes.append(_spawn([sys.executable, __file__, "--serve-subgraphs", str(sub_port)]))
         graphs = [area.accounts(), area.products(), area.reviews(), area.inventory()]
         for graph in graphs:
             graph.url = f"http://127.0.0.1:{sub_port}/{graph.name}/"
@@ -264,8 +267,8 @@ async def run(seconds: float, concurrency: int) -> None:
         with tempfile.NamedTemporaryFile("w", suffix=".graphql", delete=False) as handle:
             handle.write(supergraph_sdl)
         router_port, gateway_port = _free_port(), _free_port()
-        ours = subprocess.Popen([sys.executable, __file__, "--serve-router", handle.name, str(router_port)])
-        apollo = subprocess.Popen(
+        ours = _spawn([sys.executable, __file__, "--serve-router", handle.name, str(router_port)])
+        apollo = _spawn(
             ["node", "gateway.mjs", handle.name, str(gateway_port)], cwd=APOLLO_DIR, stdout=subprocess.DEVNULL
         )
         processes += [ours, apollo]
@@ -289,7 +292,10 @@ async def run(seconds: float, concurrency: int) -> None:
             process.wait(timeout=10)
 
     print(f"\n{seconds:.0f}s per target, {concurrency} concurrent clients, {os.cpu_count()} CPUs (shared)\n")
-    header = f"{'case':<28} {'target':<9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU µs/req':>11} {'req/CPU-s':>10} {'errors':>6}"
+    header = (
+        f"{'case':<28} {'target':<9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'CPU µs/req':>11} {'req/CPU-s':>10} {'errors':>6}"
+    )
     print(header)
     print("-" * len(header))
     for case, row in rows:

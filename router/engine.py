@@ -35,7 +35,7 @@ from graphql.execution.values import get_variable_values
 
 from router.execution.entities import TypeRelations
 from router.execution.executor import Executor
-from router.execution.fetcher import Fetcher, SubgraphEndpoint
+from router.execution.fetcher import Fetcher, FetchObserver, SubgraphEndpoint
 from router.execution.shaping import INTROSPECTION_FIELDS, OperationShape
 from router.query_plan import QueryPlan
 from router.supergraph import Supergraph, load_supergraph
@@ -96,6 +96,7 @@ class Engine:
         pool_size: int = 100,
         operation_cache_size: int = 2048,
         planner: Planner | None = None,
+        on_fetch: FetchObserver | None = None,
     ) -> None:
         self.supergraph: Supergraph = load_supergraph(supergraph_sdl)
         self.api_schema = self.supergraph.api_schema
@@ -115,7 +116,7 @@ class Engine:
             name: SubgraphEndpoint(name, urls.get(name, info.url), timeouts.get(name, subgraph_timeout))
             for name, info in self.supergraph.subgraphs.items()
         }
-        self.fetcher = Fetcher(endpoints, pool_size=pool_size)
+        self.fetcher = Fetcher(endpoints, pool_size=pool_size, on_fetch=on_fetch)
         self.executor = Executor(self.fetcher, TypeRelations(self.supergraph.schema), self._key_fields)
         self._key_field_cache: dict[tuple[str, str], frozenset[str]] = {}
         self._operations: OrderedDict[tuple[str, str | None], PreparedOperation | RejectedOperation] = OrderedDict()
