@@ -1,0 +1,91 @@
+"""``router serve``: run the router over a supergraph file or a composed ``supergraph.yaml``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from router.server.app import RouterOptions, create_router_app
+from router.server.auth import RouterAuthenticator
+from router.server.config import ConfigFileError, RouterConfig, load_router_config
+from router.server.reload import ComposeSource, FileSource, SupergraphSource
+from router.server.service_token import ServiceTokenCache
+from router.server.settings import RouterSettings
+from subgraphs.common.internal import internal_secret
+from subgraphs.common.observability import configure_logging
+from subgraphs.common.settings import load_settings
+
+log = logging.getLogger(__name__)
+
+
+def add_serve_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = commands.add_parser("serve", help="serve the supergraph over HTTP (GraphQL, GraphiQL, health, metrics)")
+    source = serve.add_mutually_exclusive_group(required=True)
+    source.add_argument("--supergraph", metavar="FILE", help="a supergraph SDL file (Apollo's format)")
+    source.add_argument("--config", metavar="FILE", help="a supergraph.yaml (rover's format), composed at start")
+    serve.add_argument(
+        "--router-config", metavar="FILE", help="router.yaml (default: MARKETPLACE_ROUTER_CONFIG, else built-ins)"
+    )
+    serve.add_argument("--host", help="listen address (default: supergraph.listen, else MARKETPLACE_HOST)")
+    serve.add_argument(
+        "--port", type=int, help="listen port (default: supergraph.listen, else MARKETPLACE_ROUTER_PORT)"
+    )
+    serve.add_argument("--no-hot-reload", action="store_true", help="do not watch the supergraph source for changes")
+    serve.add_argument(
+        "--poll-interval",
+        type=float,
+        help="seconds between hot-reload checks (default: MARKETPLACE_ROUTER_POLL_SECONDS)",
+    )
+
+
+def _listen(args: argparse.Namespace, config: RouterConfig, settings: RouterSettings) -> tuple[str, int]:
+    host, port = settings.host, settings.router_port
+    if config.supergraph.listen:
+        listen_host, _, listen_port = config.supergraph.listen.rpartition(":")
+        host, port = listen_host.strip("[]"), int(listen_port)
+    return args.host or host, args.port or port
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    settings = load_settings(RouterSettings)
+    configure_logging(settings)
+    try:
+        config = load_router_config(args.router_config or settings.router_config)
+    except ConfigFileError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    secret = internal_secret(settings.internal_secret, settings.data_dir)
+    tokens = ServiceTokenCache(secret)
+    source: SupergraphSource
+    if args.supergraph:
+        source = FileSource(args.supergraph)
+    else:
+        source = ComposeSource(args.config, headers=lambda: {tokens.header: tokens.token()})
+    jwt = config.authentication.jwt
+    authenticator = RouterAuthenticator(
+        jwt,
+        default_jwks_url=settings.effective_jwks_url,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        leeway=settings.jwt_leeway_seconds,
+    )
+    interval = args.poll_interval or settings.router_poll_seconds
+    options = RouterOptions(
+        production=settings.is_production,
+        authenticator=authenticator,
+        internal_secret=secret,
+        reload_interval=None if args.no_hot_reload else interval,
+    )
+    try:
+        app = create_router_app(source, config, options)
+    except Exception as error:  # a schema that cannot be loaded: one clear line, no traceback
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        print(f"error: cannot load the supergraph from {source.description}: {first}", file=sys.stderr)
+        return 1
+    host, port = _listen(args, config, settings)
+    from subgraphs.common.serve import serve
+
+    log.info("router listening on http://%s:%d", host, port)
+    serve(app, host=host, port=port, drain_seconds=settings.drain_seconds, log_level=settings.log_level)
+    return 0

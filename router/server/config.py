@@ -1,0 +1,440 @@
+"""The router's configuration file (``router.yaml``), modelled on Apollo Router's keys.
+
+Where Apollo Router has a key, we use its name and meaning (``supergraph.listen``, ``cors``,
+``headers``, ``limits``, ``traffic_shaping``, ``authentication.jwt.jwks``, ``csrf``,
+``include_subgraph_errors``, ``homepage``, ``sandbox``, ``batching``, ``apq``,
+``persisted_queries``); docs/router.md lists what differs. Unknown keys are refused, so a typo
+fails the start instead of being silently ignored.
+
+Several defaults depend on the environment (``MARKETPLACE_ENV``): a value left unset (``None``)
+here is resolved by :meth:`RouterConfig.resolved` — introspection, GraphiQL and subgraph error
+details are on in development and off in production.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
+_SIZE = re.compile(r"^\s*(\d+)\s*(b|kb|kib|mb|mib|gb|gib)?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {"b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2, "gb": 1000**3, "gib": 1024**3}
+
+
+class ConfigFileError(Exception):
+    """The router configuration is unusable; the message is one line naming the key at fault."""
+
+
+def parse_duration(value: Any) -> float:
+    """Seconds from ``30``, ``"30s"``, ``"500ms"``, ``"2m"`` (Apollo writes durations as strings)."""
+    if isinstance(value, bool):
+        raise ValueError("must be a duration such as 30s or 500ms")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        match = _DURATION.match(str(value))
+        if match is None:
+            raise ValueError("must be a duration such as 30s or 500ms")
+        seconds = float(match.group(1)) * _UNITS[match.group(2)]
+    if seconds <= 0:
+        raise ValueError("must be a positive duration")
+    return seconds
+
+
+def parse_size(value: Any) -> int:
+    """Bytes from ``2000000`` or ``"2MB"``/``"800KiB"``."""
+    if isinstance(value, bool):
+        raise ValueError("must be a size in bytes")
+    if isinstance(value, int):
+        size = value
+    else:
+        match = _SIZE.match(str(value))
+        if match is None:
+            raise ValueError("must be a size such as 2000000 or 2MB")
+        size = int(match.group(1)) * _SIZE_UNITS[(match.group(2) or "b").lower()]
+    if size <= 0:
+        raise ValueError("must be positive")
+    return size
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SupergraphSection(Section):
+    listen: str | None = None
+    path: str = "/graphql"
+    introspection: bool | None = None
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if not value.startswith("/") or value == "/":
+            raise ValueError("must be an absolute path other than / (e.g. /graphql)")
+        return value.rstrip("/")
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("must be HOST:PORT, e.g. 127.0.0.1:4000")
+        return value
+
+
+class CorsConfig(Section):
+    allow_any_origin: bool = False
+    origins: list[str] = Field(default_factory=list)
+    match_origins: list[str] = Field(default_factory=list)
+    allow_credentials: bool = False
+    allow_headers: list[str] = Field(default_factory=list)
+    expose_headers: list[str] = Field(default_factory=list)
+    methods: list[str] = Field(default_factory=lambda: ["GET", "POST", "OPTIONS"])
+    max_age: float | None = None
+
+    @field_validator("max_age", mode="before")
+    @classmethod
+    def _max_age(cls, value: Any) -> float | None:
+        return None if value is None else parse_duration(value)
+
+    @field_validator("match_origins")
+    @classmethod
+    def _regexes(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ValueError(f"{pattern!r} is not a regular expression: {error}") from None
+        return value
+
+
+class PropagateRule(Section):
+    named: str | None = None
+    matching: str | None = None
+    rename: str | None = None
+    default: str | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> PropagateRule:
+        if (self.named is None) == (self.matching is None):
+            raise ValueError("propagate needs exactly one of named or matching")
+        if self.matching is not None and (self.rename or self.default):
+            raise ValueError("rename and default apply to a named header only")
+        return self
+
+
+class InsertRule(Section):
+    name: str
+    value: str
+
+
+class RemoveRule(Section):
+    named: str | None = None
+    matching: str | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> RemoveRule:
+        if (self.named is None) == (self.matching is None):
+            raise ValueError("remove needs exactly one of named or matching")
+        return self
+
+
+class HeaderRule(Section):
+    """One of Apollo's header rules: ``propagate``, ``insert`` or ``remove``."""
+
+    propagate: PropagateRule | None = None
+    insert: InsertRule | None = None
+    remove: RemoveRule | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> HeaderRule:
+        if sum(x is not None for x in (self.propagate, self.insert, self.remove)) != 1:
+            raise ValueError("each header rule is exactly one of propagate, insert or remove")
+        return self
+
+
+class HeaderRules(Section):
+    request: list[HeaderRule] = Field(default_factory=list)
+
+
+class HeadersConfig(Section):
+    all: HeaderRules = Field(default_factory=HeaderRules)
+    subgraphs: dict[str, HeaderRules] = Field(default_factory=dict)
+
+
+class LimitsConfig(Section):
+    """Request limits. Apollo's network/parser defaults; operation limits on by default here."""
+
+    http_max_request_bytes: int = 2_000_000
+    parser_max_tokens: int = 15_000
+    parser_max_recursion: int = 100
+    max_depth: int | None = 15
+    max_height: int | None = 200
+    max_aliases: int | None = 100
+    max_root_fields: int | None = 20
+    max_recursive_selections: int | None = 400
+    warn_only: bool = False
+
+    @field_validator("http_max_request_bytes", mode="before")
+    @classmethod
+    def _bytes(cls, value: Any) -> int:
+        return parse_size(value)
+
+    @field_validator(
+        "parser_max_tokens",
+        "parser_max_recursion",
+        "max_depth",
+        "max_height",
+        "max_aliases",
+        "max_root_fields",
+        "max_recursive_selections",
+    )
+    @classmethod
+    def _positive(cls, value: int | None) -> int | None:
+        if value is not None and value <= 0:
+            raise ValueError("must be a positive integer (or null for no limit)")
+        return value
+
+
+class SubgraphShaping(Section):
+    timeout: float | None = None
+
+    @field_validator("timeout", mode="before")
+    @classmethod
+    def _timeout(cls, value: Any) -> float | None:
+        return None if value is None else parse_duration(value)
+
+
+class TrafficShapingConfig(Section):
+    all: SubgraphShaping = Field(default_factory=SubgraphShaping)
+    subgraphs: dict[str, SubgraphShaping] = Field(default_factory=dict)
+
+    def timeout_for(self, subgraph: str, default: float = 30.0) -> float:
+        own = self.subgraphs.get(subgraph)
+        if own is not None and own.timeout is not None:
+            return own.timeout
+        return self.all.timeout if self.all.timeout is not None else default
+
+
+class JwksSource(Section):
+    url: str
+    issuer: str | None = None
+    algorithms: list[str] | None = None
+
+
+class JwtConfig(Section):
+    enabled: bool = True
+    jwks: list[JwksSource] = Field(default_factory=list)
+    header_name: str = "authorization"
+    header_value_prefix: str = "Bearer"
+    audience: str | None = None
+
+
+class AuthenticationConfig(Section):
+    jwt: JwtConfig = Field(default_factory=JwtConfig)
+
+
+class AuthorizationDirectives(Section):
+    enabled: bool = True
+
+
+class AuthorizationConfig(Section):
+    require_authentication: bool = False
+    directives: AuthorizationDirectives = Field(default_factory=AuthorizationDirectives)
+
+
+class CsrfConfig(Section):
+    unsafe_disabled: bool = False
+    required_headers: list[str] = Field(default_factory=lambda: ["x-apollo-operation-name", "apollo-require-preflight"])
+
+
+class IncludeSubgraphErrors(Section):
+    all: bool | None = None
+    subgraphs: dict[str, bool] = Field(default_factory=dict)
+
+
+class Toggle(Section):
+    enabled: bool | None = None
+
+
+class BatchingConfig(Section):
+    enabled: bool = False
+    mode: Literal["batch_http_link"] = "batch_http_link"
+    maximum_size: int = 10
+
+    @field_validator("maximum_size")
+    @classmethod
+    def _size(cls, value: int) -> int:
+        if value <= 0:
+            raise ValueError("must be a positive integer")
+        return value
+
+
+class InMemoryCache(Section):
+    limit: int = 512
+
+
+class RedisCache(Section):
+    urls: list[str]
+    ttl: float | None = None
+    namespace: str = "apq"
+
+    @field_validator("ttl", mode="before")
+    @classmethod
+    def _ttl(cls, value: Any) -> float | None:
+        return None if value is None else parse_duration(value)
+
+
+class ApqCache(Section):
+    in_memory: InMemoryCache = Field(default_factory=InMemoryCache)
+    redis: RedisCache | None = None
+
+
+class ApqRouter(Section):
+    cache: ApqCache = Field(default_factory=ApqCache)
+
+
+class ApqConfig(Section):
+    enabled: bool = True
+    router: ApqRouter = Field(default_factory=ApqRouter)
+
+
+class Safelist(Section):
+    enabled: bool = False
+    require_id: bool = False
+
+
+class PersistedQueriesConfig(Section):
+    enabled: bool = False
+    log_unknown: bool = False
+    safelist: Safelist = Field(default_factory=Safelist)
+    local_manifests: list[Path] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _manifests(self) -> PersistedQueriesConfig:
+        if self.enabled and not self.local_manifests:
+            raise ValueError("persisted queries need at least one file in local_manifests")
+        return self
+
+
+class OtlpExporter(Section):
+    enabled: bool = False
+    endpoint: str = "http://127.0.0.1:4318/v1/traces"
+
+
+class TracingExporters(Section):
+    otlp: OtlpExporter = Field(default_factory=OtlpExporter)
+
+
+class Exporters(Section):
+    tracing: TracingExporters = Field(default_factory=TracingExporters)
+
+
+class TelemetryConfig(Section):
+    exporters: Exporters = Field(default_factory=Exporters)
+
+
+class RouterConfig(Section):
+    supergraph: SupergraphSection = Field(default_factory=SupergraphSection)
+    cors: CorsConfig = Field(default_factory=CorsConfig)
+    headers: HeadersConfig = Field(default_factory=HeadersConfig)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    traffic_shaping: TrafficShapingConfig = Field(default_factory=TrafficShapingConfig)
+    authentication: AuthenticationConfig = Field(default_factory=AuthenticationConfig)
+    authorization: AuthorizationConfig = Field(default_factory=AuthorizationConfig)
+    csrf: CsrfConfig = Field(default_factory=CsrfConfig)
+    include_subgraph_errors: IncludeSubgraphErrors = Field(default_factory=IncludeSubgraphErrors)
+    homepage: Toggle = Field(default_factory=Toggle)
+    sandbox: Toggle = Field(default_factory=Toggle)
+    batching: BatchingConfig = Field(default_factory=BatchingConfig)
+    apq: ApqConfig = Field(default_factory=ApqConfig)
+    persisted_queries: PersistedQueriesConfig = Field(default_factory=PersistedQueriesConfig)
+    telemetry: TelemetryConfig = Field(default_factory=TelemetryConfig)
+
+    def resolved(self, *, production: bool) -> RouterConfig:
+        """A copy where every environment-dependent default (``None``) has its value."""
+        development = not production
+        supergraph = self.supergraph.model_copy(
+            update={
+                "introspection": development if self.supergraph.introspection is None else self.supergraph.introspection
+            }
+        )
+        sandbox = Toggle(enabled=development if self.sandbox.enabled is None else self.sandbox.enabled)
+        homepage = Toggle(enabled=True if self.homepage.enabled is None else self.homepage.enabled)
+        errors = self.include_subgraph_errors
+        include = IncludeSubgraphErrors(
+            all=development if errors.all is None else errors.all, subgraphs=dict(errors.subgraphs)
+        )
+        return self.model_copy(
+            update={
+                "supergraph": supergraph,
+                "sandbox": sandbox,
+                "homepage": homepage,
+                "include_subgraph_errors": include,
+            }
+        )
+
+    @property
+    def introspection(self) -> bool:
+        return bool(self.supergraph.introspection)
+
+    @property
+    def graphiql(self) -> bool:
+        return bool(self.sandbox.enabled)
+
+    def includes_errors_of(self, subgraph: str | None) -> bool:
+        own = self.include_subgraph_errors.subgraphs.get(subgraph) if subgraph else None
+        return bool(self.include_subgraph_errors.all) if own is None else own
+
+
+def describe(error: ValidationError) -> str:
+    """One line naming each bad key (``limits.max_depth: must be ...``)."""
+    problems = []
+    for item in error.errors():
+        location = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown key"
+        problems.append(f"{location}: {message}")
+    return "; ".join(problems)
+
+
+def parse_router_config(raw: Any, source: str = "router configuration") -> RouterConfig:
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigFileError(f"{source}: the top level must be a mapping of keys")
+    try:
+        return RouterConfig.model_validate(raw)
+    except ValidationError as error:
+        raise ConfigFileError(f"{source}: {describe(error)}") from None
+
+
+def load_router_config(path: str | Path | None) -> RouterConfig:
+    """The configuration in ``path`` (YAML), or the defaults when no file is given."""
+    if path is None:
+        return RouterConfig()
+    file = Path(path)
+    try:
+        text = file.read_text()
+    except OSError as error:
+        raise ConfigFileError(f"cannot read router configuration {file}: {error.strerror or error}") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ConfigFileError(f"{file}: not valid YAML: {str(error).splitlines()[0]}") from None
+    config = parse_router_config(raw, str(file))
+    base = file.parent
+    manifests = [m if m.is_absolute() else base / m for m in config.persisted_queries.local_manifests]
+    if manifests:
+        config = config.model_copy(
+            update={"persisted_queries": config.persisted_queries.model_copy(update={"local_manifests": manifests})}
+        )
+    return config

@@ -1,0 +1,100 @@
+"""Which headers go to the subgraphs: Apollo's ``headers.all.request`` rules plus our fixed ones.
+
+Always sent: the client's ``Authorization`` (subgraphs verify the user themselves), the request id
+(``X-Request-Id``), ``X-Forwarded-For`` (the client's address appended, so subgraphs that
+throttle by address see the client, not the router) and the router's service token. Rules then
+add or drop others: ``propagate`` (``named`` with optional ``rename``/``default``, or ``matching``
+a regular expression), ``insert`` (a fixed value) and ``remove``. Connection-level and body
+headers (``Content-Length``, ``Host``...) are never copied.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from router.server.config import HeaderRule
+from subgraphs.common.internal import HEADER as SERVICE_TOKEN_HEADER
+
+NEVER_PROPAGATED = frozenset(
+    {
+        "host",
+        "content-length",
+        "content-type",
+        "content-encoding",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "upgrade",
+        "te",
+        "trailer",
+        "proxy-authorization",
+        "proxy-authenticate",
+        "accept",
+        "accept-encoding",
+        SERVICE_TOKEN_HEADER.lower(),  # only the router mints it; a client's copy never passes
+    }
+)
+REQUEST_ID = "x-request-id"
+FORWARDED_FOR = "x-forwarded-for"
+
+
+class HeaderPropagation:
+    def __init__(self, rules: list[HeaderRule]) -> None:
+        self.rules = rules
+        self._patterns = {
+            id(rule): re.compile(pattern, re.IGNORECASE)
+            for rule in rules
+            for pattern in [
+                (rule.propagate.matching if rule.propagate else None) or (rule.remove.matching if rule.remove else None)
+            ]
+            if pattern is not None
+        }
+
+    def subgraph_headers(
+        self,
+        client_headers: Mapping[str, str],
+        *,
+        request_id: str,
+        client_address: str | None,
+        service_token: tuple[str, str] | None,
+    ) -> dict[str, str]:
+        """The headers of every subgraph request made for this client request."""
+        out: dict[str, str] = {}
+        authorization = client_headers.get("authorization")
+        if authorization:
+            out["authorization"] = authorization
+        for rule in self.rules:
+            self._apply(rule, client_headers, out)
+        out[REQUEST_ID] = request_id
+        forwarded = client_headers.get(FORWARDED_FOR)
+        if client_address:
+            out[FORWARDED_FOR] = f"{forwarded}, {client_address}" if forwarded else client_address
+        elif forwarded:
+            out[FORWARDED_FOR] = forwarded
+        if service_token is not None:
+            out[service_token[0].lower()] = service_token[1]
+        return out
+
+    def _apply(self, rule: HeaderRule, client: Mapping[str, str], out: dict[str, str]) -> None:
+        if rule.insert is not None:
+            out[rule.insert.name.lower()] = rule.insert.value
+        elif rule.remove is not None:
+            if rule.remove.named is not None:
+                out.pop(rule.remove.named.lower(), None)
+            else:
+                pattern = self._patterns[id(rule)]
+                for name in [n for n in out if pattern.search(n)]:
+                    del out[name]
+        elif rule.propagate is not None:
+            propagate = rule.propagate
+            if propagate.named is not None:
+                name = propagate.named.lower()
+                value = client.get(name, propagate.default)
+                if value is not None and name not in NEVER_PROPAGATED:
+                    out[(propagate.rename or name).lower()] = value
+            else:
+                pattern = self._patterns[id(rule)]
+                for name, value in client.items():
+                    if name not in NEVER_PROPAGATED and pattern.search(name):
+                        out[name.lower()] = value

@@ -1,0 +1,105 @@
+"""The router's Prometheus metrics, in a registry of its own (served at ``/metrics``).
+
+Operation names are client-chosen, so their label values are bounded: after ``max_operation_names``
+distinct names, new ones are counted as ``other``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
+class _PlannerCacheCollector(Collector):
+    def __init__(self, counts: Callable[[], tuple[int, int]]) -> None:
+        self._counts = counts
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        hits, misses = self._counts()
+        family = CounterMetricFamily(
+            "router_planner_cache", "Lookups in the query planner's own plan cache", labels=["result"]
+        )
+        family.add_metric(["hit"], hits)
+        family.add_metric(["miss"], misses)
+        yield family
+
+
+class RouterMetrics:
+    def __init__(self, max_operation_names: int = 500) -> None:
+        self.registry = CollectorRegistry()
+        self.max_operation_names = max_operation_names
+        self._names: set[str] = set()
+        self.http_requests = Counter(
+            "router_http_requests_total", "HTTP requests", ["method", "path", "status"], registry=self.registry
+        )
+        self.http_latency = Histogram(
+            "router_http_request_duration_seconds",
+            "HTTP request latency",
+            ["path"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.operations = Counter(
+            "router_operations_total",
+            "GraphQL operations by name, type and outcome (success, partial, error, refused)",
+            ["operation", "type", "outcome"],
+            registry=self.registry,
+        )
+        self.operation_latency = Histogram(
+            "router_operation_duration_seconds",
+            "GraphQL operation latency",
+            ["operation"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.subgraph_requests = Counter(
+            "router_subgraph_requests_total", "Requests sent to subgraphs", ["subgraph"], registry=self.registry
+        )
+        self.subgraph_latency = Histogram(
+            "router_subgraph_request_duration_seconds",
+            "Subgraph fetch latency",
+            ["subgraph"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.subgraph_errors = Counter(
+            "router_subgraph_errors_total",
+            "Subgraph fetches that failed or returned errors, by error code",
+            ["subgraph", "code"],
+            registry=self.registry,
+        )
+        self.operation_cache = Counter(
+            "router_operation_cache_total",
+            "Operation (parse, validation, plan) cache lookups by query text",
+            ["result"],
+            registry=self.registry,
+        )
+        self.reloads = Counter(
+            "router_schema_reloads_total", "Supergraph reloads by result", ["result"], registry=self.registry
+        )
+
+    def watch_planner_cache(self, counts: Callable[[], tuple[int, int]]) -> None:
+        self.registry.register(_PlannerCacheCollector(counts))
+
+    def operation_label(self, name: str | None) -> str:
+        if not name:
+            return "anonymous"
+        if name in self._names:
+            return name
+        if len(self._names) >= self.max_operation_names:
+            return "other"
+        self._names.add(name)
+        return name
+
+    def observe_fetch(self, subgraph: str, seconds: float, response: dict[str, Any]) -> None:
+        self.subgraph_requests.labels(subgraph).inc()
+        self.subgraph_latency.labels(subgraph).observe(seconds)
+        for error in response.get("errors") or ():
+            code = (error.get("extensions") or {}).get("code") if isinstance(error, dict) else None
+            self.subgraph_errors.labels(subgraph, str(code or "UNKNOWN")).inc()

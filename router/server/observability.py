@@ -1,0 +1,105 @@
+"""Request ids and one JSON log line per request, with what happened to its GraphQL operations.
+
+The middleware gives each request an id (kept from ``X-Request-Id`` when it is sane), returns it
+in the response, and after the response logs one line on ``router.request``: method, path,
+status, duration, the operation name(s), outcome, how many subgraph fetches it caused and the
+request id (the JSON formatter of :mod:`subgraphs.common.observability` adds it). The handler and
+the fetch observer fill a :class:`RequestRecord` kept in a context variable; the executor's
+parallel fetches run in tasks that share it.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from router.server.metrics import RouterMetrics
+from subgraphs.common.observability import REQUEST_ID_HEADER, request_id_var
+
+log = logging.getLogger("router.request")
+QUIET_PATHS = frozenset({"/health", "/ready", "/metrics"})
+
+
+@dataclass
+class RequestRecord:
+    request_id: str
+    operations: list[str] = field(default_factory=list)
+    outcome: str = ""
+    subgraph_calls: int = 0
+    errors: int = 0
+
+
+current_record: contextvars.ContextVar[RequestRecord | None] = contextvars.ContextVar("router_request", default=None)
+
+
+def count_subgraph_call() -> None:
+    record = current_record.get()
+    if record is not None:
+        record.subgraph_calls += 1
+
+
+class RequestLogging:
+    def __init__(self, app: ASGIApp, metrics: RouterMetrics, known_paths: frozenset[str]) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.known_paths = known_paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = ""
+        for name, value in scope.get("headers") or ():
+            if name == REQUEST_ID_HEADER.encode():
+                incoming = value.decode("latin-1")
+                break
+        request_id = incoming if 0 < len(incoming) <= 128 and incoming.isprintable() else uuid.uuid4().hex
+        record = RequestRecord(request_id)
+        id_token = request_id_var.set(request_id)
+        record_token = current_record.set(record)
+        scope.setdefault("state", {})["request_id"] = request_id
+        status = 500
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            path = scope.get("path", "")
+            label = path if path in self.known_paths else "other"
+            method = scope.get("method", "")
+            self.metrics.http_requests.labels(method, label, str(status)).inc()
+            self.metrics.http_latency.labels(label).observe(elapsed)
+            level = logging.DEBUG if path in QUIET_PATHS else logging.INFO
+            log.log(
+                level,
+                "%s %s %s %.1fms",
+                method,
+                path,
+                status,
+                elapsed * 1000,
+                extra={
+                    "method": method,
+                    "path": path,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 2),
+                    "operation": ",".join(record.operations) or None,
+                    "outcome": record.outcome or None,
+                    "subgraph_calls": record.subgraph_calls,
+                    "errors": record.errors,
+                },
+            )
+            current_record.reset(record_token)
+            request_id_var.reset(id_token)

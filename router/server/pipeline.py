@@ -1,0 +1,206 @@
+"""One GraphQL operation through the router: persisted query → checks → authorization → engine.
+
+Every refusal before execution becomes a status code and GraphQL errors; after execution the
+response gets the nulls and errors of fields removed by authorization, and subgraph error details
+are masked where ``include_subgraph_errors`` says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import DocumentNode, OperationDefinitionNode, OperationType, print_ast
+
+from router.server.apq import PersistedQueries, PersistedQueryNotFound
+from router.server.authorization import FilterResult, apply_removed
+from router.server.config import RouterConfig
+from router.server.errors import OperationRefused, RequestError
+from router.server.graphql_request import GraphQLRequest
+from router.server.metrics import RouterMetrics
+from router.server.observability import current_record
+from router.server.runtime import RouterRuntime, RuntimeHolder
+from subgraphs.common.auth import Principal
+
+log = logging.getLogger(__name__)
+
+# Codes that subgraphs raise on purpose for clients (the API contract); their messages are never masked.
+PUBLIC_CODES = frozenset(
+    {"BAD_USER_INPUT", "UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "RATE_LIMITED", "UNAVAILABLE"}
+)
+REDACTED = "Subgraph errors redacted"
+_OPERATION_KIND = {OperationType.QUERY: "query", OperationType.MUTATION: "mutation"}
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status: int
+    body: dict[str, Any]
+
+
+def _select(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if name is None:
+        return operations[0] if len(operations) == 1 else None
+    for operation in operations:
+        if operation.name is not None and operation.name.value == name:
+            return operation
+    return None
+
+
+def classify(body: Mapping[str, Any]) -> str:
+    if "data" not in body or (body.get("data") is None and body.get("errors")):
+        return "error"
+    return "partial" if body.get("errors") else "success"
+
+
+class Pipeline:
+    def __init__(
+        self,
+        config: RouterConfig,
+        holder: RuntimeHolder,
+        persisted: PersistedQueries,
+        metrics: RouterMetrics,
+        *,
+        filter_cache_size: int = 1024,
+    ) -> None:
+        self.config = config
+        self.holder = holder
+        self.persisted = persisted
+        self.metrics = metrics
+        self._seen: OrderedDict[tuple[int, str, str | None], None] = OrderedDict()
+        self._seen_size = 2048
+        self._filters: OrderedDict[tuple[int, str, str | None, bool, frozenset[str]], FilterResult] = OrderedDict()
+        self._filter_cache_size = filter_cache_size
+
+    async def run(
+        self,
+        request: GraphQLRequest,
+        *,
+        method: str,
+        principal: Principal | None,
+        subgraph_headers: Mapping[str, str],
+    ) -> Outcome:
+        started = time.perf_counter()
+        name = request.operation_name
+        kind = "unknown"
+        try:
+            outcome, kind, name = await self._run(request, method, principal, subgraph_headers)
+        except PersistedQueryNotFound:
+            outcome = Outcome(
+                200,
+                {
+                    "errors": [
+                        {"message": "PersistedQueryNotFound", "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND"}}
+                    ]
+                },
+            )
+        except RequestError as error:
+            outcome = Outcome(error.status, error.body())
+        except OperationRefused as refused:
+            outcome = Outcome(refused.status, refused.body())
+        label = self.metrics.operation_label(name)
+        result = "refused" if outcome.status >= 400 else classify(outcome.body)
+        self.metrics.operations.labels(label, kind, result).inc()
+        self.metrics.operation_latency.labels(label).observe(time.perf_counter() - started)
+        record = current_record.get()
+        if record is not None:
+            record.operations.append(name or "anonymous")
+            record.outcome = result if not record.outcome or record.outcome == result else "mixed"
+            record.errors += len(outcome.body.get("errors") or ())
+        return outcome
+
+    async def _run(
+        self, request: GraphQLRequest, method: str, principal: Principal | None, headers: Mapping[str, str]
+    ) -> tuple[Outcome, str, str | None]:
+        query = await self.persisted.query_of(request)
+        async with self.holder.use() as runtime:
+            document = runtime.checker.check(query)
+            operation = _select(document, request.operation_name)
+            name = request.operation_name or (
+                operation.name.value if operation is not None and operation.name is not None else None
+            )
+            kind = _OPERATION_KIND.get(operation.operation, "subscription") if operation is not None else "unknown"
+            if method == "GET" and operation is not None and operation.operation != OperationType.QUERY:
+                raise RequestError(405, "Mutations can only be sent over HTTP POST.", "METHOD_NOT_ALLOWED")
+            if self.config.authorization.require_authentication and principal is None:
+                raise RequestError(401, "Authentication is required by this router.", "UNAUTHENTICATED")
+            text, removed = query, None
+            if self.config.authorization.directives.enabled and runtime.policy.enabled:
+                removed = self._filter(runtime, query, document, request.operation_name, principal)
+                if removed.changed:
+                    text = print_ast(removed.document) if removed.document is not None else ""
+            self._count_cache(runtime, text, request.operation_name)
+            if text:
+                body = await runtime.engine.execute(text, request.variables, request.operation_name, headers)
+            else:
+                body = {"data": {}}
+            if removed is not None and removed.changed:
+                body = apply_removed(body, removed)
+            body = self._mask(body)
+            status = 400 if "data" not in body and body.get("errors") else 200
+            return Outcome(status, body), kind, name
+
+    def _filter(
+        self,
+        runtime: RouterRuntime,
+        query: str,
+        document: DocumentNode,
+        operation_name: str | None,
+        principal: Principal | None,
+    ) -> FilterResult:
+        scopes = principal.scopes if principal is not None else frozenset()
+        key = (id(runtime), query, operation_name, principal is not None, scopes)
+        found = self._filters.get(key)
+        if found is None:
+            found = runtime.policy.filter(document, operation_name, principal is not None, scopes)
+            self._filters[key] = found
+            if len(self._filters) > self._filter_cache_size:
+                self._filters.popitem(last=False)
+        else:
+            self._filters.move_to_end(key)
+        return found
+
+    def _count_cache(self, runtime: RouterRuntime, text: str, operation_name: str | None) -> None:
+        key = (id(runtime), text, operation_name)
+        if key in self._seen:
+            self._seen.move_to_end(key)
+            self.metrics.operation_cache.labels("hit").inc()
+            return
+        self.metrics.operation_cache.labels("miss").inc()
+        self._seen[key] = None
+        if len(self._seen) > self._seen_size:
+            self._seen.popitem(last=False)
+
+    def _mask(self, body: dict[str, Any]) -> dict[str, Any]:
+        errors = body.get("errors")
+        if not errors:
+            return body
+        masked = []
+        changed = False
+        for error in errors:
+            extensions = error.get("extensions") or {}
+            service = extensions.get("serviceName")
+            if service is None or self.config.includes_errors_of(str(service)):
+                masked.append(error)
+                continue
+            code = extensions.get("code")
+            if code in PUBLIC_CODES:
+                kept = {k: v for k, v in error.items() if k != "extensions"}
+                kept["extensions"] = {k: v for k, v in extensions.items() if k != "serviceName"}
+                masked.append(kept)
+            else:
+                redacted: dict[str, Any] = {"message": REDACTED}
+                if "path" in error:
+                    redacted["path"] = error["path"]
+                if code:
+                    redacted["extensions"] = {"code": code}
+                masked.append(redacted)
+            changed = True
+        if not changed:
+            return body
+        return {**body, "errors": masked}

@@ -1,0 +1,101 @@
+"""One loaded supergraph and everything derived from it, and the holder that swaps it atomically.
+
+A :class:`RouterRuntime` bundles the engine with the checks and the authorization policy built from
+the same schema, so a request never mixes two schemas. :class:`RuntimeHolder` hands the current
+runtime to each request and counts requests in flight per runtime; a swap makes the new runtime
+current at once, and the old one's engine (its connection pool) is closed only after its last
+in-flight request has finished.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from router.engine import Engine
+from router.execution.fetcher import FetchObserver
+from router.server.authorization import AuthorizationPolicy
+from router.server.config import RouterConfig
+from router.server.operation_check import OperationChecker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(eq=False)
+class RouterRuntime:
+    sdl: str
+    engine: Engine
+    checker: OperationChecker
+    policy: AuthorizationPolicy
+    in_flight: int = 0
+    retired: bool = False
+    idle: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def planner_cache(self) -> tuple[int, int]:
+        planner = self.engine.planner
+        return int(getattr(planner, "hits", 0)), int(getattr(planner, "misses", 0))
+
+
+def _accepts_on_fetch() -> bool:
+    return "on_fetch" in inspect.signature(Engine.__init__).parameters
+
+
+def build_runtime(sdl: str, config: RouterConfig, on_fetch: FetchObserver | None = None) -> RouterRuntime:
+    """Load ``sdl`` and build its engine; raises whatever loading raises (the caller keeps the old one)."""
+    shaping = config.traffic_shaping
+    kwargs = {"on_fetch": on_fetch} if on_fetch is not None and _accepts_on_fetch() else {}
+    engine = Engine(
+        sdl,
+        subgraph_timeout=shaping.all.timeout or 30.0,
+        subgraph_timeouts={name: s.timeout for name, s in shaping.subgraphs.items() if s.timeout is not None},
+        **kwargs,  # type: ignore[arg-type]
+    )
+    unknown = sorted(set(shaping.subgraphs) - set(engine.supergraph.subgraphs))
+    if unknown:
+        log.warning("traffic_shaping names subgraphs the supergraph does not have: %s", ", ".join(unknown))
+    checker = OperationChecker(engine.api_schema, config.limits, introspection=config.introspection)
+    policy = AuthorizationPolicy(engine.supergraph.schema, engine.api_schema, engine.supergraph.links)
+    return RouterRuntime(sdl=sdl, engine=engine, checker=checker, policy=policy)
+
+
+class RuntimeHolder:
+    def __init__(self, runtime: RouterRuntime) -> None:
+        self.current = runtime
+        self._closing: set[asyncio.Task[None]] = set()
+
+    @contextlib.asynccontextmanager
+    async def use(self) -> AsyncIterator[RouterRuntime]:
+        runtime = self.current
+        runtime.in_flight += 1
+        try:
+            yield runtime
+        finally:
+            runtime.in_flight -= 1
+            if runtime.retired and runtime.in_flight == 0:
+                runtime.idle.set()
+
+    def swap(self, runtime: RouterRuntime) -> RouterRuntime:
+        """Make ``runtime`` current; the old one closes once its in-flight requests are done."""
+        old, self.current = self.current, runtime
+        old.retired = True
+        if old.in_flight == 0:
+            old.idle.set()
+        task = asyncio.get_running_loop().create_task(self._close_when_idle(old))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+        return old
+
+    async def _close_when_idle(self, runtime: RouterRuntime) -> None:
+        await runtime.idle.wait()
+        await runtime.engine.aclose()
+        log.info("previous supergraph closed after its in-flight requests finished")
+
+    async def aclose(self) -> None:
+        for task in list(self._closing):
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(task, timeout=30)
+        await self.current.engine.aclose()
