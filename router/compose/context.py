@@ -74,3 +74,14 @@ def merge_security(target: Security, source: Security) -> None:
         if marker not in seen:
             target.other.append(node)
             seen.add(marker)
+
+
+def describe_by_subgraph(word: str, values: list[tuple[str, str]]) -> str:
+    """``type "Int" in subgraphs "a" and "c" but type "String" in subgraph "b"`` from (subgraph, value) pairs."""
+    groups: dict[str, list[str]] = {}
+    for subgraph, value in values:
+        groups.setdefault(value, []).append(subgraph)
+    parts = [f"{word} {value} in {subgraph_list(names)}" for value, names in groups.items()]
+    if len(parts) == 1:
+        return parts[0]
+    return parts[0] + " but " + " and ".join(parts[1:])

@@ -82,7 +82,7 @@ def _walk(subgraph: Subgraph, type_name: str, selection_set: SelectionSetNode, u
         use.selected.append((type_name, definition))
         if top:
             use.top_level.append(definition)
-        if selection.arguments:
+        if selection.arguments or definition.args:
             use.with_arguments.append(coordinate)
         target = named_type(definition.type)
         kind = _kind(subgraph, target)

@@ -125,7 +125,8 @@ def _merge_input_object(ctx: MergeContext, stype: SType, sources: list[tuple[Sub
         value = merge_input_value(ctx, f"{stype.name}.{name}", present, "INPUT_FIELD")
         if value is not None:
             stype.input_fields[name] = value
-    if not stype.input_fields:
+    common = [name for name in order if all(name in t.input_fields for _, t in sources)]
+    if not common:
         ctx.error(
             "EMPTY_MERGED_INPUT_TYPE",
             f'None of the fields of input object type "{stype.name}" are consistently defined in all the'

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from graphql import print_ast
 
-from router.compose.context import MergeContext, merge_security, subgraph_list
+from router.compose.context import MergeContext, describe_by_subgraph, merge_security, subgraph_list
 from router.compose.model import Field, InputValue, Subgraph, TypeDef, type_str
 from router.compose.supermodel import JoinField, SField, SInputValue
 from router.compose.typecompat import merge_input_types, merge_output_types
@@ -100,10 +100,10 @@ def _merge_field(
         return None
     merged_type = merge_output_types([s.field.type for s in resolving], ctx.is_subtype_name)
     if merged_type is None:
-        described = ", ".join(f'"{type_str(s.field.type)}" in subgraph "{s.subgraph.name}"' for s in resolving)
+        described = describe_by_subgraph("type", [(s.subgraph.name, f'"{type_str(s.field.type)}"') for s in resolving])
         ctx.error(
             "FIELD_TYPE_MISMATCH",
-            f'Type of field "{type_name}.{name}" is incompatible across subgraphs: it has type {described}',
+            f'Type of field "{type_name}.{name}" is incompatible across subgraphs: it has {described}',
             type_name,
             name,
         )
@@ -233,21 +233,20 @@ def merge_input_value(
     field_name = rest.split("(")[0] or None
     merged_type = merge_input_types([value.type for _, value in present])
     if merged_type is None:
-        described = ", ".join(f'"{type_str(v.type)}" in subgraph "{g}"' for g, v in present)
+        described = describe_by_subgraph("type", [(g, f'"{type_str(v.type)}"') for g, v in present])
         kind = "Type of argument" if code_prefix == "FIELD_ARGUMENT" else "Type of field"
         code = "FIELD_ARGUMENT_TYPE_MISMATCH" if code_prefix == "FIELD_ARGUMENT" else "FIELD_TYPE_MISMATCH"
         ctx.error(
             code,
-            f'{kind} "{coordinate}" is incompatible across subgraphs: it has type {described}',
+            f'{kind} "{coordinate}" is incompatible across subgraphs: it has {described}',
             type_name,
             field_name,
         )
         return None
     defaults = {print_ast(v.default) for _, v in present if v.default is not None}
     if len(defaults) > 1 or (defaults and any(v.default is None for _, v in present)):
-        described = ", ".join(
-            f'default value {print_ast(v.default) if v.default is not None else "none"} in subgraph "{g}"'
-            for g, v in present
+        described = describe_by_subgraph(
+            "default value", [(g, print_ast(v.default) if v.default is not None else "none") for g, v in present]
         )
         code = "FIELD_ARGUMENT_DEFAULT_MISMATCH" if code_prefix == "FIELD_ARGUMENT" else "INPUT_FIELD_DEFAULT_MISMATCH"
         kind = "Argument" if code_prefix == "FIELD_ARGUMENT" else "Input field"
