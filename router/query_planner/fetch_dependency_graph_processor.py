@@ -122,7 +122,10 @@ class FetchDependencyGraphProcessor:
         self.processed.add(group.id)
         conditions = (group.conditions or frozenset()) - handled
         inner_handled = handled | conditions
-        ready = [c for c in group.children if self._ready(c) and c.id not in self.processed]
+        # Apollo lists the children of a group shallowest path first, latest first among equals;
+        # keep its order so that plans compare equal.
+        ordered = sorted(reversed(group.children), key=lambda c: len(c.merge_path))
+        ready = [c for c in ordered if self._ready(c) and c.id not in self.processed]
         waiting = [c for c in group.children if c not in ready and c.id not in self.processed]
         node: _Node = _Fetch(group)
         if ready:

@@ -208,6 +208,8 @@ class PlanningTraversal:
             self._plan_abstract_field(position, type_name, field, conditions, requires_done)
             return
         local = self._local(position, type_name, field.name)
+        if local is not None and field.selections is not None and not self._feasible_below(position, type_name, field):
+            local = None  # e.g. a @provides that covers only part of the sub-selection: go where all of it is
         if local is not None and (requires_done or local.requires is None):
             self._add_local(position, type_name, field, local, conditions)
             return
@@ -281,6 +283,51 @@ class PlanningTraversal:
             if self.qg.route(type_name, source, graph) is not None:
                 return self.enter(position, type_name, graph, None)
         raise PlanningError(f"no subgraph that knows the implementations of {type_name} can be reached from {source!r}")
+
+    def _feasible_below(self, position: Position, type_name: str, field: NField) -> bool:
+        """Whether, taking ``field`` in the current subgraph, all of its sub-selection can still be
+        fetched (a value type has no key, so what this subgraph cannot give is lost)."""
+        graph = position.group.subgraph
+        local = self._local(position, type_name, field.name)
+        provided = None
+        if local is not None and local.provides is not None:
+            provided = local.provides.selection_set
+        else:
+            outer = _provided_field(position.provided, type_name, field.name)
+            provided = outer.selection_set if outer is not None else None
+        sub_type, _ = self.qg.field_type(type_name, field.name)
+        return self._feasible(graph, sub_type, field.selections or [], provided)
+
+    def _feasible(
+        self, graph: str, type_name: str, selections: list[NSelection], provided: SelectionSetNode | None
+    ) -> bool:
+        if self.supergraph.is_abstract(type_name):
+            return True  # split per type later; each concrete type is checked when planned
+        for selection in selections:
+            if isinstance(selection, NFragment):
+                condition = selection.type_condition or type_name
+                if condition == type_name and not self._feasible(graph, type_name, selection.selections, provided):
+                    return False
+                continue
+            if selection.name == "__typename":
+                continue
+            in_graph = self.qg.resolvable(type_name, selection.name, graph)
+            sub_provided = _provided_field(provided, type_name, selection.name)
+            if in_graph is not None or sub_provided is not None:
+                if selection.selections is None:
+                    continue
+                sub_type, _ = self.qg.field_type(type_name, selection.name)
+                inner = in_graph.provides.selection_set if in_graph is not None and in_graph.provides else None
+                if inner is None and sub_provided is not None:
+                    inner = sub_provided.selection_set
+                if self._feasible(graph, sub_type, selection.selections, inner):
+                    continue
+            others = [g for g in self.qg.resolvable_graphs(type_name, selection.name) if g != graph]
+            if not others:
+                continue  # reached through an @interfaceObject, or unplannable anyway: not decided here
+            if not any(self.qg.route(type_name, graph, other) is not None for other in others):
+                return False
+        return True
 
     def _local(self, position: Position, type_name: str, name: str) -> FieldInGraph | None:
         graph = position.group.subgraph
@@ -404,7 +451,12 @@ class PlanningTraversal:
         entry_type: str | None = None,
     ) -> Position:
         key_shape = FetchSelectionSet()
-        self.requirements.add_key(position.selection, type_name, hop.key.selection_set, key_shape)
+        at_entry = position.group.is_entity and any(
+            position.selection is item.selections for item in position.group.selection
+        )
+        self.requirements.add_key(
+            position.selection, type_name, hop.key.selection_set, key_shape, typename=not at_entry
+        )
         self._use(position.group, position.conditions)
         parents = (position.group, *(g for g in extra_parents if g is not position.group))
         discriminator = 0

@@ -94,11 +94,16 @@ class RequirementPlanner:
         type_name: str,
         key: SelectionSetNode,
         shape: FetchSelectionSet,
+        *,
+        typename: bool = True,
     ) -> None:
-        """Select ``__typename`` and the key fields first in ``selection``; mirror them in ``shape``."""
+        """Select ``__typename`` and the key fields first in ``selection``; mirror them in ``shape``.
+
+        ``typename`` is False right inside an ``_entities`` fetch, whose objects already have it."""
         shape.add_field("__typename")
         self._add_key_fields(selection, type_name, key, shape, front=True)
-        selection.add_field("__typename", front=True)
+        if typename:
+            selection.add_field("__typename", front=True)
 
     def _add_key_fields(
         self,
