@@ -10,6 +10,7 @@ import pytest
 import strawberry
 from strawberry.federation import Schema
 from strawberry.federation.schema_directives import Key
+from strawberry.federation.types import FieldSet
 
 from router.compose import SubgraphInput, compose
 from tests.unit.router.compose.support import api_schema, apollo_compose_batch, as_inputs, join_metadata
@@ -24,7 +25,7 @@ class Role(enum.Enum):
     CUSTOMER = "CUSTOMER"
 
 
-@strawberry.federation.type(keys=["id"], name="User")
+@strawberry.federation.type(keys=["id"], name="User", description="An account.")
 class UsersUser:
     id: strawberry.ID
     name: str
@@ -34,7 +35,7 @@ class UsersUser:
 
 @strawberry.type(name="Query")
 class UsersQuery:
-    @strawberry.field(description="The signed-in user.")
+    @strawberry.field
     def me(self) -> UsersUser | None:
         return None
 
@@ -73,7 +74,7 @@ class OrderStatus(enum.Enum):
     CONFIRMED = "CONFIRMED"
 
 
-@strawberry.federation.type(keys=[Key(fields="id", resolvable=False)], name="Product")
+@strawberry.federation.type(keys=[Key(fields=FieldSet("id"), resolvable=False)], name="Product")
 class OrdersProduct:
     id: strawberry.ID
 
