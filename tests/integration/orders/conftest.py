@@ -76,7 +76,9 @@ async def orders_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
         await engine.dispose()
 
 
-def orders_settings(database_url: str, broker_url: str, products_url: str, data_dir: Path, **overrides: Any) -> OrdersSettings:
+def orders_settings(
+    database_url: str, broker_url: str, products_url: str, data_dir: Path, **overrides: Any
+) -> OrdersSettings:
     values: dict[str, Any] = {
         "database_url": database_url,
         "broker_url": broker_url,

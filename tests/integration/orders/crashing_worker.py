@@ -30,14 +30,14 @@ def main(point: str, settings_json: str) -> int:
             await confirm(*args, **kwargs)
             _die()
 
-        processing._confirm = confirm_then_die  # type: ignore[assignment]
+        processing._confirm = confirm_then_die
     elif point == "after_commit":
 
         async def die_after_commit(*args: Any, **kwargs: Any) -> bool:
             _die()
             return False
 
-        processing.publish_after_commit = die_after_commit  # type: ignore[assignment]
+        setattr(processing, "publish_after_commit", die_after_commit)  # noqa: B010
     else:
         raise SystemExit(f"unknown crash point {point!r}")
     return run_one(settings)

