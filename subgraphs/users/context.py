@@ -7,6 +7,7 @@ deleted; the role used for decisions is the one in the database, not the token's
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from dataclasses import dataclass
 
@@ -47,4 +48,5 @@ class UsersContext(RequestContext):
 
     def forget(self, user_id: str) -> None:
         """Drop a user from the loader's cache after a write, so later fields of the request see the change."""
-        self.loaders.users.clear(user_id)
+        with contextlib.suppress(KeyError):  # strawberry's DataLoader raises for a key it never loaded
+            self.loaders.users.clear(user_id)

@@ -71,7 +71,7 @@ async def create_user(info: UsersInfo, input: CreateUserInput) -> User:
         password=input.password,
         role=(input.role or Role.USER).value,
     )
-    return User.from_row(row)
+    return User.from_row(row, creator_view=True)
 
 
 async def update_user(info: UsersInfo, id: strawberry.ID, input: UpdateUserInput) -> User:

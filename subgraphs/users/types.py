@@ -29,19 +29,21 @@ class Role(Enum):
     ADMIN = "ADMIN"
 
 
-async def _sees_private(info: Info[UsersContext, Any], user_id: str) -> bool:
+async def _sees_private(root: User, info: Info[UsersContext, Any]) -> bool:
+    if root.creator_view:
+        return True
     actor = await info.context.actor()
-    return actor is not None and actor.can_act_for(user_id)
+    return actor is not None and actor.can_act_for(root.id)
 
 
 async def _email(root: User, info: Info[UsersContext, Any]) -> str | None:
-    if root.private_email is None or not await _sees_private(info, root.id):
+    if root.private_email is None or not await _sees_private(root, info):
         return None
     return root.private_email
 
 
 async def _role(root: User, info: Info[UsersContext, Any]) -> Role | None:
-    if not await _sees_private(info, root.id):
+    if not await _sees_private(root, info):
         return None
     return Role(root.private_role)
 
@@ -55,6 +57,7 @@ class User:
     private_email: strawberry.Private[str | None]
     private_role: strawberry.Private[str]
     deleted: strawberry.Private[bool] = False
+    creator_view: strawberry.Private[bool] = False  # the account just signed up: its creator sees what they sent
 
     email: str | None = strawberry.field(
         resolver=_email, description="The user's email address; null unless you are this user or an admin."
@@ -70,7 +73,7 @@ class User:
         return None if row is None else cls.from_row(row)
 
     @classmethod
-    def from_row(cls, row: UserRow) -> User:
+    def from_row(cls, row: UserRow, *, creator_view: bool = False) -> User:
         if row.deleted_at is not None:
             return cls(
                 id=strawberry.ID(str(row.id)),
@@ -88,6 +91,7 @@ class User:
             updated_at=row.updated_at,
             private_email=row.email,
             private_role=row.role,
+            creator_view=creator_view,
         )
 
 
