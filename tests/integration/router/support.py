@@ -1,0 +1,107 @@
+"""Small federation subgraphs and a router over them, all on real HTTP servers, for the server tests."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from router.compose import SubgraphInput, compose_or_raise
+from router.server.app import RouterOptions, create_router_app
+from router.server.config import RouterConfig, parse_router_config
+from router.server.reload import FileSource
+from tests.federation.support.subgraph import FakeSubgraph, keyed
+from tests.support.servers import serve_app
+
+LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: [{imports}])\n'
+
+USERS = [
+    {"id": "u1", "name": "Ada", "email": "ada@example.com", "secret": "s1"},
+    {"id": "u2", "name": "Bob", "email": "bob@example.com", "secret": "s2"},
+]
+PRODUCTS = [
+    {"id": "p1", "name": "Table", "price": 899, "seller": {"__typename": "User", "id": "u1"}},
+    {"id": "p2", "name": "Couch", "price": 1299, "seller": {"__typename": "User", "id": "u2"}},
+]
+
+ACCOUNTS_SDL = (
+    LINK.format(imports='"@key", "@authenticated", "@requiresScopes"')
+    + """
+type Query {
+  me: User @authenticated
+  user(id: ID!): User
+  users: [User!]!
+}
+type User @key(fields: "id") {
+  id: ID!
+  name: String!
+  email: String @requiresScopes(scopes: [["read:email"], ["admin"]])
+  secret: String! @authenticated
+}
+"""
+)
+
+PRODUCTS_SDL = (
+    LINK.format(imports='"@key"')
+    + """
+type Query {
+  products: [Product!]!
+  product(id: ID!): Product
+}
+type Mutation {
+  addProduct(name: String!): Product!
+}
+type Product @key(fields: "id") {
+  id: ID!
+  name: String!
+  price: Int!
+  seller: User
+}
+type User @key(fields: "id", resolvable: false) {
+  id: ID!
+}
+"""
+)
+
+
+def accounts() -> FakeSubgraph:
+    return FakeSubgraph(
+        name="accounts",
+        sdl=ACCOUNTS_SDL,
+        resolvers={
+            "Query.user": lambda _parent, id: next((u for u in USERS if u["id"] == id), None),
+        },
+        root={"me": USERS[0], "users": USERS},
+        entities={"User": keyed(USERS, "id")},
+    )
+
+
+def products() -> FakeSubgraph:
+    return FakeSubgraph(
+        name="products",
+        sdl=PRODUCTS_SDL,
+        resolvers={
+            "Query.product": lambda _parent, id: next((p for p in PRODUCTS if p["id"] == id), None),
+            "Mutation.addProduct": lambda _parent, name: {"id": "p9", "name": name, "price": 1, "seller": None},
+        },
+        root={"products": PRODUCTS},
+        entities={"Product": keyed(PRODUCTS, "id")},
+    )
+
+
+def compose(graphs: dict[str, FakeSubgraph]) -> str:
+    return compose_or_raise([SubgraphInput(name=g.name, url=g.url, sdl=g.sdl) for g in graphs.values()])
+
+
+@contextlib.contextmanager
+def running_router(
+    supergraph_file: Path,
+    config: dict[str, Any] | RouterConfig | None = None,
+    options: RouterOptions | None = None,
+) -> Iterator[str]:
+    """Serve a router over ``supergraph_file``; yields its base URL (no trailing slash)."""
+    parsed = config if isinstance(config, RouterConfig) else parse_router_config(config or {})
+    app = create_router_app(FileSource(supergraph_file), parsed, options or RouterOptions())
+    with serve_app(app) as url:
+        yield url.rstrip("/")
