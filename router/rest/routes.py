@@ -28,6 +28,9 @@ ForwardHeaders = Callable[[Request], Mapping[str, str]]
 
 # Headers passed to the engine when the server gives no rule of its own: the caller's credential and
 # the request's identity for logs and traces.
+# Starlette routes a function endpoint for GET only unless told otherwise; the endpoint answers 405 itself.
+_ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
 DEFAULT_FORWARDED_HEADERS = ("authorization", "x-request-id", "traceparent", "tracestate")
 
 
@@ -70,12 +73,12 @@ class RestApi:
         if self.docs_path is not None:
             routes += docs_routes(self.docs_path, self.openapi_path, self.title)
         for path, methods in by_path.items():
-            routes.append(Route(path, self._endpoint(methods), name=f"rest:{path}"))
+            routes.append(Route(path, self._endpoint(methods), methods=_ALL_METHODS, name=f"rest:{path}"))
         prefixes = sorted({path.strip("/").split("/")[0] for path in by_path})
         for prefix in prefixes:
             if f"/{prefix}" not in by_path:
-                routes.append(Route(f"/{prefix}", self._unknown_route))
-            routes.append(Route(f"/{prefix}/{{rest:path}}", self._unknown_route))
+                routes.append(Route(f"/{prefix}", self._unknown_route, methods=_ALL_METHODS))
+            routes.append(Route(f"/{prefix}/{{rest:path}}", self._unknown_route, methods=_ALL_METHODS))
         return routes
 
     async def _openapi(self, _: Request) -> Response:
@@ -86,9 +89,7 @@ class RestApi:
         return problem_response(404, f"no route {path}", instance=path, code="NOT_FOUND")
 
     def _endpoint(self, methods: Mapping[str, Declaration]) -> Callable[[Request], Awaitable[Response]]:
-        allowed = sorted(methods)
-        if "GET" in methods:
-            allowed.append("HEAD")
+        allowed = sorted([*methods, *(["HEAD"] if "GET" in methods else [])])
         allow = ", ".join([*allowed, "OPTIONS"])
 
         async def endpoint(request: Request) -> Response:
