@@ -18,6 +18,7 @@ from router.compose.merge import merge_types
 from router.compose.model import Subgraph
 from router.compose.postcheck import check_supergraph
 from router.compose.printer import print_supergraph
+from router.compose.satisfiability import check_satisfiability
 from router.compose.subgraph import read_subgraph
 from router.compose.supermodel import Graph, Supergraph, graph_enum_names
 from router.compose.validate import SubgraphUsage, validate_subgraph
@@ -62,6 +63,8 @@ def compose(inputs: Sequence[SubgraphInput]) -> CompositionResult:
     )
     if not errors:
         check_supergraph(ctx, supergraph)
+    if not errors:
+        check_satisfiability(ctx, supergraph)
     if errors:
         return CompositionResult(None, errors)
     return CompositionResult(print_supergraph(supergraph), [])

@@ -214,6 +214,27 @@ INVALID: dict[str, tuple[SubgraphSet, str]] = {
         ),
         "INTERFACE_OBJECT_USAGE_ERROR",
     ),
+    "unsatisfiable_value_type_field": (
+        two(
+            "type Query { a: T }\ntype T @shareable { x: Int }",
+            "type Query { b: T }\ntype T @shareable { x: Int y: Int }",
+        ),
+        "SATISFIABILITY_ERROR",
+    ),
+    "unsatisfiable_key_fields_missing": (
+        two(
+            "type Query { a: T }\ntype T @shareable { name: String }",
+            'type T @key(fields: "id") @shareable { id: ID! name: String extra: Int }',
+        ),
+        "SATISFIABILITY_ERROR",
+    ),
+    "unsatisfiable_unresolvable_key": (
+        two(
+            'type Query { a: T }\ntype T @key(fields: "id") { id: ID! }\ntype Query2 { x: Int }',
+            'type Query { b: T }\ntype T @key(fields: "id", resolvable: false) { id: ID! extra: Int }',
+        ),
+        "SATISFIABILITY_ERROR",
+    ),
 }
 
 # Several problems in one set: all of them are reported, not only the first.
