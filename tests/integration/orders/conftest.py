@@ -22,8 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.engine import create_engine
 from subgraphs.orders.settings import OrdersSettings
-from tests.integration.orders.fake_products import FakeProducts, fake_products_app
+from subgraphs.products.app import create_app as create_products_app
+from subgraphs.products.settings import ProductsSettings
 from tests.integration.orders.harness import INTERNAL_SECRET, OrdersStack, running_stack
+from tests.integration.orders.products import Products
 from tests.support.servers import serve_app
 from tests.support.tokens import TestTokens
 
@@ -57,13 +59,10 @@ def tokens() -> TestTokens:
 
 
 @pytest.fixture(scope="session")
-def fake_products() -> FakeProducts:
-    return FakeProducts(secret=INTERNAL_SECRET)
-
-
-@pytest.fixture(scope="session")
-def products_url(fake_products: FakeProducts) -> Iterator[str]:
-    with serve_app(fake_products_app(fake_products)) as url:
+def products_url(database_url: str, data_dir: Path, tokens: TestTokens) -> Iterator[str]:
+    """The real products subgraph over HTTP, trusting the same test tokens and internal secret."""
+    settings = ProductsSettings(database_url=database_url, data_dir=data_dir, internal_secret=INTERNAL_SECRET)
+    with serve_app(create_products_app(settings, verifier=tokens.verifier())) as url:
         yield url
 
 
@@ -74,6 +73,11 @@ async def orders_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
         yield engine
     finally:
         await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def products(products_url: str, tokens: TestTokens, orders_engine: AsyncEngine) -> Products:
+    return Products(products_url, tokens, orders_engine)
 
 
 def orders_settings(

