@@ -69,3 +69,21 @@ def test_apollo_gateway_loads_our_supergraphs(apollo: dict[str, dict[str, Any]],
         # then it accepts every one and serves the same API schema as from Apollo's composition
         assert "error" not in mine, f"{case}: {mine.get('error')}"
         assert mine["apiSchema"] == reference["apiSchema"], case
+
+
+@pytest.mark.parametrize("case", sorted(VALID))
+def test_our_router_loads_our_supergraph(case: str, ours: dict[str, str]) -> None:
+    # the router's own supergraph loader accepts what we compose and derives the same API types
+    # (it keeps @authenticated/@requiresScopes/@policy definitions for enforcement: not compared)
+    from graphql import lexicographic_sort_schema, print_schema
+
+    from router.supergraph import load_supergraph
+
+    loaded = load_supergraph(ours[case])
+    printed = print_schema(lexicographic_sort_schema(loaded.api_schema))
+    blocks = [
+        block
+        for block in printed.split("\n\n")
+        if not block.startswith("directive @") and not block.startswith(("scalar requiresScopes__", "scalar policy__"))
+    ]
+    assert "\n\n".join(blocks) == api_schema(ours[case])
