@@ -125,7 +125,9 @@ class KeyRing:
     def add_key(folder: Path) -> SigningKey:
         """Rotate: write a new key that becomes the signing key on the next load."""
         key = SigningKey(Ed25519PrivateKey.generate())
-        path = folder / f"{int(time.time() * 1000):015d}-{key.kid}.pem"
+        stamps = [int(name) for name in (p.name.partition("-")[0] for p in folder.glob("*.pem")) if name.isdigit()]
+        stamp = max([int(time.time() * 1000), *(s + 1 for s in stamps)])  # newer than any, even within one ms
+        path = folder / f"{stamp:015d}-{key.kid}.pem"
         partial = path.with_suffix(".tmp")
         partial.touch(mode=0o600)
         partial.write_bytes(key.pem())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import jwt
@@ -111,20 +112,20 @@ async def test_two_concurrent_refreshes_with_one_token_at_most_one_wins(api: Use
     account = await api.sign_up("Race")
     url = str(api.client.base_url)
 
-    async def refresh() -> dict[str, object]:
+    async def refresh() -> dict[str, Any]:
         async with httpx.AsyncClient(base_url=url, timeout=30) as client:  # separate connections
             body = {"query": LOGIN, "variables": {"id": account.id, "refreshToken": account.refresh_token}}
             response = await client.post("/graphql", json=body)
-            result: dict[str, object] = response.json()
+            result: dict[str, Any] = response.json()
             return result
 
     results = await asyncio.gather(*(refresh() for _ in range(4)))
     winners = [result for result in results if "errors" not in result]
     losers = [result for result in results if "errors" in result]
     assert len(winners) == 1  # the first to lock the row spends the token...
-    assert all(codes(loser) == ["UNAUTHENTICATED"] for loser in losers)  # type: ignore[arg-type]
+    assert all(codes(loser) == ["UNAUTHENTICATED"] for loser in losers)
     # ...and the others look like a replay, so the family (the winner's new token included) is revoked.
-    successor = winners[0]["data"]["authenticate"]["refreshToken"]  # type: ignore[index]
+    successor = winners[0]["data"]["authenticate"]["refreshToken"]
     assert codes(await api.gql(LOGIN, {"id": account.id, "refreshToken": successor})) == ["UNAUTHENTICATED"]
 
 
