@@ -392,4 +392,24 @@ VALID: dict[str, SubgraphSet] = {
             ),
         ),
     ],
+    "sdl_with_definitions": [
+        (
+            "a",
+            "directive @key(fields: _FieldSet!) repeatable on OBJECT | INTERFACE\n"
+            "directive @external on FIELD_DEFINITION\ndirective @custom on FIELD_DEFINITION\n"
+            "scalar _FieldSet\nscalar _Any\ntype _Service { sdl: String }\nunion _Entity = T\n"
+            "type Query { t: T @custom _service: _Service! _entities(representations: [_Any!]!): [_Entity]! }\n"
+            'type T @key(fields: "id") { id: ID! }',
+        ),
+        (
+            "b",
+            'extend schema @link(url: "https://specs.apollo.dev/link/v1.0")'
+            ' @link(url: "https://specs.apollo.dev/federation/v2.0", import: ["@key", "FieldSet"])\n'
+            "directive @link(url: String, as: String, for: link__Purpose, import: [link__Import])"
+            " repeatable on SCHEMA\n"
+            "directive @key(fields: FieldSet!, resolvable: Boolean = true) repeatable on OBJECT | INTERFACE\n"
+            "scalar link__Import\nscalar FieldSet\nenum link__Purpose { SECURITY EXECUTION }\n"
+            'type T @key(fields: "id") { id: ID! b: Int }',
+        ),
+    ],
 }
