@@ -6,9 +6,11 @@ itself); other services fetch ``/.well-known/jwks.json``.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -31,6 +33,7 @@ from subgraphs.users.settings import UsersSettings
 from subgraphs.users.tokens import TokenIssuer, load_key_ring
 
 JWKS_PATH = "/.well-known/jwks.json"
+log = logging.getLogger(__name__)
 
 
 class UsersRuntime:
@@ -114,7 +117,10 @@ def create_app(
     async def startup() -> None:
         await runtime.start()
         await passwords.warm_up()
-        await throttle.purge_stale(runtime.sessions, policy)
+        try:
+            await throttle.purge_stale(runtime.sessions, policy)
+        except (OSError, SQLAlchemyError):  # housekeeping only: /ready reports the database's state
+            log.warning("could not purge old login throttle rows", exc_info=True)
 
     async def context_getter(request: Request, response: Any) -> UsersContext:
         principal, error = await authenticate(request, token_verifier)

@@ -69,7 +69,7 @@ class UsersApi:
     """A GraphQL client of one running users app."""
 
     client: httpx.AsyncClient
-    app: Starlette
+    app: Starlette | None = None
 
     async def gql(
         self, query: str, variables: dict[str, Any] | None = None, *, headers: dict[str, str] | None = None

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import subprocess
+import sys
 import uuid
 
 import pytest
@@ -236,3 +240,24 @@ async def test_stored_hashes_are_argon2id_with_owasp_parameters(api: UsersApi, d
     assert isinstance(stored, str)
     assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     assert PASSWORD not in stored
+
+
+async def test_the_create_admin_command_reads_the_password_from_stdin(api: UsersApi, database_url: str) -> None:
+    email = f"root-{uuid.uuid4().hex[:8]}@example.com"
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("MARKETPLACE_")}
+    environment["MARKETPLACE_DATABASE_URL"] = database_url
+    command = [sys.executable, "-m", "subgraphs.users.admin", "--email", email, "--name", "Root"]
+    done = await asyncio.to_thread(
+        subprocess.run, command, input=f"{PASSWORD}\n", capture_output=True, text=True, env=environment, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    user_id = done.stdout.strip()
+    root = Account(user_id, email, "Root", PASSWORD)
+    await api.login(root)
+    assert (await api.data(ME, headers=root.headers))["me"]["role"] == "ADMIN"
+
+    duplicate = await asyncio.to_thread(
+        subprocess.run, command, input=f"{PASSWORD}\n", capture_output=True, text=True, env=environment, timeout=60
+    )
+    assert duplicate.returncode == 2
+    assert "already exists" in duplicate.stderr

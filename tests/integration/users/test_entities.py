@@ -25,6 +25,7 @@ class StatementCounter:
     """Counts the SQL statements the app's engine sends (a ``before_cursor_execute`` listener)."""
 
     def __init__(self, api: UsersApi) -> None:
+        assert api.app is not None
         self.engine = api.app.state.users.engine.sync_engine
         self.statements: list[str] = []
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import httpx
 import pytest
 import pytest_asyncio
-from starlette.applications import Starlette
 
 from tests.integration.users.conftest import (
     LOGIN,
@@ -44,12 +43,12 @@ def throttled_servers(database_url: str, tmp_path_factory: pytest.TempPathFactor
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def instances(throttled_servers: list[str], users_server: tuple[Starlette, str]) -> AsyncIterator[list[UsersApi]]:
+async def instances(throttled_servers: list[str]) -> AsyncIterator[list[UsersApi]]:
     async with (
         httpx.AsyncClient(base_url=throttled_servers[0], timeout=30) as one,
         httpx.AsyncClient(base_url=throttled_servers[1], timeout=30) as two,
     ):
-        yield [UsersApi(one, users_server[0]), UsersApi(two, users_server[0])]
+        yield [UsersApi(one), UsersApi(two)]
 
 
 def from_address() -> dict[str, str]:
