@@ -80,4 +80,4 @@ class RouterAuthenticator:
             except Unavailable as error:
                 raise RequestError(503, f"Cannot verify the token: {error.message}", "UNAVAILABLE") from None
         message = first.message if first is not None else "invalid token"
-        raise RequestError(401, f"Invalid token: {message}.", "UNAUTHENTICATED")
+        raise RequestError(401, f"Authentication failed: {message}.", "UNAUTHENTICATED")

@@ -91,6 +91,7 @@ class RequestLogging:
                 status,
                 elapsed * 1000,
                 extra={
+                    "request_id": request_id,
                     "method": method,
                     "path": path,
                     "status": status,
