@@ -62,6 +62,12 @@ class FetchNode:
     (``requires`` is not empty) sends ``operation`` (a ``query($representations: [_Any!]!)``
     ``{ _entities(...) { ... } }`` document) with one representation per object found at the
     enclosing ``Flatten`` path, built from ``requires``; results are merged back by index.
+
+    ``requires`` holds one ``InlineFragmentRequirement`` per entity type (``__typename``, key fields,
+    then ``@requires`` fields). When a required field was fetched under a planner alias (the same
+    field is needed with other arguments, e.g. ``price__alias_0: price(currency: "EUR")``), its
+    ``FieldRequirement.alias`` names the response key to read while ``name`` is the key to write in
+    the representation. See ``router/README.md`` ("Planner contract").
     """
 
     service_name: str

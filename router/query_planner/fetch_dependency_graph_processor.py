@@ -135,8 +135,8 @@ class FetchDependencyGraphProcessor:
                 sequence = _many("Sequence", [node, children])
                 assert sequence is not None
                 node = sequence
-        if conditions:
-            _strip_conditions(group.selection, conditions, entity=group.is_entity)
+        if group.conditions:  # all enforced by this node's or an enclosing Condition node
+            _strip_conditions(group.selection, group.conditions, entity=group.is_entity)
         for condition in sorted(conditions, key=lambda c: (c.variable, c.negated), reverse=True):
             node = _Cond(condition, node)
         return node, waiting
