@@ -8,6 +8,7 @@ Anything a request gives that no variable takes is refused, so a typo never pass
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -28,10 +29,20 @@ def is_json_media_type(content_type: str | None) -> bool:
     return media in _JSON_TYPES or media.endswith("+json")
 
 
+NO_BODY: Any = object()
+
+
+@dataclass(frozen=True, slots=True)
+class MappedRequest:
+    variables: dict[str, Any]
+    consumed_headers: frozenset[str] = frozenset()
+    """Lower-case names of headers that gave a variable: operation input, not to be passed on."""
+
+
 def parse_body(body: bytes, content_type: str | None) -> Any:
-    """The JSON document of a body; ``None`` when the body is empty."""
+    """The JSON document of a body; :data:`NO_BODY` when the body is empty."""
     if not body.strip():
-        return None
+        return NO_BODY
     if not is_json_media_type(content_type):
         raise RequestProblem(
             f"the request body must be JSON (application/json), not {content_type}", status=415, location="body"
@@ -49,8 +60,12 @@ def map_request(
     headers: Mapping[str, str],
     body: bytes = b"",
     content_type: str | None = None,
-) -> dict[str, Any]:
-    """Variables for ``declaration`` from one request; raises :class:`RequestProblem` (400/415)."""
+) -> MappedRequest:
+    """Variables for ``declaration`` from one request; raises :class:`RequestProblem` (400/415).
+
+    A variable that may come from the body or a header takes the body's value when the body gives
+    one; the header is then left to its usual meaning (e.g. ``Authorization`` stays the caller's).
+    """
     variables: dict[str, Any] = {}
     for spec in declaration.variables_from("path"):
         text = path_params.get(spec.name, "")
@@ -58,13 +73,13 @@ def map_request(
         check_value(value, spec.type, parameter=spec.name, location="path", kind="path parameter")
         variables[spec.name] = value
     _from_query(declaration, query, variables)
-    _from_headers(declaration, headers, variables)
     if declaration.spec.method in BODY_METHODS:
         _from_body(declaration, parse_body(body, content_type), variables)
+    consumed = _from_headers(declaration, headers, variables)
     for spec in declaration.variables.values():
         if spec.required and spec.name not in variables:
             raise RequestProblem(_missing(spec), parameter=spec.name, location=spec.sources[-1])
-    return variables
+    return MappedRequest(variables, consumed)
 
 
 def _missing(spec: VariableSpec) -> str:
@@ -103,11 +118,12 @@ def _from_query(declaration: Declaration, query: Sequence[tuple[str, str]], vari
         variables[name] = value
 
 
-def _from_headers(declaration: Declaration, headers: Mapping[str, str], variables: dict[str, Any]) -> None:
+def _from_headers(declaration: Declaration, headers: Mapping[str, str], variables: dict[str, Any]) -> frozenset[str]:
+    consumed: set[str] = set()
     for spec in declaration.variables_from("header"):
         assert spec.header is not None
         raw = headers.get(spec.header.lower())
-        if raw is None or not raw.strip():
+        if raw is None or not raw.strip() or variables.get(spec.name) is not None:
             continue
         value = raw.strip()
         if spec.scheme is not None:
@@ -122,19 +138,23 @@ def _from_headers(declaration: Declaration, headers: Mapping[str, str], variable
         typed = from_text(value, spec.type)
         check_value(typed, spec.type, parameter=spec.header, location="header", kind="header")
         variables[spec.name] = typed
+        consumed.add(spec.header.lower())
+    return frozenset(consumed)
 
 
 def _from_body(declaration: Declaration, document: Any, variables: dict[str, Any]) -> None:
     body_specs = declaration.variables_from("body")
     if body_specs:
         spec = body_specs[0]
-        if document is None:
+        if document is NO_BODY:
             return
+        if not isinstance(document, dict):
+            raise RequestProblem("the request body must be a JSON object", location="body")
         check_value(document, spec.type, parameter="", location="body", kind="body field")
         variables[spec.name] = document
         return
     fields = {spec.name: spec for spec in declaration.variables_from("field")}
-    if document is None:
+    if document is NO_BODY:
         document = {}
     if not isinstance(document, dict):
         raise RequestProblem("the request body must be a JSON object", location="body")
@@ -143,9 +163,5 @@ def _from_body(declaration: Declaration, document: Any, variables: dict[str, Any
         if field is None:
             known = ", ".join(sorted(fields)) or "none"
             raise RequestProblem(f"unknown body field '{name}' (known: {known})", parameter=name, location="body")
-        if name in variables:
-            raise RequestProblem(
-                f"'{name}' is given twice: in the body and in header '{field.header}'", parameter=name, location="body"
-            )
         check_value(value, field.type, parameter=name, location="body", kind="body field")
         variables[name] = value

@@ -114,7 +114,7 @@ class RestApi:
         query = request.query_params.multi_items()
         try:
             body = await self._body(request) if declaration.spec.method in BODY_METHODS else b""
-            variables = map_request(
+            mapped = map_request(
                 declaration,
                 request.path_params,
                 query,
@@ -124,9 +124,12 @@ class RestApi:
             )
         except RequestProblem as problem:
             return request_problem_response(problem, instance)
-        headers = dict(self.forward_headers(request))
-        consumed = {spec.header.lower() for spec in declaration.variables_from("header") if spec.header}
-        headers = {name: value for name, value in headers.items() if name.lower() not in consumed}
+        variables = mapped.variables
+        headers = {
+            name: value
+            for name, value in self.forward_headers(request).items()
+            if name.lower() not in mapped.consumed_headers
+        }
         try:
             result = await self.execute(declaration.query, variables, declaration.name, headers)
         except Exception:
