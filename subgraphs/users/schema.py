@@ -40,6 +40,12 @@ async def resolve_user(info: UsersInfo, id: strawberry.ID) -> User | None:
     return None if row is None or row.deleted_at is not None else User.from_row(row)
 
 
+def _canonical(user_id: strawberry.ID) -> str:
+    """The id in its canonical (lower-case UUID) spelling, so ``ABC…`` and ``abc…`` are the same account."""
+    parsed = accounts.parse_id(str(user_id))
+    return str(parsed) if parsed is not None else str(user_id)
+
+
 def _one_of(**values: str | None) -> tuple[str, str]:
     given = [(name, value) for name, value in values.items() if value is not None]
     if len(given) != 1:
@@ -76,26 +82,28 @@ async def create_user(info: UsersInfo, input: CreateUserInput) -> User:
 
 async def update_user(info: UsersInfo, id: strawberry.ID, input: UpdateUserInput) -> User:
     ctx = info.context
-    await _may_change(info, str(id), input.role)
+    user_id = _canonical(id)
+    await _may_change(info, user_id, input.role)
     row = await accounts.update_user(
         ctx.credentials.sessions,
         ctx.credentials.passwords,
-        str(id),
+        user_id,
         email=input.email,
         name=input.name,
         password=input.password,
         role=input.role.value if input.role is not None else None,
     )
-    ctx.forget(str(id))
+    ctx.forget(user_id)
     return User.from_row(row)
 
 
 async def delete_user(info: UsersInfo, id: strawberry.ID) -> bool:
     ctx = info.context
-    await _may_change(info, str(id), None)
-    if not await accounts.delete_user(ctx.credentials.sessions, str(id)):
+    user_id = _canonical(id)
+    await _may_change(info, user_id, None)
+    if not await accounts.delete_user(ctx.credentials.sessions, user_id):
         raise NotFound("no such user")
-    ctx.forget(str(id))
+    ctx.forget(user_id)
     return True
 
 

@@ -121,7 +121,7 @@ async def test_updating_self_other_admin_and_anonymous(api: UsersApi, admin_acco
     assert codes(await api.gql(UPDATE, {"id": owner.id, "input": {"name": "Anon"}})) == ["UNAUTHENTICATED"]
     forbidden = await api.gql(UPDATE, {"id": owner.id, "input": {"name": "Hijacked"}}, headers=other.headers)
     assert codes(forbidden) == ["FORBIDDEN"]
-    renamed = await api.data(UPDATE, {"id": owner.id, "input": {"name": "After"}}, headers=owner.headers)
+    renamed = await api.data(UPDATE, {"id": owner.id.upper(), "input": {"name": "After"}}, headers=owner.headers)
     assert renamed["updateUser"]["name"] == "After"
     by_admin = await api.data(UPDATE, {"id": owner.id, "input": {"name": "Fixed"}}, headers=admin_account.headers)
     assert by_admin["updateUser"]["name"] == "Fixed"
