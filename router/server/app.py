@@ -64,6 +64,8 @@ def _is_json(content_type: str | None) -> bool:
 def create_router_app(source: SupergraphSource, config: RouterConfig, options: RouterOptions) -> Starlette:
     """The router app over the supergraph ``source``; the first load happens here, so a bad schema fails the start."""
     config = config.resolved(production=options.production)
+    if config.telemetry.exporters.tracing.otlp.enabled:
+        log.warning("OpenTelemetry tracing is not implemented yet: telemetry.exporters.tracing.otlp is ignored")
     metrics = RouterMetrics()
 
     def on_fetch(service: str, seconds: float, response: dict[str, object]) -> None:

@@ -168,6 +168,13 @@ class HeadersConfig(Section):
     all: HeaderRules = Field(default_factory=HeaderRules)
     subgraphs: dict[str, HeaderRules] = Field(default_factory=dict)
 
+    @field_validator("subgraphs")
+    @classmethod
+    def _no_per_subgraph(cls, value: dict[str, HeaderRules]) -> dict[str, HeaderRules]:
+        if value:
+            raise ValueError("per-subgraph header rules are not supported; use headers.all (see docs/router.md)")
+        return value
+
 
 class LimitsConfig(Section):
     """Request limits. Apollo's network/parser defaults; operation limits on by default here."""
