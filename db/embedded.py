@@ -7,6 +7,7 @@ port, so it never collides with a system PostgreSQL), and keeps its data there a
 from __future__ import annotations
 
 import logging
+import os
 import re
 import subprocess
 import warnings
@@ -20,6 +21,7 @@ warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
 import pgserver  # noqa: E402
 from pgserver.postgres_server import PostgresServer, get_server  # noqa: E402
+from pgserver.utils import ensure_prefix_permissions  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,10 @@ def start_embedded_postgres(data_dir: Path) -> EmbeddedPostgres:
     """Start (or attach to) the embedded server whose data lives in ``data_dir / "postgres"``."""
     pgdata = (data_dir / "postgres").resolve()
     pgdata.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:
+        # As root, pgserver runs PostgreSQL as its own system user, which must be able to reach the
+        # folder (pytest's and mktemp's folders are 0700).
+        ensure_prefix_permissions(pgdata)
     log.info("starting embedded PostgreSQL in %s", pgdata)
     try:
         server = get_server(pgdata, cleanup_mode="stop")
