@@ -12,6 +12,9 @@ def build_parser() -> argparse.ArgumentParser:
     compose = commands.add_parser("compose", help="compose a supergraph from a supergraph.yaml (rover's format)")
     compose.add_argument("config", help="path to supergraph.yaml")
     compose.add_argument("-o", "--output", help="write the supergraph SDL to this file instead of stdout")
+    from router.server.cli import add_serve_parser
+
+    add_serve_parser(commands)
     return parser
 
 
@@ -21,4 +24,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from router.compose.cli import compose_command
 
         return compose_command(args.config, args.output)
+    if args.command == "serve":
+        from router.server.cli import serve_command
+
+        return serve_command(args)
     return 2  # pragma: no cover - argparse rejects unknown commands
