@@ -171,7 +171,7 @@ class Backend:
         user = self.store.users.get(id)
         if user is None:
             raise _error("no such user", "NOT_FOUND")
-        for key in ("email", "name", "password"):
+        for key in ("email", "name", "password", "role"):
             if input.get(key) is not None:
                 user[key] = input[key]
         user["updatedAt"] = _now()
@@ -393,7 +393,7 @@ class Backend:
             order["tracking"] = dict(input["tracking"])
         if input.get("status") is not None and input["status"] != order["status"]:
             order["status"] = input["status"]
-            order["events"].append({"status": input["status"], "at": _now(), "description": None})
+            order["events"].append({"status": input["status"], "at": _now(), "description": "status changed"})
         order["updatedAt"] = _now()
         return order
 

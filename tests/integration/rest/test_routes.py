@@ -284,12 +284,11 @@ def test_orders_are_queued_tracked_changed_and_cancelled(rest_server: RestServer
     tracking = {"carrier": "DHL", "trackingNumber": "JD0001", "trackingUrl": None, "estimatedDelivery": None}
     patched = client.patch(f"/orders/{order['id']}", json={"tracking": tracking}, headers=bearer(buyer))
     assert patched.json()["tracking"] == tracking
-    replaced = client.put(
-        f"/orders/{order['id']}",
-        json={"shippingAddress": "3 New St", "status": "PAID"},
-        headers=bearer(buyer),
-    )
-    assert (replaced.json()["shippingAddress"], replaced.json()["status"]) == ("3 New St", "PAID")
+    replaced = client.put(f"/orders/{order['id']}", json={"shippingAddress": "3 New St"}, headers=bearer(buyer))
+    assert (replaced.json()["shippingAddress"], replaced.json()["status"]) == ("3 New St", "CONFIRMED")
+    assert_problem(client.put(f"/orders/{order['id']}", json={"status": "PAID"}, headers=bearer(buyer)), 400)
+    paid = client.patch(f"/orders/{order['id']}", json={"status": "PAID"}, headers=bearer(buyer))
+    assert paid.json()["status"] == "PAID"
     bad_status = client.patch(f"/orders/{order['id']}", json={"status": "LOST"}, headers=bearer(buyer))
     assert "status" in assert_problem(bad_status, 400)["detail"]
     bad_date = client.patch(

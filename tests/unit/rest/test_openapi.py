@@ -68,7 +68,7 @@ def test_request_bodies_come_from_input_types(document: dict[str, Any]) -> None:
     assert create["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/CreateProductInput"}
     schema = document["components"]["schemas"]["CreateProductInput"]
     assert schema["additionalProperties"] is False
-    assert schema["required"] == ["name", "price", "stock", "category"]  # description has a default
+    assert schema["required"] == ["name", "price", "category"]  # description and stock have defaults
     assert schema["properties"]["price"] == {"$ref": "#/components/schemas/MoneyInput"}
     replace = operation(document, "put", "/users/{id}")["requestBody"]["content"]["application/json"]["schema"]
     assert replace["required"] == ["email", "name", "password"]
