@@ -15,8 +15,8 @@ import pytest
 from playwright.sync_api import Page, Route, sync_playwright
 
 from router.server.graphiql import ASSETS_DIR, BUNDLES
-from tests.federation.support.serving import serve_app as serve_fake
 from tests.integration.router.support import accounts, compose, products, running_router
+from tests.support.servers import serve_app as serve_fake
 
 pytestmark = [pytest.mark.router, pytest.mark.e2e]
 CHROMIUM = "/usr/bin/chromium"

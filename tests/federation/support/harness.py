@@ -24,8 +24,8 @@ from typing import Any, Literal
 import httpx
 
 from router.engine import Engine
-from tests.federation.support.serving import free_port, serve_app
 from tests.federation.support.subgraph import FakeSubgraph
+from tests.support.servers import free_port, serve_app
 
 APOLLO_DIR = Path(__file__).resolve().parents[2] / "apollo"
 

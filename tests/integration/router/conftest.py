@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.federation.support.serving import serve_app
 from tests.federation.support.subgraph import FakeSubgraph
 from tests.integration.router.support import accounts, compose, products
+from tests.support.servers import serve_app
 
 
 @pytest.fixture(scope="session")

@@ -19,9 +19,9 @@ from router.server.reload import ComposeSource
 from router.server.service_token import ServiceTokenCache
 from subgraphs.common.internal import HEADER, mint_service_token
 from subgraphs.common.router_only import router_only_extension
-from tests.federation.support.serving import serve_app as serve_fake
 from tests.federation.support.subgraph import FakeSubgraph
 from tests.support.servers import serve_app
+from tests.support.servers import serve_app as serve_fake
 
 pytestmark = pytest.mark.router
 SECRET = "i" * 40

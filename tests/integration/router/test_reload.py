@@ -14,10 +14,10 @@ import pytest
 from router.server.app import RouterOptions, create_router_app
 from router.server.config import RouterConfig
 from router.server.reload import FileSource
-from tests.federation.support.serving import serve_app as serve_fake
 from tests.federation.support.subgraph import FakeSubgraph
 from tests.integration.router.support import PRODUCTS, PRODUCTS_SDL, compose
 from tests.support.servers import serve_app
+from tests.support.servers import serve_app as serve_fake
 
 pytestmark = pytest.mark.router
 

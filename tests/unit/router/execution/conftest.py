@@ -10,8 +10,8 @@ from graphql import GraphQLSchema, build_schema
 from router.execution.entities import TypeRelations
 from router.execution.executor import Executor
 from router.execution.fetcher import Fetcher, SubgraphEndpoint
-from tests.federation.support.serving import serve_app
 from tests.federation.support.subgraph import FakeSubgraph, keyed
+from tests.support.servers import serve_app
 
 PRODUCTS = [
     {"upc": "1", "name": "Table", "price": 899, "weight": 100},
