@@ -30,7 +30,6 @@ wal_level = replica
 max_wal_senders = 5
 hot_standby = on
 fsync = off
-synchronous_commit = off
 full_page_writes = off
 shared_buffers = 16MB
 max_connections = 60

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
@@ -23,7 +24,7 @@ from subgraphs.products.context import READ_SOURCE_HEADER
 from subgraphs.products.database import ProductsDatabase, ReadRouting, Source
 from subgraphs.products.settings import ProductsSettings
 from tests.integration.products.conftest import CREATE, INTERNAL_SECRET, new_id
-from tests.integration.products.replication import ReplicatedPair, start_replicated_pair
+from tests.integration.products.replication import ReplicatedPair, Server, start_replicated_pair
 from tests.support.servers import serve_app
 from tests.support.tokens import TestTokens
 
@@ -41,9 +42,23 @@ def pair() -> Iterator[ReplicatedPair]:
         servers.cleanup()
 
 
+async def wait_for_schema_on(server: Server, timeout: float = 60) -> None:
+    """Replication is asynchronous: wait until the standby has replayed the migration."""
+    connection = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{server.port}/postgres")
+    try:
+        deadline = time.monotonic() + timeout
+        while await connection.fetchval("SELECT to_regclass('products.products')") is None:
+            if time.monotonic() > deadline:
+                raise AssertionError("the standby never replayed the products migration")
+            await asyncio.sleep(0.05)
+    finally:
+        await connection.close()
+
+
 @pytest.fixture(scope="module")
 def replica_app(pair: ReplicatedPair, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Starlette, str]]:
     asyncio.run(migrate_all({"products": pair.primary.url()}, services=["products"]))
+    asyncio.run(wait_for_schema_on(pair.standby))
     settings = ProductsSettings(
         database_url=pair.primary.url(),
         read_database_url=pair.standby.url(),
