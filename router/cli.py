@@ -15,6 +15,9 @@ def build_parser() -> argparse.ArgumentParser:
     from router.server.cli import add_serve_parser
 
     add_serve_parser(commands)
+    from router.plan_cli import add_plan_parser
+
+    add_plan_parser(commands)
     return parser
 
 
@@ -28,4 +31,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from router.server.cli import serve_command
 
         return serve_command(args)
+    if args.command == "plan":
+        from router.plan_cli import run_plan
+
+        return run_plan(args)
     return 2  # pragma: no cover - argparse rejects unknown commands

@@ -1,14 +1,20 @@
-"""``plan_command``: the text behind ``marketplace plan`` / ``router plan``."""
+"""``router plan``: print the query plan of an operation (Apollo's text form).
+
+``plan_command`` holds the logic; ``add_plan_parser``/``run_plan`` plug it into ``router/cli.py``.
+"""
 
 from __future__ import annotations
 
+import argparse
+import sys
 from pathlib import Path
+from typing import Any
 
 from graphql import GraphQLError, parse, validate
 
 from router.display import format_query_plan
-from router.query_planner import QueryPlanner
-from router.supergraph import load_supergraph
+from router.query_planner import PlanningError, QueryPlanner
+from router.supergraph import SupergraphError, load_supergraph
 
 
 class PlanCommandError(Exception):
@@ -27,5 +33,33 @@ def plan_command(supergraph_path: str, query: str, operation_name: str | None = 
     errors = validate(supergraph.api_schema, document)
     if errors:
         raise PlanCommandError("\n".join(str(e) for e in errors))
-    plan = QueryPlanner(supergraph).build_query_plan(document, operation_name)
+    try:
+        plan = QueryPlanner(supergraph).build_query_plan(document, operation_name)
+    except PlanningError as error:
+        raise PlanCommandError(str(error)) from None
     return format_query_plan(plan)
+
+
+def add_plan_parser(commands: Any) -> None:
+    """Register ``plan`` on the ``router`` command's subparsers."""
+    plan = commands.add_parser("plan", help="print the query plan of an operation")
+    plan.add_argument("query", help="the operation text, '@FILE' to read it from a file, or '-' for stdin")
+    plan.add_argument(
+        "-s", "--supergraph", default="supergraph.graphql", help="supergraph SDL file (default: supergraph.graphql)"
+    )
+    plan.add_argument("-n", "--operation-name", help="the operation to plan when the document has several")
+
+
+def run_plan(args: argparse.Namespace) -> int:
+    query: str = args.query
+    if query == "-":
+        query = sys.stdin.read()
+    elif query.startswith("@"):
+        query = Path(query[1:]).read_text(encoding="utf-8")
+    try:
+        text = plan_command(args.supergraph, query, args.operation_name)
+    except (PlanCommandError, SupergraphError, OSError) as error:
+        print(f"router plan: {error}", file=sys.stderr)
+        return 1
+    print(text)
+    return 0

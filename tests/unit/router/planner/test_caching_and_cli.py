@@ -131,3 +131,18 @@ def test_plan_command_rejects_invalid_queries(tmp_path: Path) -> None:
     path.write_text(SUPERGRAPH)
     with pytest.raises(PlanCommandError, match="Cannot query field 'nope'"):
         plan_command(str(path), "{ me { nope } }", None)
+
+
+def test_router_plan_subcommand(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from router.cli import main
+
+    path = tmp_path / "supergraph.graphql"
+    path.write_text(SUPERGRAPH)
+    query = tmp_path / "q.graphql"
+    query.write_text("query A { me { name } } query B { me { reviews } }")
+    assert main(["plan", "--supergraph", str(path), "-n", "B", f"@{query}"]) == 0
+    out = capsys.readouterr().out
+    assert out == plan_command(str(path), query.read_text(), "B") + "\n"
+    assert 'Flatten(path: "me")' in out
+    assert main(["plan", "-s", str(path), "{ me { nope } }"]) == 1
+    assert "Cannot query field 'nope'" in capsys.readouterr().err
