@@ -21,12 +21,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def router_token_header() -> dict[str, str]:
+    """Our subgraphs answer ``_service`` only to the router: compose with the router's service token."""
+    from router.server.settings import RouterSettings
+    from subgraphs.common.internal import HEADER, internal_secret, mint_service_token
+    from subgraphs.common.settings import load_settings
+
+    settings = load_settings(RouterSettings)
+    return {HEADER: mint_service_token(internal_secret(settings.internal_secret, settings.data_dir), "router")}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "compose":
         from router.compose.cli import compose_command
 
-        return compose_command(args.config, args.output)
+        return compose_command(args.config, args.output, headers=router_token_header())
     if args.command == "serve":
         from router.server.cli import serve_command
 

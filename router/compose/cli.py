@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
@@ -28,16 +29,23 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 def compose_command(
-    config_path: str, output: str | None, stdout: TextIO | None = None, stderr: TextIO | None = None
+    config_path: str,
+    output: str | None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> int:
     """Compose the subgraphs of ``config_path``; print the supergraph or write it to ``output``.
 
+    ``headers`` go with every ``_service`` fetch: our subgraphs answer it only with the router's token.
     Returns the process exit code: 0 on success, 1 on any error (reported on stderr; nothing written).
     """
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     try:
         config = load_config(config_path)
+        if headers:
+            config = config.with_introspection_headers(headers)
         inputs = load_subgraphs(config)
     except ComposeError as exc:
         err.write(f"error: {exc}\n")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,22 @@ class SupergraphConfig:
     path: Path | None
     federation_version: tuple[int, int | None] | None
     subgraphs: tuple[SubgraphConfig, ...]
+
+    def with_introspection_headers(self, headers: Mapping[str, str]) -> SupergraphConfig:
+        """The same config, sending ``headers`` with every ``_service`` fetch (the file's own win)."""
+        return replace(
+            self,
+            subgraphs=tuple(
+                replace(
+                    subgraph,
+                    schema=replace(
+                        subgraph.schema,
+                        introspection_headers={**headers, **subgraph.schema.introspection_headers},
+                    ),
+                )
+                for subgraph in self.subgraphs
+            ),
+        )
 
 
 def expand_env(value: str, key: str, environ: Mapping[str, str] | None = None) -> str:

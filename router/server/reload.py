@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import hashlib
 import logging
 from collections.abc import Callable, Mapping
@@ -55,20 +54,7 @@ class ComposeSource:
 
         config = load_config(self.path)
         if self.headers is not None:
-            extra = dict(self.headers())
-            config = dataclasses.replace(
-                config,
-                subgraphs=tuple(
-                    dataclasses.replace(
-                        subgraph,
-                        schema=dataclasses.replace(
-                            subgraph.schema,
-                            introspection_headers={**extra, **subgraph.schema.introspection_headers},
-                        ),
-                    )
-                    for subgraph in config.subgraphs
-                ),
-            )
+            config = config.with_introspection_headers(self.headers())
         return compose_or_raise(load_subgraphs(config))
 
 

@@ -21,6 +21,7 @@ from db.engine import create_engine, session_factory
 from subgraphs.common.app import create_subgraph_app
 from subgraphs.common.auth import TokenVerifier
 from subgraphs.common.context import authenticate
+from subgraphs.common.internal import internal_secret
 from subgraphs.common.keys import KeyRing
 from subgraphs.users.context import UsersContext
 from subgraphs.users.loaders import UserLoaders
@@ -140,7 +141,11 @@ def create_app(
 
     app = create_subgraph_app(
         service="users",
-        schema=build_schema(mask_errors=settings.is_production, introspection=not settings.is_production),
+        schema=build_schema(
+            mask_errors=settings.is_production,
+            introspection=not settings.is_production,
+            router_secret=internal_secret(settings.internal_secret, settings.data_dir),
+        ),
         context_getter=context_getter,
         on_startup=[startup],
         on_shutdown=[runtime.stop],
@@ -149,5 +154,6 @@ def create_app(
         graphiql=not settings.is_production,
     )
     app.state.users = runtime
+    app.state.settings = settings
     app.state.key_ring = ring
     return app

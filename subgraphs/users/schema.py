@@ -19,6 +19,7 @@ from strawberry.types import Info
 from subgraphs.common.auth import bearer_token
 from subgraphs.common.errors import BadUserInput, Forbidden, NotFound
 from subgraphs.common.graphql_errors import error_codes_extension
+from subgraphs.common.router_only import router_only_extension
 from subgraphs.users.context import UsersContext
 from subgraphs.users.service import accounts, credentials
 from subgraphs.users.types import AuthPayload, CreateUserInput, CredentialsValidity, Role, UpdateUserInput, User
@@ -170,8 +171,13 @@ class Mutation:
     )
 
 
-def build_schema(*, mask_errors: bool = False, introspection: bool = True) -> federation.Schema:
+def build_schema(
+    *, mask_errors: bool = False, introspection: bool = True, router_secret: str | None = None
+) -> federation.Schema:
+    """The users schema; with ``router_secret``, ``_entities``/``_service`` answer only the router."""
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [error_codes_extension(mask=mask_errors)]
+    if router_secret is not None:
+        extensions.append(router_only_extension(router_secret))
     if not introspection:
         rules = AddValidationRules([NoSchemaIntrospectionCustomRule])
         extensions.append(lambda: rules)

@@ -14,6 +14,7 @@ import pytest
 import pytest_asyncio
 from starlette.applications import Starlette
 
+from subgraphs.common.internal import HEADER, internal_secret, mint_service_token
 from subgraphs.users.admin import create_admin
 from subgraphs.users.app import create_app
 from subgraphs.users.settings import UsersSettings
@@ -70,12 +71,14 @@ class UsersApi:
 
     client: httpx.AsyncClient
     app: Starlette | None = None
+    as_router: bool = True  # send the router's service token, as the router does on every subgraph call
 
     async def gql(
         self, query: str, variables: dict[str, Any] | None = None, *, headers: dict[str, str] | None = None
     ) -> dict[str, Any]:
         payload = {"query": query, "variables": variables or {}}
-        response = await self.client.post("/graphql", json=payload, headers=headers)
+        sent = {**(router_headers(self.app) if self.as_router and self.app is not None else {}), **(headers or {})}
+        response = await self.client.post("/graphql", json=payload, headers=sent)
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
@@ -100,6 +103,13 @@ class UsersApi:
         account.access_token = payload["accessToken"]
         account.refresh_token = payload["refreshToken"]
         return payload
+
+
+def router_headers(app: Starlette) -> dict[str, str]:
+    """The router's service token for the secret this app was built with (the data folder's)."""
+    settings: UsersSettings = app.state.settings
+    secret = internal_secret(settings.internal_secret, settings.data_dir)
+    return {HEADER: mint_service_token(secret, "router")}
 
 
 def codes(body: dict[str, Any]) -> list[str]:

@@ -73,6 +73,19 @@ async def test_service_sdl_is_served(api: UsersApi) -> None:
     assert '@link(url: "https://specs.apollo.dev/federation/v2' in sdl
 
 
+async def test_entities_and_sdl_answer_only_the_router(api: UsersApi) -> None:
+    direct = UsersApi(api.client, api.app, as_router=False)
+    for query in (
+        "{ _service { sdl } }",
+        '{ _entities(representations: [{__typename: "User", id: "x"}]) { __typename } }',
+    ):
+        body = await direct.gql(query)
+        assert body["data"] is None
+        assert codes(body) == ["FORBIDDEN"]
+    # the public root fields are not the extension's business: they answer with their own checks
+    assert codes(await direct.gql('{ user(id: "x") { id } }')) == ["UNAUTHENTICATED"]
+
+
 async def test_fifty_entities_cost_one_query(api: UsersApi, database_url: str, counted: StatementCounter) -> None:
     ids = await insert_users(database_url, 50)
     counted.statements.clear()

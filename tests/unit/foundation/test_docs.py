@@ -17,6 +17,7 @@ SETTINGS_CLASSES = [
     "subgraphs.users.settings:UsersSettings",
     "subgraphs.products.settings:ProductsSettings",
     "subgraphs.orders.settings:OrdersSettings",
+    "router.server.settings:RouterSettings",
 ]
 
 
