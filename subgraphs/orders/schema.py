@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
+from collections.abc import Callable
 
 import strawberry
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.types import Info
 
 from subgraphs.common.errors import NotFound
@@ -97,7 +99,12 @@ class Mutation:
 
 
 def build_schema(*, mask_errors: bool) -> strawberry.federation.Schema:
-    extensions: list[type[SchemaExtension]] = [error_codes_extension(mask=mask_errors)]
+    # Clients send the same few operations over and over: parse and validate each text once.
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        error_codes_extension(mask=mask_errors),
+        functools.partial(ParserCache, maxsize=256),
+        functools.partial(ValidationCache, maxsize=256),
+    ]
     return strawberry.federation.Schema(
         query=Query, mutation=Mutation, types=[User, Product, Order], extensions=extensions
     )

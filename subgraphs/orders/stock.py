@@ -37,6 +37,7 @@ class StockLine:
 
 @dataclass(frozen=True)
 class Reservation:
+    status: str
     lines: tuple[StockLine, ...]
 
     @property
@@ -53,11 +54,11 @@ class StockClient(Protocol):
 
 
 RESERVE = """
-mutation ReserveStock($orderId: ID!, $items: [StockItemInput!]!) {
+mutation ReserveStock($orderId: ID!, $items: [StockReservationItemInput!]!) {
   reserveStock(orderId: $orderId, items: $items) {
     orderId
     status
-    items { productId quantity reserved reason productName sellerId unitPrice { amount currency } }
+    items { productId quantity outcome reason productName sellerId unitPrice { amount currency } }
   }
 }
 """
@@ -70,21 +71,28 @@ mutation ReleaseStock($orderId: ID!) {
 
 
 def parse_reservation(data: dict[str, Any]) -> Reservation:
+    """The products subgraph's ``StockReservation``: all lines RESERVED, or REJECTED ones (with a reason)
+    beside NOT_RESERVED ones; a RELEASED reservation means the order was cancelled meanwhile."""
+    status = str(data.get("status"))
+    if status not in ("RESERVED", "REJECTED"):
+        raise StockUnavailable(f"reserveStock answered {status}: the reservation was released")
     lines = []
     for item in data.get("items") or []:
         price = item.get("unitPrice")
-        reason = item.get("reason")
-        rejected = not item.get("reserved", reason is None)
+        rejected = item.get("outcome") == "REJECTED"
         lines.append(
             StockLine(
                 product_id=str(item["productId"]),
                 unit_price=Money(int(price["amount"]), str(price["currency"])) if price else None,
                 seller_id=str(item["sellerId"]) if item.get("sellerId") is not None else None,
                 product_name=item.get("productName"),
-                rejection=(reason or "OUT_OF_STOCK") if rejected else None,
+                rejection=(item.get("reason") or "OUT_OF_STOCK") if rejected else None,
             )
         )
-    return Reservation(tuple(lines))
+    reservation = Reservation(status, tuple(lines))
+    if status == "REJECTED" and not reservation.rejected:
+        raise StockUnavailable("reserveStock answered REJECTED without a rejected line")
+    return reservation
 
 
 class HttpStockClient:
