@@ -160,6 +160,14 @@ async def create_product(session: AsyncSession, seller_id: uuid.UUID, new: NewPr
     return ProductRecord.from_row(row)
 
 
+def _same_id(user_id: str, seller_id: uuid.UUID) -> bool:
+    """Whether a token's subject names the seller (UUIDs compared as UUIDs, whatever their case)."""
+    try:
+        return uuid.UUID(user_id) == seller_id
+    except ValueError:
+        return False
+
+
 async def _owned_for_change(session: AsyncSession, principal: Principal, product_id: uuid.UUID) -> None:
     """Lock the live product and check the caller may change it (NOT_FOUND, then FORBIDDEN)."""
     seller_id = (
@@ -171,7 +179,7 @@ async def _owned_for_change(session: AsyncSession, principal: Principal, product
     ).scalar_one_or_none()
     if seller_id is None:
         raise NotFound("no such product", id=str(product_id))
-    if not principal.can_act_for(str(seller_id)):
+    if not (principal.is_admin or _same_id(principal.user_id, seller_id)):
         raise Forbidden("only the seller of a product or an admin may change it")
 
 

@@ -96,6 +96,9 @@ async def test_others_may_not_change_or_delete_but_admins_may(api: ProductsApi) 
     assert error_codes(body) == ["UNAUTHENTICATED"]
     assert (await api.data(PRODUCT, {"id": created["id"]}))["product"]["stock"] == created["stock"]
 
+    upper = await api.data(UPDATE, {"id": created["id"], "input": {"stock": 2}}, headers=api.user(seller.upper()))
+    assert upper["updateProduct"]["stock"] == 2  # the same account, whatever the case of its id
+
     by_admin = await api.data(UPDATE, {"id": created["id"], "input": {"stock": 1}}, headers=api.user(admin, "ADMIN"))
     assert by_admin["updateProduct"]["stock"] == 1
     assert (await api.data(DELETE, {"id": created["id"]}, headers=api.user(admin, "ADMIN")))["deleteProduct"] is True
