@@ -8,6 +8,8 @@ otherwise. Each session works in a database of its own, created and migrated onc
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -40,11 +42,15 @@ def pg_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         assert url is not None
         yield url
         return
-    embedded = start_embedded_postgres(tmp_path_factory.mktemp("embedded"))
+    # Not under pytest's tmp folder: a concurrent pytest run resets that to mode 0700, which would
+    # lock pgserver's system user out of its own data folder.
+    folder = Path(tempfile.mkdtemp(prefix="marketplace-test-pg-"))
+    embedded = start_embedded_postgres(folder)
     try:
         yield normalize_database_url(embedded.url("postgres")) or ""
     finally:
         embedded.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
