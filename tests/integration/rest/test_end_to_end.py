@@ -17,6 +17,7 @@ import httpx
 import pytest
 from schemathesis import GenerationMode
 
+from tests.integration.rest.conformance import conformance_hook
 from tests.integration.rest.fuzz import fuzz
 from tests.integration.rest.real_stack import rest_front, running_platform
 
@@ -34,7 +35,9 @@ def rest(tmp_path_factory: pytest.TempPathFactory, database_url: str, redis_url:
         rest_front(stack, data_dir) as url,
         httpx.Client(base_url=url, timeout=30) as client,
     ):
+        conformance = conformance_hook(client)  # every response below is checked against /openapi.json
         yield client
+    assert conformance.checked > 0
 
 
 def bearer(token: str) -> dict[str, str]:
