@@ -25,6 +25,7 @@ from router.supergraph import FieldInGraph, FieldSet, Supergraph
 from .fetch_dependency_graph import ConditionSet, FetchDependencyGraph, FetchGroup
 from .operation import NField, NFragment, NormalizedOperation, NSelection, PlanningError
 from .query_graph import Hop, Memo, QueryGraph
+from .reentry import Lineage, ParentEntityCalls
 from .requirements import RequirementPlanner
 from .selection import FetchSelectionSet, arguments_text
 
@@ -39,6 +40,13 @@ class Position:
     provided: SelectionSetNode | None
     conditions: ConditionSet
     siblings: dict[str, tuple[str, str]]  # the client's response keys here → (field, arguments)
+    # The object this position selects in was reached through ``field`` of ``type`` at ``position``
+    # (None at the root). An entity fetch keeps the parent of the object it re-enters, so a field no
+    # key can reach is fetched by re-entering an ancestor (a parent-entity call, see ``reentry``).
+    parent: Parent | None = None
+
+
+Parent = tuple[Position, str, NField]
 
 
 def siblings_of(selections: list[NSelection] | None) -> dict[str, tuple[str, str]]:
@@ -76,6 +84,7 @@ class PlanningTraversal:
         self.collectors: list[set[FetchGroup]] = []
         self.memo: Memo = {}
         self.requirements = RequirementPlanner(self)
+        self.reentry = ParentEntityCalls(self)
 
     # -- root -----------------------------------------------------------------------------------
 
@@ -208,7 +217,12 @@ class PlanningTraversal:
             self._plan_abstract_field(position, type_name, field, conditions, requires_done)
             return
         local = self._local(position, type_name, field.name)
-        if local is not None and field.selections is not None and not self._feasible_below(position, type_name, field):
+        if (
+            local is not None
+            and not requires_done  # just entered here for this field: do not bounce back
+            and field.selections is not None
+            and not self._keep_local(position, type_name, field)
+        ):
             local = None  # e.g. a @provides that covers only part of the sub-selection: go where all of it is
         if local is not None and (requires_done or local.requires is None):
             self._add_local(position, type_name, field, local, conditions)
@@ -219,11 +233,33 @@ class PlanningTraversal:
             if not self.qg.resolvable_graphs(type_name, field.name):
                 self._plan_through_interface_object(position, type_name, field, conditions)
                 return
-            target = self._choose_graph(position, type_name, field)
+            chosen = self._choose_graph(position, type_name, field)
+            if chosen is None:
+                self._plan_by_reentry(position, type_name, field, conditions)
+                return
+            target = chosen
             in_target = self.supergraph.field_in_graph(type_name, field.name, target)
             requires = in_target.requires if in_target is not None else None
         entered = self.enter(replace(position, conditions=conditions), type_name, target, requires)
         self.plan_field(entered, type_name, field, requires_done=True)
+
+    def _plan_by_reentry(self, position: Position, type_name: str, field: NField, conditions: ConditionSet) -> None:
+        """No key leads to a subgraph resolving the field: a parent-entity call (see ``reentry``)."""
+        source = position.group.subgraph
+        candidates = self.qg.resolvable_graphs(type_name, field.name)
+        for target in candidates:
+            in_target = self.supergraph.field_in_graph(type_name, field.name, target)
+            if in_target is not None and in_target.requires is not None:
+                continue  # a requirement needs the object entered by key
+            entered = self.reentry.reenter(replace(position, conditions=conditions), type_name, target)
+            if entered is not None:
+                self.plan_field(entered, type_name, field, requires_done=True)
+                return
+        where = ".".join(position.path) or "the root"
+        raise PlanningError(
+            f"cannot plan {type_name}.{field.name} at {where}: no subgraph resolving it "
+            f"({', '.join(candidates) or 'none'}) can be reached from {source!r} through a resolvable key"
+        )
 
     def _plan_through_interface_object(
         self, position: Position, type_name: str, field: NField, conditions: ConditionSet
@@ -257,7 +293,11 @@ class PlanningTraversal:
             if local is not None:
                 target, requires = graph, local.requires
             else:
-                target = self._choose_graph(position, type_name, field)
+                chosen = self._choose_graph(position, type_name, field)
+                if chosen is None:
+                    self._plan_by_reentry(position, type_name, field, conditions)
+                    return
+                target = chosen
                 in_target = self.supergraph.field_in_graph(type_name, field.name, target)
                 requires = in_target.requires if in_target is not None else None
             entered = self.enter(replace(position, conditions=conditions), type_name, target, requires)
@@ -284,29 +324,60 @@ class PlanningTraversal:
                 return self.enter(position, type_name, graph, None)
         raise PlanningError(f"no subgraph that knows the implementations of {type_name} can be reached from {source!r}")
 
-    def _feasible_below(self, position: Position, type_name: str, field: NField) -> bool:
-        """Whether, taking ``field`` in the current subgraph, all of its sub-selection can still be
-        fetched (a value type has no key, so what this subgraph cannot give is lost)."""
-        graph = position.group.subgraph
-        local = self._local(position, type_name, field.name)
+    def _keep_local(self, position: Position, type_name: str, field: NField) -> bool:
+        """Whether to take a composite ``field`` in the current subgraph: yes when all of its
+        sub-selection can be fetched from here through keys; else only when no other subgraph
+        reachable by key can give all of it and parent-entity calls can fetch what is missing."""
+        if self._feasible_below(position, type_name, field, position.group.subgraph, reentry=False):
+            return True
+        source = position.group.subgraph
+        for other in self.qg.resolvable_graphs(type_name, field.name):
+            if other == source or self.qg.route(type_name, source, other) is None:
+                continue
+            if self._feasible_below(position, type_name, field, other, reentry=False):
+                return False
+        return self._feasible_below(position, type_name, field, source, reentry=True)
+
+    def _feasible_below(self, position: Position, type_name: str, field: NField, graph: str, *, reentry: bool) -> bool:
+        """Whether, taking ``field`` in ``graph``, all of its sub-selection can still be fetched (a
+        value type has no key, so what that subgraph cannot give is lost unless an ancestor can be
+        re-entered elsewhere: ``reentry``)."""
+        if graph == position.group.subgraph:
+            local = self._local(position, type_name, field.name)
+        else:
+            local = self.qg.resolvable(type_name, field.name, graph)
         provided = None
         if local is not None and local.provides is not None:
             provided = local.provides.selection_set
-        else:
+        elif graph == position.group.subgraph:
             outer = _provided_field(position.provided, type_name, field.name)
             provided = outer.selection_set if outer is not None else None
         sub_type, _ = self.qg.field_type(type_name, field.name)
-        return self._feasible(graph, sub_type, field.selections or [], provided)
+        anchor = position if reentry else None
+        return self._feasible(
+            graph, sub_type, field.selections or [], provided, anchor, type_name, ((type_name, field.name),)
+        )
 
     def _feasible(
-        self, graph: str, type_name: str, selections: list[NSelection], provided: SelectionSetNode | None
+        self,
+        graph: str,
+        type_name: str,
+        selections: list[NSelection],
+        provided: SelectionSetNode | None,
+        position: Position | None,
+        position_type: str,
+        lineage: Lineage,
     ) -> bool:
+        """``position`` (of ``position_type``) is where parent-entity calls would start from; None:
+        do not count on them."""
         if self.supergraph.is_abstract(type_name):
             return True  # split per type later; each concrete type is checked when planned
         for selection in selections:
             if isinstance(selection, NFragment):
                 condition = selection.type_condition or type_name
-                if condition == type_name and not self._feasible(graph, type_name, selection.selections, provided):
+                if condition == type_name and not self._feasible(
+                    graph, type_name, selection.selections, provided, position, position_type, lineage
+                ):
                     return False
                 continue
             if selection.name == "__typename":
@@ -320,12 +391,18 @@ class PlanningTraversal:
                 inner = in_graph.provides.selection_set if in_graph is not None and in_graph.provides else None
                 if inner is None and sub_provided is not None:
                     inner = sub_provided.selection_set
-                if self._feasible(graph, sub_type, selection.selections, inner):
+                below = (*lineage, (type_name, selection.name))
+                if self._feasible(graph, sub_type, selection.selections, inner, position, position_type, below):
                     continue
             others = [g for g in self.qg.resolvable_graphs(type_name, selection.name) if g != graph]
             if not others:
                 continue  # reached through an @interfaceObject, or unplannable anyway: not decided here
-            if not any(self.qg.route(type_name, graph, other) is not None for other in others):
+            if any(self.qg.route(type_name, graph, other) is not None for other in others):
+                continue
+            reach = (*lineage, (type_name, selection.name))
+            if position is None or not any(
+                self.reentry.possible(position, position_type, reach, other) for other in others
+            ):
                 return False
         return True
 
@@ -374,7 +451,15 @@ class PlanningTraversal:
         if provided is None:
             outer = _provided_field(position.provided, type_name, field.name)
             provided = outer.selection_set if outer is not None else None
-        sub = Position(position.group, added.selections, path, provided, conditions, siblings_of(field.selections))
+        sub = Position(
+            position.group,
+            added.selections,
+            path,
+            provided,
+            conditions,
+            siblings_of(field.selections),
+            (position, type_name, field),
+        )
         self.plan_selections(sub, sub_type, field.selections)
 
     def _use(self, group: FetchGroup, conditions: ConditionSet) -> None:
@@ -384,7 +469,8 @@ class PlanningTraversal:
 
     # -- hops -----------------------------------------------------------------------------------
 
-    def _choose_graph(self, position: Position, type_name: str, field: NField) -> str:
+    def _choose_graph(self, position: Position, type_name: str, field: NField) -> str | None:
+        """The cheapest subgraph resolving the field that a key leads to (None: no key does)."""
         source = position.group.subgraph
         best: tuple[int, int, int] | None = None
         chosen: str | None = None
@@ -403,12 +489,6 @@ class PlanningTraversal:
             rank = (cost, 0 if self._has_group(graph, position) else 1, index)
             if best is None or rank < best:
                 best, chosen = rank, graph
-        if chosen is None:
-            where = ".".join(position.path) or "the root"
-            raise PlanningError(
-                f"cannot plan {type_name}.{field.name} at {where}: no subgraph resolving it "
-                f"({', '.join(candidates) or 'none'}) can be reached from {source!r} through a resolvable key"
-            )
         return chosen
 
     def _has_group(self, graph: str, position: Position) -> bool:
@@ -479,4 +559,6 @@ class PlanningTraversal:
                     group.input_rewrites.append(rewrite)
             else:
                 entry.selections.add_field("__typename", front=True)
-        return Position(group, entry.selections, position.path, None, position.conditions, position.siblings)
+        return Position(
+            group, entry.selections, position.path, None, position.conditions, position.siblings, position.parent
+        )

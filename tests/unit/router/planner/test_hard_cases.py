@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.router.planner.support import compose, expected, plan_text
+from tests.unit.router.planner.support import apollo_plans, compose, expected, plan_text
 
 pytestmark = pytest.mark.router
 
@@ -143,6 +143,63 @@ def test_requires_through_interface_with_inline_fragment() -> None:
                     }
                   },
                 },
+              }
+            },
+          },
+        }
+        """
+    )
+
+
+PARENT_ENTITY = compose(
+    {
+        "a": """
+            type Query { products: [Product!]! viewer: Viewer @shareable }
+            type Product @key(fields: "id") @key(fields: "id pid") { id: ID! pid: ID! category: Category @shareable }
+            type Category @key(fields: "id") { id: ID! name: String! @shareable }
+            type Viewer @shareable { name: String song: String }
+        """,
+        "b": """
+            type Query { viewer: Viewer @shareable }
+            type Product @key(fields: "id pid") { id: ID! pid: ID! category: Category @shareable }
+            type Category @key(fields: "id") { id: ID! name: String! @shareable }
+            type Viewer @shareable { name: String book: String }
+        """,
+        "c": """
+            type Product @key(fields: "id pid") { id: ID! pid: ID! category: Category @shareable }
+            type Category { details: CategoryDetails }
+            type CategoryDetails { products: Int }
+        """,
+    }
+)
+
+
+def test_parent_entity_call_same_plan_as_apollo() -> None:
+    """`Category` has no key in c: its `details` are fetched by re-entering the parent `Product`."""
+    operations = [("{ products { id category { id details { products } } } }", None)]
+    ours = [plan_text(PARENT_ENTITY, query, name) for query, name in operations]
+    assert ours == apollo_plans(PARENT_ENTITY, operations)
+    assert 'Flatten(path: "products.@")' in ours[0]
+
+
+def test_value_type_fields_from_two_subgraphs_reenter_the_root() -> None:
+    plan = plan_text(PARENT_ENTITY, "{ viewer { song book } }")
+    assert plan == expected(
+        """
+        QueryPlan {
+          Parallel {
+            Fetch(service: "a") {
+              {
+                viewer {
+                  song
+                }
+              }
+            },
+            Fetch(service: "b") {
+              {
+                viewer {
+                  book
+                }
               }
             },
           },
