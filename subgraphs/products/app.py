@@ -14,10 +14,10 @@ from subgraphs.common.auth import TokenVerifier
 from subgraphs.common.internal import internal_secret
 from subgraphs.products.context import ProductsContext, build_context
 from subgraphs.products.database import ProductsDatabase
-from subgraphs.products.schema import build_schema, schema
+from subgraphs.products.schema import build_schema
 from subgraphs.products.settings import ProductsSettings
 
-__all__ = ["create_app", "schema"]
+__all__ = ["create_app"]
 
 
 class _State:
@@ -71,7 +71,7 @@ def create_app(settings: ProductsSettings, *, verifier: TokenVerifier | None = N
 
     app = create_subgraph_app(
         service="products",
-        schema=build_schema(mask_errors=settings.is_production) if settings.is_production else schema,
+        schema=build_schema(mask_errors=settings.is_production, router_secret=secret),
         context_getter=context_getter,
         on_startup=[startup],
         on_shutdown=[shutdown],

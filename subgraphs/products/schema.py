@@ -12,6 +12,7 @@ from strawberry.extensions import SchemaExtension
 
 from subgraphs.common.errors import NotFound
 from subgraphs.common.graphql_errors import error_codes_extension
+from subgraphs.common.router_only import router_only_extension
 from subgraphs.products.context import READ_SOURCE_HEADER
 from subgraphs.products.internal_types import StockReservation, StockReservationItemInput
 from subgraphs.products.service import catalogue, reservations
@@ -200,13 +201,12 @@ class ReadSourceHeader(SchemaExtension):
             response.headers[READ_SOURCE_HEADER] = ",".join(sorted(sources))
 
 
-def build_schema(*, mask_errors: bool = False) -> federation.Schema:
-    return federation.Schema(
-        query=Query,
-        mutation=Mutation,
-        types=[User, Money],
-        extensions=[error_codes_extension(mask=mask_errors), ReadSourceHeader],
-    )
+def build_schema(*, mask_errors: bool = False, router_secret: str | None = None) -> federation.Schema:
+    """The products schema; with ``router_secret``, ``_entities``/``_service`` answer only the router."""
+    extensions: list[type[SchemaExtension]] = [error_codes_extension(mask=mask_errors), ReadSourceHeader]
+    if router_secret is not None:
+        extensions.append(router_only_extension(router_secret))
+    return federation.Schema(query=Query, mutation=Mutation, types=[User, Money], extensions=extensions)
 
 
 schema = build_schema()

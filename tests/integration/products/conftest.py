@@ -29,12 +29,14 @@ class ProductsApi:
     client: httpx.AsyncClient
     tokens: TestTokens
     app: Starlette
+    as_router: bool = True  # send the router's service token, as the router does on every subgraph call
 
     async def gql(
         self, query: str, variables: dict[str, Any] | None = None, *, headers: dict[str, str] | None = None
     ) -> dict[str, Any]:
         payload = {"query": query, "variables": variables or {}}
-        response = await self.client.post("/graphql", json=payload, headers=headers)
+        sent = {**(self.service("router") if self.as_router else {}), **(headers or {})}
+        response = await self.client.post("/graphql", json=payload, headers=sent)
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import event
 
 from subgraphs.products.schema import schema
-from tests.integration.products.conftest import ProductsApi, create_product, new_id
+from tests.integration.products.conftest import ProductsApi, create_product, error_codes, new_id
 
 pytestmark = [pytest.mark.products, pytest.mark.integration]
 
@@ -73,3 +73,17 @@ async def test_user_pages_for_many_users_take_two_queries(api: ProductsApi) -> N
         data = await api.data(query, {"reps": [{"__typename": "User", "id": seller} for seller in sellers]})
     assert len(statements) == 2, statements
     assert [entity["products"]["totalCount"] for entity in data["_entities"]] == [1] * 5
+
+
+async def test_entities_and_sdl_answer_only_the_router(api: ProductsApi) -> None:
+    direct = ProductsApi(api.client, api.tokens, api.app, as_router=False)
+    for query in (
+        "{ _service { sdl } }",
+        '{ _entities(representations: [{__typename: "Product", id: "x"}]) { __typename } }',
+    ):
+        body = await direct.gql(query)
+        assert body["data"] is None
+        assert error_codes(body) == ["FORBIDDEN"]
+    orders_token = await direct.gql("{ _service { sdl } }", headers=api.service("orders"))
+    assert error_codes(orders_token) == ["FORBIDDEN"]  # a valid service token, but not the router's
+    assert "errors" not in await direct.gql("{ products(limit: 1) { totalCount } }")
