@@ -12,6 +12,7 @@ from starlette.requests import Request
 from db.engine import create_engine, session_factory
 from subgraphs.common.app import create_subgraph_app
 from subgraphs.common.auth import TokenVerifier
+from subgraphs.common.internal import internal_secret
 from subgraphs.orders.context import OrdersContext, build_context
 from subgraphs.orders.queue import BrokerPublisher, build_broker
 from subgraphs.orders.schema import build_schema
@@ -75,7 +76,10 @@ def create_app(
 
     return create_subgraph_app(
         service="orders",
-        schema=build_schema(mask_errors=settings.is_production),
+        schema=build_schema(
+            mask_errors=settings.is_production,
+            router_secret=internal_secret(settings.internal_secret, settings.data_dir),
+        ),
         context_getter=context_getter,
         on_startup=[startup],
         on_shutdown=[shutdown],

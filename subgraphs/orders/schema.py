@@ -12,6 +12,7 @@ from strawberry.types import Info
 
 from subgraphs.common.errors import NotFound
 from subgraphs.common.graphql_errors import error_codes_extension
+from subgraphs.common.router_only import router_only_extension
 from subgraphs.orders import domain
 from subgraphs.orders.context import OrdersContext
 from subgraphs.orders.service import orders as service
@@ -98,13 +99,16 @@ class Mutation:
     )
 
 
-def build_schema(*, mask_errors: bool) -> strawberry.federation.Schema:
+def build_schema(*, mask_errors: bool, router_secret: str | None = None) -> strawberry.federation.Schema:
+    """The orders schema; with ``router_secret``, ``_entities``/``_service`` answer only the router."""
     # Clients send the same few operations over and over: parse and validate each text once.
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         error_codes_extension(mask=mask_errors),
         functools.partial(ParserCache, maxsize=256),
         functools.partial(ValidationCache, maxsize=256),
     ]
+    if router_secret is not None:
+        extensions.append(router_only_extension(router_secret))
     return strawberry.federation.Schema(
         query=Query, mutation=Mutation, types=[User, Product, Order], extensions=extensions
     )

@@ -16,6 +16,7 @@ import redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from subgraphs.common.internal import HEADER, mint_service_token
 from subgraphs.orders.app import create_app
 from subgraphs.orders.queue import build_broker, is_rabbitmq, queue_depth
 from subgraphs.orders.runtime import StockFactory, http_stock_client
@@ -66,7 +67,10 @@ class OrdersStack:
     # --- GraphQL over HTTP -------------------------------------------------------------------
     async def gql(self, query: str, variables: dict[str, Any] | None = None, *, user: str | None = None,
                   role: str = "USER") -> dict[str, Any]:  # fmt: skip
-        headers = self.tokens.headers(user, role) if user else {}
+        # like the router, which sends its service token with every subgraph call
+        headers = {HEADER: mint_service_token(INTERNAL_SECRET, "router")}
+        if user:
+            headers.update(self.tokens.headers(user, role))
         response = await self.client.post(
             f"{self.url}/graphql", json={"query": query, "variables": variables or {}}, headers=headers
         )
