@@ -7,7 +7,7 @@ from typing import Any
 
 from graphql import GraphQLNonNull, GraphQLSchema, Undefined
 
-from router.rest.declarations import Declaration
+from router.rest.declarations import PLACEHOLDER, Declaration
 from router.rest.directive import BODY_METHODS
 from router.rest.json_schema import Components, Schema
 from router.rest.problems import PROBLEM_MEDIA_TYPE
@@ -89,7 +89,11 @@ def openapi_document(
     paths: dict[str, dict[str, Any]] = {}
     for declaration in declarations:
         item = paths.setdefault(declaration.spec.path, {})
-        item[declaration.spec.method.lower()] = _operation(declaration, components)
+        operation = _operation(declaration, components)
+        links = _links(declaration, declarations)
+        if links:
+            operation["responses"][str(declaration.spec.status)]["links"] = links
+        item[declaration.spec.method.lower()] = operation
     info: dict[str, Any] = {"title": title, "version": version}
     info["description"] = description or (
         "REST routes of the marketplace. Each route is a named GraphQL operation run by the router; "
@@ -234,6 +238,27 @@ def _responses(declaration: Declaration, components: Components) -> dict[str, An
         "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
     }
     return responses
+
+
+def _links(declaration: Declaration, declarations: Sequence[Declaration]) -> dict[str, Any]:
+    """OpenAPI links from a created resource to the routes at its ``location:``.
+
+    ``location: "/orders/{id}"`` on CreateOrder links its 202 to every route whose path has the same
+    shape (GetOrder, UpdateOrder, CancelOrder...), each path parameter taken from the response body
+    field the location names at that place. Clients and tools (schemathesis' stateful tests) follow them.
+    """
+    location = declaration.spec.location
+    if location is None:
+        return {}
+    fields = PLACEHOLDER.findall(location)
+    shape = PLACEHOLDER.sub("{}", location)
+    links: dict[str, Any] = {}
+    for target in declarations:
+        if PLACEHOLDER.sub("{}", target.spec.path) != shape or target is declaration:
+            continue
+        parameters = {name: f"$response.body#/{field}" for name, field in zip(target.path_params, fields, strict=True)}
+        links[target.name] = {"operationId": target.name, "parameters": parameters}
+    return links
 
 
 def _non_null_type(type_: Any) -> Any:

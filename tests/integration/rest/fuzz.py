@@ -23,6 +23,9 @@ def schema_valid_data_fits_the_route(ctx: Any, response: Any, case: Any) -> bool
     and shapes, not business rules (a too-short password), so only 400 and 415 (the request did not
     fit the route) mean the document promised something the route refuses."""
     del ctx
+    meta = case.meta
+    if meta is None or not meta.generation.mode.is_positive:
+        return None
     if response.status_code in (400, 415):
         raise AssertionError(
             f"schema-valid request refused with {response.status_code}: {response.text[:500]}\n"
@@ -32,9 +35,8 @@ def schema_valid_data_fits_the_route(ctx: Any, response: Any, case: Any) -> bool
 
 
 def _run(operation: Any, mode: GenerationMode, headers: dict[str, str], max_examples: int) -> None:
-    # Negative generation sometimes yields a valid request, which a business rule may still refuse
-    # (422): positive_data_acceptance is left out in both modes, and replaced by our check for valid data.
-    extra = [schema_valid_data_fits_the_route] if mode is GenerationMode.POSITIVE else []
+    # positive_data_acceptance is replaced by our check (which looks at positive cases only).
+    extra = [schema_valid_data_fits_the_route]
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(max_examples=max_examples, deadline=None, suppress_health_check=list(HealthCheck), database=None)
@@ -68,3 +70,39 @@ def fuzz(
                 failures.append(f"{operation.method.upper()} {operation.path} ({mode.value}): {error}")
     assert operations > 0, "the document has no operations"
     return failures
+
+
+def fuzz_stateful(
+    openapi_url: str, *, headers: Mapping[str, str] | None = None, max_examples: int = 10, steps: int = 6
+) -> list[str]:
+    """Scenarios that follow the document's links (create, then read, change, delete what was made),
+    so that success responses are checked too; failures found (empty when none)."""
+    schema = schemathesis.openapi.from_url(openapi_url)
+    machine = schema.as_state_machine()
+    sent = dict(headers or {})
+
+    class Scenarios(machine):  # type: ignore[misc, valid-type]
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"headers": sent}
+
+        def validate_response(self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any) -> None:
+            case.validate_response(
+                response,
+                excluded_checks=[positive_data_acceptance],
+                additional_checks=[schema_valid_data_fits_the_route],
+                transport_kwargs=kwargs or None,
+            )
+
+    try:
+        Scenarios.run(
+            settings=settings(
+                max_examples=max_examples,
+                stateful_step_count=steps,
+                deadline=None,
+                suppress_health_check=list(HealthCheck),
+                database=None,
+            )
+        )
+    except (Exception, BaseExceptionGroup) as error:
+        return [f"stateful: {error}"]
+    return []

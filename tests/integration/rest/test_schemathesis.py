@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 
 from router.rest import rest_routes
 from tests.integration.rest.backend import Backend
-from tests.integration.rest.fuzz import fuzz
+from tests.integration.rest.fuzz import fuzz, fuzz_stateful
 from tests.support.servers import serve_app
 
 pytestmark = [pytest.mark.router, pytest.mark.integration]
@@ -32,4 +32,5 @@ def test_the_rest_api_keeps_its_openapi_promises() -> None:
             max_examples=20,
             modes=(GenerationMode.POSITIVE, GenerationMode.NEGATIVE),
         )
+        failures += fuzz_stateful(f"{url}/openapi.json", headers=headers, max_examples=15)
     assert not failures, "\n\n".join(failures)

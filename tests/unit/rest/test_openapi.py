@@ -124,6 +124,15 @@ def test_statuses_and_headers_of_each_kind_of_route(document: dict[str, Any]) ->
     assert "409" not in listing
 
 
+def test_created_resources_link_to_the_routes_at_their_location(document: dict[str, Any]) -> None:
+    links = operation(document, "post", "/orders")["responses"]["202"]["links"]
+    assert set(links) == {"GetOrder", "ReplaceOrder", "UpdateOrder", "CancelOrder"}
+    assert links["GetOrder"] == {"operationId": "GetOrder", "parameters": {"id": "$response.body#/id"}}
+    users = operation(document, "post", "/users")["responses"]["201"]["links"]
+    assert "AuthenticateUser" not in users  # /users/{id}/auth is not at the location
+    assert set(users) == {"GetUser", "ReplaceUser", "UpdateUser", "DeleteUser"}
+
+
 def test_every_operation_is_named_after_its_graphql_operation(
     document: dict[str, Any], declarations: dict[str, Declaration]
 ) -> None:
