@@ -288,15 +288,16 @@ class PlanningTraversal:
         if local is not None and (requires_done or local.requires is None):
             self._add_local(position, type_name, field, local, conditions)
             return
-        if local is not None or any(g != graph for g in self.qg.resolvable_graphs(type_name, field.name)):
-            # Resolved at the interface level (an @interfaceObject or an entity interface elsewhere).
+        chosen: str | None = None
+        if local is None and any(g != graph for g in self.qg.resolvable_graphs(type_name, field.name)):
+            chosen = self._choose_graph(position, type_name, field)
+        if local is not None or chosen is not None:
+            # Resolved at the interface level (an @interfaceObject or an entity interface elsewhere);
+            # otherwise (a value interface elsewhere, no key leads there) split per concrete type.
             if local is not None:
                 target, requires = graph, local.requires
             else:
-                chosen = self._choose_graph(position, type_name, field)
-                if chosen is None:
-                    self._plan_by_reentry(position, type_name, field, conditions)
-                    return
+                assert chosen is not None
                 target = chosen
                 in_target = self.supergraph.field_in_graph(type_name, field.name, target)
                 requires = in_target.requires if in_target is not None else None
