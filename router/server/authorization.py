@@ -7,6 +7,14 @@ field would have been (bubbling up to the nearest nullable parent when the field
 one error per removed field, ``UNAUTHORIZED_FIELD_OR_TYPE``, whose ``path`` uses ``@`` for list
 positions like Apollo's.
 
+A removed field is not simply dropped: it is replaced by a *placeholder*, ``__typename`` under an
+alias of our own (``__authz_0``...). Selecting ``__typename`` is always allowed and never needs a
+subgraph of its own, and the placeholder comes back exactly on the objects where the removed field
+would have been: under a type condition narrower than its position (``... on Book { price }``
+inside an interface field) only the ``Book`` objects carry it. :func:`apply_removed` turns each
+placeholder into the field's ``null`` (in the field's place, so the response keeps the query's
+shape and order) and drops the rest.
+
 A field requires what its own directives say plus what its return type's directives say.
 ``@requiresScopes(scopes: [["a", "b"], ["c"]])`` means (a AND b) OR c, read from the token's
 space-separated ``scope`` claim. The directive names follow the supergraph's ``@link`` (renames
@@ -33,6 +41,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     ListValueNode,
+    NameNode,
     OperationDefinitionNode,
     OperationType,
     SelectionNode,
@@ -45,6 +54,8 @@ from graphql import (
 from router.supergraph.links import Links
 
 UNAUTHORIZED = "UNAUTHORIZED_FIELD_OR_TYPE"
+PLACEHOLDER_PREFIX = "__authz_"
+_TYPENAME = NameNode(value="__typename")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +85,15 @@ class FilterResult:
     document: DocumentNode | None
     removed: list[tuple[Segment, ...]] = field(default_factory=list)
     emptied: list[tuple[Segment, ...]] = field(default_factory=list)
-    exact_types: dict[tuple[Segment, ...], bool] = field(default_factory=dict)
+    # (response key, printed field type) -> the alias of the placeholder standing in for that field
+    placeholders: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def placeholder(self, key: str, type_: GraphQLOutputType) -> str:
+        slot = (key, str(type_))
+        alias = self.placeholders.get(slot)
+        if alias is None:
+            alias = self.placeholders[slot] = f"{PLACEHOLDER_PREFIX}{len(self.placeholders)}"
+        return alias
 
     @property
     def changed(self) -> bool:
@@ -165,7 +184,7 @@ class _Filter:
             return True
         return self.policy.allowed(parent.name, field_name, self.authenticated, self.scopes)
 
-    def selection_set(self, selection_set: SelectionSetNode, parent: GraphQLNamedType) -> SelectionSetNode | None:
+    def selection_set(self, selection_set: SelectionSetNode, parent: GraphQLNamedType) -> SelectionSetNode:
         kept: list[SelectionNode] = []
         changed = False
         for selection in selection_set.selections:
@@ -174,23 +193,30 @@ class _Filter:
                 changed = True
             if new is not None:
                 kept.append(new)
-        if not kept:
-            return None
         return SelectionSetNode(selections=tuple(kept)) if changed else selection_set
+
+    def placeholder(self, selection: FieldNode, parent: GraphQLNamedType) -> FieldNode | None:
+        """``__typename`` under our alias, standing in for the removed ``selection``."""
+        definition = getattr(parent, "fields", {}).get(selection.name.value)
+        if definition is None:
+            return None
+        key = selection.alias.value if selection.alias else selection.name.value
+        alias = self.result.placeholder(key, definition.type)
+        return FieldNode(alias=NameNode(value=alias), name=_TYPENAME, arguments=(), directives=())
 
     def selection(self, selection: SelectionNode, parent: GraphQLNamedType) -> SelectionNode | None:
         if isinstance(selection, FieldNode):
             name = selection.name.value
             if not self.allowed(parent, name):
-                return None
+                return self.placeholder(selection, parent)
             if selection.selection_set is None:
                 return selection
             child = self._field_type(parent, name)
             if child is None:
                 return selection
             inner = self.selection_set(selection.selection_set, child)
-            if inner is None:
-                return None
+            if self.void(inner):
+                return self.placeholder(selection, parent)
             if inner is selection.selection_set:
                 return selection
             return FieldNode(
@@ -203,8 +229,6 @@ class _Filter:
         if isinstance(selection, InlineFragmentNode):
             condition = self._type(selection.type_condition.name.value) if selection.type_condition else parent
             inner = self.selection_set(selection.selection_set, condition or parent)
-            if inner is None:
-                return None
             if inner is selection.selection_set:
                 return selection
             return InlineFragmentNode(
@@ -213,6 +237,23 @@ class _Filter:
         if isinstance(selection, FragmentSpreadNode):
             return selection if self.fragment(selection.name.value) is not None else None
         return selection
+
+    def void(self, selection_set: SelectionSetNode | None) -> bool:
+        """True when nothing but placeholders is left (directly or through fragments)."""
+        if selection_set is None:
+            return True
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                if not (selection.alias is not None and selection.alias.value.startswith(PLACEHOLDER_PREFIX)):
+                    return False
+            elif isinstance(selection, InlineFragmentNode):
+                if not self.void(selection.selection_set):
+                    return False
+            elif isinstance(selection, FragmentSpreadNode):
+                fragment = self.filtered_fragments.get(selection.name.value)
+                if fragment is not None and not self.void(fragment.selection_set):
+                    return False
+        return True
 
     def fragment(self, name: str) -> FragmentDefinitionNode | None:
         if name in self.filtered_fragments:
@@ -224,7 +265,7 @@ class _Filter:
         condition = self._type(definition.type_condition.name.value)
         inner = self.selection_set(definition.selection_set, condition) if condition is not None else None
         if inner is None:
-            result = None
+            result: FragmentDefinitionNode | None = None
         elif inner is definition.selection_set:
             result = definition
         else:
@@ -246,7 +287,6 @@ class _Filter:
         self,
         selection_set: SelectionSetNode,
         parent: GraphQLNamedType,
-        static: GraphQLNamedType,
         path: tuple[Segment, ...],
         active: frozenset[str],
     ) -> None:
@@ -261,17 +301,15 @@ class _Filter:
                 here = (*path, Segment(key, definition.type))
                 if not self.allowed(parent, name):
                     self.result.removed.append(here)
-                    self.result.exact_types[here] = parent is static
                     continue
                 if selection.selection_set is not None:
                     child = get_named_type(definition.type)
-                    if self.selection_set(selection.selection_set, child) is None:
+                    if self.void(self.selection_set(selection.selection_set, child)):
                         self.result.emptied.append(here)
-                        self.result.exact_types[here] = parent is static
-                    self.record(selection.selection_set, child, child, here, active)
+                    self.record(selection.selection_set, child, here, active)
             elif isinstance(selection, InlineFragmentNode):
                 condition = self._type(selection.type_condition.name.value) if selection.type_condition else parent
-                self.record(selection.selection_set, condition or parent, static, path, active)
+                self.record(selection.selection_set, condition or parent, path, active)
             elif isinstance(selection, FragmentSpreadNode):
                 name = selection.name.value
                 definition = self.fragments.get(name)
@@ -279,7 +317,7 @@ class _Filter:
                     continue
                 condition = self._type(definition.type_condition.name.value)
                 if condition is not None:
-                    self.record(definition.selection_set, condition, static, path, active | {name})
+                    self.record(definition.selection_set, condition, path, active | {name})
 
     def run(self, operation_name: str | None) -> FilterResult:
         operations = [d for d in self.document.definitions if isinstance(d, OperationDefinitionNode)]
@@ -294,13 +332,12 @@ class _Filter:
         root = _root_type(self.schema, operation.operation)
         if root is None:
             return self.result
-        self.record(operation.selection_set, root, root, (), frozenset())
+        self.record(operation.selection_set, root, (), frozenset())
         if not self.result.removed:
             return self.result
+        # A root left with placeholders only still runs: the engine answers ``__typename`` alone
+        # without calling any subgraph.
         inner = self.selection_set(operation.selection_set, root)
-        if inner is None:
-            self.result.document = None
-            return self.result
         new_operation = OperationDefinitionNode(
             operation=operation.operation,
             name=operation.name,
@@ -361,39 +398,69 @@ def error_path(path: Sequence[Segment]) -> list[str]:
     return out
 
 
-def _nullify(container: dict[str, Any], path: Sequence[Segment], index: int) -> bool:
-    """Set the field at ``path[index:]`` to null below ``container``; True when ``container`` must be null."""
+def _nullify(
+    container: dict[str, Any], path: Sequence[Segment], index: int, placeholders: dict[tuple[str, str], str]
+) -> bool:
+    """Null the removed field at ``path[index:]`` below ``container``; True when ``container`` must be null.
+
+    At the last step the field is nulled only where its placeholder came back, i.e. on the objects
+    whose type the removed selection applied to.
+    """
     segment = path[index]
     if index == len(path) - 1:
+        alias = placeholders.get((segment.key, str(segment.type)))
+        if alias is None or alias not in container:
+            return False
         if isinstance(segment.type, GraphQLNonNull):
             return True
-        container[segment.key] = None
+        _replace_key(container, alias, segment.key)
         return False
     value = container.get(segment.key)
     if value is None:
         return False
-    if _walk_value(value, segment.type, path, index + 1):
+    if _walk_value(value, segment.type, path, index + 1, placeholders):
         if isinstance(segment.type, GraphQLNonNull):
             return True
         container[segment.key] = None
     return False
 
 
-def _walk_value(value: Any, type_: Any, path: Sequence[Segment], index: int) -> bool:
+def _replace_key(container: dict[str, Any], alias: str, key: str) -> None:
+    """Put ``key: null`` where ``alias`` is, keeping the other keys' order."""
+    items = [(key, None) if name == alias else (name, value) for name, value in container.items() if name != key]
+    container.clear()
+    container.update(items)
+
+
+def _walk_value(
+    value: Any, type_: Any, path: Sequence[Segment], index: int, placeholders: dict[tuple[str, str], str]
+) -> bool:
     inner = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
     if isinstance(inner, GraphQLList):
         if not isinstance(value, list):
             return False
         item_type = inner.of_type
         for position, item in enumerate(value):
-            if item is not None and _walk_value(item, item_type, path, index):
+            if item is not None and _walk_value(item, item_type, path, index, placeholders):
                 if isinstance(item_type, GraphQLNonNull):
                     return True
                 value[position] = None
         return False
     if isinstance(value, dict):
-        return _nullify(value, path, index)
+        return _nullify(value, path, index, placeholders)
     return False
+
+
+def _strip_placeholders(value: Any) -> None:
+    """Drop placeholders no removed path claimed (their object was nulled by a sibling first)."""
+    if isinstance(value, list):
+        for item in value:
+            _strip_placeholders(item)
+    elif isinstance(value, dict):
+        for name in [n for n in value if n.startswith(PLACEHOLDER_PREFIX)]:
+            del value[name]
+        for item in value.values():
+            _strip_placeholders(item)
 
 
 def apply_removed(response: dict[str, Any], result: FilterResult) -> dict[str, Any]:
@@ -401,8 +468,9 @@ def apply_removed(response: dict[str, Any], result: FilterResult) -> dict[str, A
     data = response.get("data")
     errors = list(response.get("errors") or [])
     for path in [*result.removed, *result.emptied]:
-        if isinstance(data, dict) and result.exact_types.get(path, True) and _nullify(data, path, 0):
+        if isinstance(data, dict) and _nullify(data, path, 0, result.placeholders):
             data = None
+    _strip_placeholders(data)
     for path in result.removed:
         errors.append(
             {"message": "Unauthorized field or type", "path": error_path(path), "extensions": {"code": UNAUTHORIZED}}
