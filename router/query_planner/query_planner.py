@@ -24,5 +24,6 @@ class QueryPlanner:
     def build_query_plan(self, document: DocumentNode, operation_name: str | None = None) -> QueryPlan:
         operation = normalize(document, operation_name)
         graph = PlanningTraversal(self.supergraph, self.query_graph, operation).plan()
+        graph.merge_delayable_groups()
         node = FetchDependencyGraphProcessor(operation).process(graph)
         return QueryPlan(node, statistics={"fetch_groups": len(graph.groups)})

@@ -21,18 +21,64 @@ if TYPE_CHECKING:
 
     from .planning_traversal import PlanningTraversal, Position
 
+ScopeKey = tuple[tuple[str, ...], str, tuple[str, ...]]
+
+
+def _client_selections(position: Position, root: list[NSelection]) -> list[NSelection] | None:
+    """The client's selections on the object at ``position`` (None when the planner made it up)."""
+    if position.parent is not None:
+        return position.parent[2].selections
+    return root if not position.path else None
+
+
+def _children(selections: list[NSelection] | None, response_key: str) -> list[NSelection] | None:
+    """The merged sub-selections of the client's fields named ``response_key`` among ``selections``."""
+    found: list[NSelection] = []
+    matched = False
+    for selection in selections or ():
+        if isinstance(selection, NField):
+            if selection.response_key == response_key and selection.selections is not None:
+                matched = True
+                found.extend(selection.selections)
+        else:
+            inner = _children(selection.selections, response_key)
+            if inner is not None:
+                matched = True
+                found.extend(inner)
+    return found if matched else None
+
+
+def _keys_of(selections: list[NSelection] | None) -> dict[str, tuple[str, str]]:
+    out: dict[str, tuple[str, str]] = {}
+    for selection in selections or ():
+        if isinstance(selection, NField):
+            out.setdefault(selection.response_key, (selection.name, arguments_text(selection.arguments)))
+        else:
+            for key, value in _keys_of(selection.selections).items():
+                out.setdefault(key, value)
+    return out
+
 
 class RequirementPlanner:
     """The traversal's helper for keys and requirements (it plans required fields through it)."""
 
     def __init__(self, traversal: PlanningTraversal) -> None:
         self.traversal = traversal
-        self.position_keys: dict[tuple[tuple[str, ...], str], dict[str, tuple[str, str]]] = {}
+        # Per object in the response (path, type, response keys below it): the response keys already
+        # taken there → (field, arguments). Seeded from the client's selections.
+        self.position_keys: dict[ScopeKey, dict[str, tuple[str, str]]] = {}
 
     def plan_requirements(self, position: Position, type_name: str, requires: FieldSet) -> FetchSelectionSet:
         """Plan the fields of ``requires`` at ``position``; return the representation shape."""
         shape = FetchSelectionSet()
-        selections = self._required_selections(position, type_name, requires.selection_set, shape, top=True)
+        scope_key: ScopeKey = (position.path, type_name, ())
+        scope = self.position_keys.get(scope_key)
+        if scope is None:
+            scope = self.position_keys[scope_key] = dict(position.siblings)
+        client = _client_selections(position, self.traversal.operation.selections)
+        selections = self._required_selections(
+            position, type_name, requires.selection_set, shape, scope, scope_key, client
+        )
         self.traversal.plan_selections(position, type_name, selections)
         return shape
 
@@ -42,8 +88,9 @@ class RequirementPlanner:
         type_name: str,
         selection_set: SelectionSetNode,
         shape: FetchSelectionSet,
-        *,
-        top: bool,
+        scope: dict[str, tuple[str, str]],
+        scope_key: ScopeKey,
+        client: list[NSelection] | None,
     ) -> list[NSelection]:
         out: list[NSelection] = []
         for selection in selection_set.selections:
@@ -51,7 +98,13 @@ class RequirementPlanner:
                 condition = selection.type_condition.name.value if selection.type_condition else None
                 inner = shape.add_fragment(condition)
                 sub = self._required_selections(
-                    position, condition or type_name, selection.selection_set, inner.selections, top=top
+                    position,
+                    condition or type_name,
+                    selection.selection_set,
+                    inner.selections,
+                    scope,
+                    scope_key,
+                    client,
                 )
                 out.append(NFragment(condition, (), (), sub))
                 continue
@@ -59,21 +112,26 @@ class RequirementPlanner:
                 continue
             name = selection.name.value
             arguments = tuple(selection.arguments or ())
-            alias = self._requirement_alias(position, type_name, name, arguments_text(arguments)) if top else None
+            alias = self._requirement_alias(scope, name, arguments_text(arguments))
             added = shape.add_field(name, alias, arguments, composite=selection.selection_set is not None)
             children: list[NSelection] | None = None
             if selection.selection_set is not None and added.selections is not None:
                 sub_type, _ = self.traversal.qg.field_type(type_name, name)
+                key = alias or name
+                # Under a planner alias nothing of the client's shares the object: start empty.
+                sub_client = None if alias is not None else _children(client, key)
+                sub_key: ScopeKey = (scope_key[0], scope_key[1], (*scope_key[2], key))
+                sub_scope = self.position_keys.get(sub_key)
+                if sub_scope is None:
+                    sub_scope = self.position_keys[sub_key] = _keys_of(sub_client)
                 children = self._required_selections(
-                    position, sub_type, selection.selection_set, added.selections, top=False
+                    position, sub_type, selection.selection_set, added.selections, sub_scope, sub_key, sub_client
                 )
             out.append(NField(name, alias, arguments, (), (), children))
         return out
 
-    def _requirement_alias(self, position: Position, type_name: str, name: str, args: str) -> str | None:
-        keys = self.position_keys.get((position.path, type_name))
-        if keys is None:
-            keys = self.position_keys[(position.path, type_name)] = dict(position.siblings)
+    @staticmethod
+    def _requirement_alias(keys: dict[str, tuple[str, str]], name: str, args: str) -> str | None:
         signature = (name, args)
         current = keys.get(name)
         if current is None:

@@ -127,6 +127,18 @@ class FetchSelectionSet:
             self.items[key] = item
         return item
 
+    def merge(self, other: FetchSelectionSet) -> None:
+        """Add every selection of ``other`` (deeply) to this one."""
+        for item in other.items.values():
+            if isinstance(item, FetchField):
+                added = self.add_field(
+                    item.name, item.alias, item.arguments, item.directives, composite=item.selections is not None
+                )
+                if item.selections is not None and added.selections is not None:
+                    added.selections.merge(item.selections)
+            else:
+                self.add_fragment(item.type_condition, item.directives).selections.merge(item.selections)
+
     def print(self) -> str:
         """Compact GraphQL text (``{a b:c(x:1) ...on T{d}}``), as sent to subgraphs."""
         parts: list[str] = []
