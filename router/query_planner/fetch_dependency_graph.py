@@ -147,7 +147,9 @@ def _inputs_compatible(first: FetchSelectionSet, second: FetchSelectionSet) -> b
         if not isinstance(other, FetchFragment):
             continue
         sources = {f.name: f.response_key for f in other.selections if isinstance(f, FetchField)}
-        for field in item.selections:
-            if isinstance(field, FetchField) and sources.get(field.name, field.response_key) != field.response_key:
+        for required in item.selections:
+            if not isinstance(required, FetchField):
+                continue
+            if sources.get(required.name, required.response_key) != required.response_key:
                 return False
     return True
