@@ -11,6 +11,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 
+from marketplace.embedded_redis import start_embedded_redis
 from router.compose import SubgraphInput, compose
 from router.compose.fetch import fetch_sdl
 from router.engine import Engine
@@ -36,6 +37,15 @@ def compose_live(stack: RunningStack, data_dir: Path) -> str:
     result = compose(inputs)
     assert result.supergraph_sdl is not None, result.errors
     return result.supergraph_sdl
+
+
+@contextlib.contextmanager
+def embedded_redis(folder: Path) -> Iterator[str]:
+    server = start_embedded_redis(folder)
+    try:
+        yield server.url
+    finally:
+        server.stop()
 
 
 @contextlib.contextmanager

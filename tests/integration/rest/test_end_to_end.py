@@ -19,7 +19,7 @@ from schemathesis import GenerationMode
 
 from tests.integration.rest.conformance import conformance_hook
 from tests.integration.rest.fuzz import fuzz
-from tests.integration.rest.real_stack import rest_front, running_platform
+from tests.integration.rest.real_stack import embedded_redis, rest_front, running_platform
 
 pytestmark = [pytest.mark.router, pytest.mark.integration, pytest.mark.e2e]
 
@@ -28,10 +28,13 @@ PROBLEM = "application/problem+json"
 
 
 @pytest.fixture(scope="module")
-def rest(tmp_path_factory: pytest.TempPathFactory, database_url: str, redis_url: str) -> Iterator[httpx.Client]:
+def rest(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[httpx.Client]:
     data_dir = Path(tmp_path_factory.mktemp("rest-platform"))
+    # A broker of its own: the platform's workers use the default queue names, and on a shared Redis
+    # another platform's workers could take this one's messages.
     with (
-        running_platform(data_dir, database_url, redis_url) as stack,
+        embedded_redis(data_dir / "redis") as broker_url,
+        running_platform(data_dir, database_url, broker_url) as stack,
         rest_front(stack, data_dir) as url,
         httpx.Client(base_url=url, timeout=30) as client,
     ):
