@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -34,7 +34,7 @@ from graphql import (
 from graphql.execution.values import get_variable_values
 
 from router.execution.entities import TypeRelations
-from router.execution.executor import Executor
+from router.execution.executor import Executor, SubgraphFetcher
 from router.execution.fetcher import Fetcher, FetchObserver, SubgraphEndpoint
 from router.execution.shaping import INTROSPECTION_FIELDS, OperationShape
 from router.query_plan import QueryPlan
@@ -97,6 +97,7 @@ class Engine:
         operation_cache_size: int = 2048,
         planner: Planner | None = None,
         on_fetch: FetchObserver | None = None,
+        fetch_wrapper: Callable[[SubgraphFetcher], SubgraphFetcher] | None = None,
     ) -> None:
         self.supergraph: Supergraph = load_supergraph(supergraph_sdl)
         self.api_schema = self.supergraph.api_schema
@@ -117,7 +118,10 @@ class Engine:
             for name, info in self.supergraph.subgraphs.items()
         }
         self.fetcher = Fetcher(endpoints, pool_size=pool_size, on_fetch=on_fetch)
-        self.executor = Executor(self.fetcher, TypeRelations(self.supergraph.schema), self._key_fields)
+        # ``fetch_wrapper`` lets the HTTP server act on each subgraph call (per-subgraph headers,
+        # trace spans and ``traceparent``); without one the executor calls the fetcher directly.
+        fetcher: SubgraphFetcher = fetch_wrapper(self.fetcher) if fetch_wrapper is not None else self.fetcher
+        self.executor = Executor(fetcher, TypeRelations(self.supergraph.schema), self._key_fields)
         self._key_field_cache: dict[tuple[str, str], frozenset[str]] = {}
         self._operations: OrderedDict[tuple[str, str | None], PreparedOperation | RejectedOperation] = OrderedDict()
         self._operation_cache_size = operation_cache_size
