@@ -60,7 +60,10 @@ def keyed(records: Iterable[Record], *key_fields: str) -> EntityResolver:
         found = index.get(key)
         if found is None:
             return None
-        return {**found, **representation}
+        merged = {**found, **representation}
+        if "__typename" in found:  # an entity interface is asked for by the interface's name
+            merged["__typename"] = found["__typename"]
+        return merged
 
     return resolve
 
