@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from graphql import (
-    DirectiveNode,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
@@ -230,7 +229,7 @@ def _declaration(
         raise _Invalid("needs exactly one @rest(method:, path:) directive")
     directive = schema.get_directive("rest")
     assert directive is not None
-    arguments = get_directive_values(directive, _only(rest_nodes[0]))
+    arguments = get_directive_values(directive, operation)
     assert arguments is not None
     spec = RestSpec.from_arguments(arguments)
     if operation.operation == OperationType.SUBSCRIPTION:
@@ -251,7 +250,7 @@ def _declaration(
     root_field = _root_field(operation)
     root_definition = parent.fields[root_field.name.value]
     variables = _variables(operation, spec, schema)
-    _check_spec(spec, operation, variables)
+    _check_spec(spec, operation)
     root_key = root_field.alias.value if root_field.alias else root_field.name.value
     top_keys = _top_level_fields(root_field, root_definition.type, fragments)
     _check_location(spec, top_keys, root_definition.type)
@@ -270,14 +269,6 @@ def _declaration(
         pagination=_pagination(variables, top_keys),
         path_params=tuple(PLACEHOLDER.findall(spec.path)),
     )
-
-
-def _only(node: DirectiveNode) -> Any:
-    # get_directive_values looks directives up on a node; give it one holding just ours.
-    class Holder:
-        directives = (node,)
-
-    return Holder()
 
 
 def _root_field(operation: OperationDefinitionNode) -> FieldNode:
@@ -358,7 +349,7 @@ def _check_variable_type(name: str, var_type: GraphQLInputType, sources: tuple[S
         raise _Invalid(f"${name} receives the JSON body and so must be an input object type")
 
 
-def _check_spec(spec: RestSpec, operation: OperationDefinitionNode, variables: Mapping[str, VariableSpec]) -> None:
+def _check_spec(spec: RestSpec, operation: OperationDefinitionNode) -> None:
     if not spec.path.startswith("/") or spec.path == "/":
         raise _Invalid(f"path {spec.path!r} must start with / and name a resource")
     for segment in spec.path[1:].split("/"):
@@ -380,7 +371,6 @@ def _check_spec(spec: RestSpec, operation: OperationDefinitionNode, variables: M
         raise _Invalid("location: is for 201 and 202 responses")
     if spec.status in (201, 202) and spec.location is None:
         raise _Invalid(f"status {spec.status} needs location: (the URL of what was created or queued)")
-    del variables
 
 
 def _top_level_fields(
