@@ -89,9 +89,21 @@ def categories_fed1() -> FakeSubgraph:
     )
 
 
+def tags_fed1() -> FakeSubgraph:
+    """A Federation 1 subgraph using ``@extends`` instead of ``extend type``."""
+    return FakeSubgraph(
+        "tags",
+        """
+        type Product @extends @key(fields: "id") { id: ID! @external tags: [String!]! }
+        """,
+        resolvers={"Product.tags": lambda p: [f"tag-{p['id']}"]},
+        entities={"Product": lambda rep: dict(rep)},
+    )
+
+
 @pytest.fixture(scope="module")
 async def deployment() -> AsyncIterator[Deployment]:
-    async with deploy([products(), pricing(), categories_fed1()]) as deployed:
+    async with deploy([products(), pricing(), categories_fed1(), tags_fed1()]) as deployed:
         yield deployed
 
 
@@ -136,3 +148,8 @@ async def test_inaccessible_types_are_not_in_introspection(deployment: Deploymen
 
 async def test_federation_1_subgraph(deployment: Deployment) -> None:
     await deployment.compare("{ categories { id title } products { inCategory category { id title } } }")
+
+
+async def test_federation_1_extends_directive(deployment: Deployment) -> None:
+    result = await deployment.compare("{ products { id tags inCategory } deals { product { tags } } }")
+    assert result["data"]["products"][0] == {"id": "p1", "tags": ["tag-p1"], "inCategory": "product p1"}

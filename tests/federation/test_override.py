@@ -49,11 +49,13 @@ def b() -> FakeSubgraph:
           id: ID!
           title: String @override(from: "a")
           views: Int @override(from: "a", label: "percent(100)")
+          score: Int @override(from: "gone")
         }
         """,
         resolvers={
             "Post.title": lambda p: f"{next(x for x in POSTS if x['id'] == p['id'])['title']} (b)",
             "Post.views": lambda p: 1000,
+            "Post.score": lambda p: len(p["id"]),
         },
         entities={"Post": lambda rep: dict(rep)},
     )
@@ -89,6 +91,11 @@ async def test_override_on_a_type_implementing_other_interfaces(deployment: Depl
     result = await deployment.compare("{ feed { id ... on Post { title } ... on Publication { id } } }")
     assert result["data"]["feed"] == [{"id": "p1", "title": "Hello (b)"}, {"id": "p2", "title": "Again (b)"}]
     await deployment.compare("{ posts { ... on Node { id } ... on Publication { title } } }")
+
+
+async def test_override_from_a_subgraph_that_does_not_exist(deployment: Deployment) -> None:
+    result = await deployment.compare("{ posts { id score } }")
+    assert [p["score"] for p in result["data"]["posts"]] == [2, 2]
 
 
 async def test_progressive_override_label_is_off(deployment: Deployment) -> None:
