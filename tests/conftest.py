@@ -64,6 +64,18 @@ async def database_url(pg_server_url: str) -> AsyncIterator[str]:
         await drop_database(pg_server_url, url)
 
 
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def private_database_url(pg_server_url: str) -> AsyncIterator[str]:
+    """A migrated database of this module's own, for whole-platform tests whose assertions must not see
+    the rows other tests leave in the shared session database (e.g. products whose seller never existed)."""
+    url = await create_database(pg_server_url, prefix="platform")
+    try:
+        await migrate_all(dict.fromkeys(SERVICES, url))
+        yield url
+    finally:
+        await drop_database(pg_server_url, url)
+
+
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     configured = _env("TEST_REDIS_URL")

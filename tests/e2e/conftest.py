@@ -10,9 +10,13 @@ import pytest
 from tests.support.stack import RunningStack, start_stack
 
 
-@pytest.fixture(scope="session")
-def platform(tmp_path_factory: pytest.TempPathFactory, database_url: str, redis_url: str) -> Iterator[RunningStack]:
-    stack = start_stack(Path(tmp_path_factory.mktemp("platform")), database_url=database_url, broker_url=redis_url)
+@pytest.fixture(scope="module")
+def platform(
+    tmp_path_factory: pytest.TempPathFactory, private_database_url: str, redis_url: str
+) -> Iterator[RunningStack]:
+    stack = start_stack(
+        Path(tmp_path_factory.mktemp("platform")), database_url=private_database_url, broker_url=redis_url
+    )
     try:
         stack.wait_for_line("press Ctrl-C to stop", timeout=240)
         yield stack

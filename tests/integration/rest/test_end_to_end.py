@@ -28,13 +28,13 @@ PROBLEM = "application/problem+json"
 
 
 @pytest.fixture(scope="module")
-def rest(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[httpx.Client]:
+def rest(tmp_path_factory: pytest.TempPathFactory, private_database_url: str) -> Iterator[httpx.Client]:
     data_dir = Path(tmp_path_factory.mktemp("rest-platform"))
     # A broker of its own: the platform's workers use the default queue names, and on a shared Redis
     # another platform's workers could take this one's messages.
     with (
         embedded_redis(data_dir / "redis") as broker_url,
-        running_platform(data_dir, database_url, broker_url) as stack,
+        running_platform(data_dir, private_database_url, broker_url) as stack,
         rest_front(stack, data_dir) as url,
         httpx.Client(base_url=url, timeout=30) as client,
     ):
