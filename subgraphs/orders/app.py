@@ -16,13 +16,19 @@ from subgraphs.common.internal import internal_secret
 from subgraphs.orders.context import OrdersContext, build_context
 from subgraphs.orders.queue import BrokerPublisher, build_broker
 from subgraphs.orders.schema import build_schema
+from subgraphs.orders.service.accept import create_accept_engine
+from subgraphs.orders.service.dispatch import TaskDispatcher
 from subgraphs.orders.service.orders import OrdersDeps
 from subgraphs.orders.service.outbox import Publisher
 from subgraphs.orders.settings import OrdersSettings
 
 
-class _State:
+class OrdersAppState:
+    """The app's process-wide parts, created on startup (``app.state.orders``)."""
+
     engine: AsyncEngine | None = None
+    accept_engine: AsyncEngine | None = None
+    dispatcher: TaskDispatcher | None = None
     deps: OrdersDeps | None = None
     broker_publisher: BrokerPublisher | None = None
 
@@ -42,7 +48,7 @@ def create_app(
             leeway_seconds=settings.jwt_leeway_seconds,
         )
     token_verifier = verifier
-    state = _State()
+    state = OrdersAppState()
 
     async def startup() -> None:
         state.engine = create_engine(database_url, pool_size=settings.database_pool_size)
@@ -50,18 +56,26 @@ def create_app(
         if chosen is None:
             state.broker_publisher = BrokerPublisher(build_broker(settings), settings.queue_name)
             chosen = state.broker_publisher
+        state.accept_engine = create_accept_engine(database_url, pool_size=settings.accept_pool_size)
+        state.dispatcher = TaskDispatcher(chosen, state.accept_engine, redeliver_after=settings.redeliver_after_seconds)
+        state.dispatcher.start()
         state.deps = OrdersDeps(
             sessions=session_factory(state.engine),
             publisher=chosen,
             publish_grace=settings.publish_grace_seconds,
             redeliver_after=settings.redeliver_after_seconds,
+            accept_engine=state.accept_engine,
+            dispatcher=state.dispatcher,
         )
 
     async def shutdown() -> None:
+        if state.dispatcher is not None:
+            await state.dispatcher.close()
         if state.broker_publisher is not None:
             state.broker_publisher.close()
-        if state.engine is not None:
-            await state.engine.dispose()
+        for engine in (state.accept_engine, state.engine):
+            if engine is not None:
+                await engine.dispose()
 
     async def database_ready() -> bool:
         if state.engine is None:
@@ -74,7 +88,7 @@ def create_app(
         assert state.deps is not None
         return await build_context(request, response, token_verifier, state.deps)
 
-    return create_subgraph_app(
+    app = create_subgraph_app(
         service="orders",
         schema=build_schema(
             mask_errors=settings.is_production,
@@ -85,3 +99,5 @@ def create_app(
         on_shutdown=[shutdown],
         readiness_checks=[database_ready],
     )
+    app.state.orders = state
+    return app

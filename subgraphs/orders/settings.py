@@ -40,8 +40,11 @@ class OrdersSettings(SubgraphSettings):
     )
     redis_maintenance_chance: int = env_field(1000, "ORDERS_REDIS_MAINTENANCE_CHANCE")
     database_pool_size: int = env_field(10, "ORDERS_DATABASE_POOL_SIZE")
+    accept_pool_size: int = env_field(
+        8, "ORDERS_ACCEPT_POOL_SIZE", description="connections of the API's createOrder path (no overflow)"
+    )
 
-    @field_validator("worker_processes", "worker_threads", "sweep_batch_size", "database_pool_size")
+    @field_validator("worker_processes", "worker_threads", "sweep_batch_size", "database_pool_size", "accept_pool_size")
     @classmethod
     def _positive(cls, value: int) -> int:
         if value < 1:

@@ -13,9 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import func, insert, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from subgraphs.common.auth import Principal
 from subgraphs.common.errors import BadUserInput, Conflict, Forbidden, NotFound, Unavailable
@@ -32,11 +31,12 @@ from subgraphs.orders.domain import (
     Status,
     TrackingInfo,
 )
+from subgraphs.orders.service.accept import existing_order, insert_order
+from subgraphs.orders.service.dispatch import TaskDispatcher
 from subgraphs.orders.service.outbox import Publisher, Task, TaskKind, add_task, publish_after_commit
 from subgraphs.orders.service.store import (
     events_table,
     get_order,
-    items_table,
     order_record,
     orders_by_ids,
     orders_table,
@@ -55,12 +55,27 @@ MAX_PAGE = 100
 
 @dataclass(frozen=True)
 class OrdersDeps:
-    """What the service functions need; built once per process."""
+    """What the service functions need; built once per process.
+
+    ``accept_engine`` and ``dispatcher`` serve ``createOrder`` (the API process has them): the
+    one-statement insert and the publish after the response. Without them (the worker process,
+    which never accepts orders) ``createOrder`` falls back to the sessions and publishes inline.
+    """
 
     sessions: async_sessionmaker[AsyncSession]
     publisher: Publisher
     publish_grace: float = 5.0
     redeliver_after: float = 120.0
+    accept_engine: AsyncEngine | None = None
+    dispatcher: TaskDispatcher | None = None
+
+    def writer(self) -> AsyncEngine:
+        if self.accept_engine is not None:
+            return self.accept_engine
+        bind = self.sessions.kw.get("bind")
+        if not isinstance(bind, AsyncEngine):
+            raise RuntimeError("the orders sessions are not bound to an engine")
+        return bind
 
 
 async def add_event(session: AsyncSession, order_id: uuid.UUID, status: Status, description: str) -> None:
@@ -85,61 +100,49 @@ async def create_order(
     shipping_address: str | None,
     idempotency_key: str | None = None,
 ) -> OrderRecord:
-    """Accept an order: durable as PENDING with its processing task, published after the commit."""
+    """Accept an order: durable as PENDING with its processing task in one statement; published after.
+
+    One round trip to the database for a new order (see :mod:`subgraphs.orders.service.accept`);
+    a replay (the id exists) costs one more, to read the existing order and compare fingerprints.
+    """
     valid = validate_order(items, shipping_address)
     key = validate_idempotency_key(idempotency_key)
     order_id = derive_order_id(principal.user_id, key)
     fingerprint = valid.fingerprint()
-    task: Task | None = None
-    async with deps.sessions.begin() as session:
-        row = (
-            await session.execute(
-                pg_insert(orders_table)
-                .values(
-                    id=order_id,
-                    buyer_id=principal.user_id,
-                    idempotency_key=key,
-                    request_hash=fingerprint,
-                    status=Status.PENDING.value,
-                    shipping_address=valid.shipping_address,
-                )
-                .on_conflict_do_nothing(index_elements=[orders_table.c.id])
-                .returning(*orders_table.c)
-            )
-        ).first()
-        if row is not None:
-            await session.execute(
-                insert(items_table),
-                [
-                    {"order_id": order_id, "product_id": item.product_id, "position": i, "quantity": item.quantity}
-                    for i, item in enumerate(valid.items)
-                ],
-            )
-            await add_event(session, order_id, Status.PENDING, "order received")
-            task = await add_task(session, order_id, TaskKind.PROCESS, due_in=deps.publish_grace)
+    engine = deps.writer()
+    row = await insert_order(
+        engine,
+        order_id=order_id,
+        buyer_id=principal.user_id,
+        idempotency_key=key,
+        fingerprint=fingerprint,
+        order=valid,
+        due_in=deps.publish_grace,
+    )
     if row is None:
-        return await _existing_order(deps, principal, order_id, fingerprint)
-    assert task is not None
-    await publish_after_commit(deps.sessions, deps.publisher, [task], redeliver_after=deps.redeliver_after)
+        return await _existing_order(engine, principal, order_id, fingerprint)
+    task = Task(int(row.task_id), order_id, TaskKind.PROCESS)
+    if deps.dispatcher is not None:
+        deps.dispatcher.submit(task)
+    else:
+        await publish_after_commit(deps.sessions, deps.publisher, [task], redeliver_after=deps.redeliver_after)
     return order_record(row)
 
 
-async def _existing_order(deps: OrdersDeps, principal: Principal, order_id: uuid.UUID, fingerprint: str) -> OrderRecord:
-    async with deps.sessions() as session:
-        found = (
-            await session.execute(
-                select(orders_table.c.buyer_id, orders_table.c.request_hash).where(orders_table.c.id == order_id)
-            )
-        ).first()
-        order = await get_order(session, order_id)
-    if found is None or order is None:
+async def _existing_order(
+    engine: AsyncEngine, principal: Principal, order_id: uuid.UUID, fingerprint: str
+) -> OrderRecord:
+    # The insert found the id taken, and ON CONFLICT waited for the transaction that took it to
+    # finish, so this new statement sees that order (or nothing, if it was never committed).
+    row = await existing_order(engine, order_id)
+    if row is None:
         raise Unavailable("the order is being written by a concurrent request; try again")
-    if found.buyer_id != principal.user_id or found.request_hash != fingerprint:
+    if row.buyer_id != principal.user_id or row.request_hash != fingerprint:
         raise Conflict(
             "this idempotency key was already used for a different order; use a new key for a new order",
             orderId=str(order_id),
         )
-    return order
+    return order_record(row)
 
 
 def can_view(principal: Principal, order: OrderRecord) -> bool:

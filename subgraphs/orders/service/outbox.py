@@ -18,8 +18,9 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Protocol, cast
 
-from sqlalchemy import Table, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import BigInteger, Table, any_, bindparam, func, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from db.models.orders import OutboxTask
 
@@ -56,12 +57,16 @@ async def add_task(session: AsyncSession, order_id: uuid.UUID, kind: TaskKind, *
     return Task(task_id, order_id, kind)
 
 
-async def mark_published(session: AsyncSession, task_ids: Sequence[int], *, redeliver_after: float) -> None:
+async def mark_published(
+    session: AsyncSession | AsyncConnection, task_ids: Sequence[int], *, redeliver_after: float
+) -> None:
     if not task_ids:
         return
+    # ``= ANY(array)`` rather than ``IN (...)``: one SQL text (one prepared statement) for any batch size
+    ids = bindparam("task_ids", list(task_ids), type_=ARRAY(BigInteger))
     await session.execute(
         update(outbox_table)
-        .where(outbox_table.c.id.in_(task_ids), outbox_table.c.done_at.is_(None))
+        .where(outbox_table.c.id == any_(ids), outbox_table.c.done_at.is_(None))
         .values(
             published_at=func.now(),
             publish_count=outbox_table.c.publish_count + 1,

@@ -1,0 +1,120 @@
+"""Accepting an order in one statement: the hot path of a checkout spike.
+
+The order row, its items, its first timeline event and its outbox task are written by ONE
+``INSERT ... ON CONFLICT DO NOTHING`` with data-modifying CTEs. A single statement is a single
+transaction, so on a connection in autocommit mode it costs exactly one round trip to PostgreSQL
+(no ``BEGIN``/``COMMIT``), and it is all or nothing: either the order and its task are both
+durable or neither is. The child rows are selected from the order's ``RETURNING``, so when the
+id already exists (an idempotent replay, or a concurrent submission with the same key that won)
+nothing at all is written and no row comes back.
+
+The statement runs on an engine of its own (:func:`create_accept_engine`): autocommit, a fixed
+pool without overflow (no connection churn under a spike; callers queue for a connection), and no
+pre-ping. SQLAlchemy's asyncpg pre-ping costs ``BEGIN; ; ROLLBACK`` (three round trips) per
+checkout; instead a statement that fails because its pooled connection was dead (the database
+restarted) is sent once more on a fresh one. That retry is safe because the order id is fixed
+before the first attempt: if the first attempt did commit, the second finds the id taken and the
+caller reads the existing order like any replay.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Row, bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.types import Float, Integer, String
+
+from subgraphs.common.settings import normalize_database_url
+from subgraphs.orders.validation import ValidOrder
+
+# Items are passed as two arrays and unnested; WITH ORDINALITY keeps the client's order (0-based).
+ACCEPT_ORDER = text(
+    """
+    WITH new_order AS (
+        INSERT INTO orders.orders (id, buyer_id, idempotency_key, request_hash, status, shipping_address)
+        VALUES (:id, :buyer_id, :idempotency_key, :request_hash, 'PENDING', :shipping_address)
+        ON CONFLICT (id) DO NOTHING
+        RETURNING *
+    ), new_items AS (
+        INSERT INTO orders.order_items (order_id, product_id, position, quantity)
+        SELECT new_order.id, item.product_id, item.ordinal - 1, item.quantity
+        FROM new_order,
+             unnest(CAST(:product_ids AS text[]), CAST(:quantities AS integer[]))
+                 WITH ORDINALITY AS item (product_id, quantity, ordinal)
+    ), first_event AS (
+        INSERT INTO orders.order_events (order_id, status, description)
+        SELECT new_order.id, 'PENDING', 'order received' FROM new_order
+    ), task AS (
+        INSERT INTO orders.outbox (order_id, kind, due_at)
+        SELECT new_order.id, 'process', now() + make_interval(secs => :due_in) FROM new_order
+        RETURNING id
+    )
+    SELECT new_order.*, task.id AS task_id FROM new_order, task
+    """
+).bindparams(
+    bindparam("product_ids", type_=ARRAY(String)),
+    bindparam("quantities", type_=ARRAY(Integer)),
+    bindparam("due_in", type_=Float),
+)
+
+EXISTING_ORDER = text("SELECT * FROM orders.orders WHERE id = :id")
+
+
+def create_accept_engine(url: str, *, pool_size: int) -> AsyncEngine:
+    """The engine of the acceptance path: autocommit, ``pool_size`` connections, no overflow, no pre-ping."""
+    normalized = normalize_database_url(url)
+    if normalized is None:
+        raise ValueError("a database URL is required")
+    return create_async_engine(
+        normalized,
+        isolation_level="AUTOCOMMIT",
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_pre_ping=False,
+        pool_recycle=1800,
+    )
+
+
+async def _first_row(engine: AsyncEngine, statement: Any, params: dict[str, Any]) -> Row[Any] | None:
+    """The first row of ``statement``; sent a second time only when the pooled connection was dead."""
+    for attempt in (1, 2):
+        try:
+            async with engine.connect() as connection:
+                return (await connection.execute(statement, params)).first()
+        except DBAPIError as error:
+            if attempt == 2 or not error.connection_invalidated:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def insert_order(
+    engine: AsyncEngine,
+    *,
+    order_id: uuid.UUID,
+    buyer_id: str,
+    idempotency_key: str | None,
+    fingerprint: str,
+    order: ValidOrder,
+    due_in: float,
+) -> Row[Any] | None:
+    """Write the order, items, event and task; the order's row (plus ``task_id``), or ``None`` if the id exists."""
+    params = {
+        "id": order_id,
+        "buyer_id": buyer_id,
+        "idempotency_key": idempotency_key,
+        "request_hash": fingerprint,
+        "shipping_address": order.shipping_address,
+        "product_ids": [item.product_id for item in order.items],
+        "quantities": [item.quantity for item in order.items],
+        "due_in": due_in,
+    }
+    return await _first_row(engine, ACCEPT_ORDER, params)
+
+
+async def existing_order(engine: AsyncEngine, order_id: uuid.UUID) -> Row[Any] | None:
+    """The order's row as committed now (a replay, or the winner of a concurrent same-key submission)."""
+    return await _first_row(engine, EXISTING_ORDER, {"id": order_id})
