@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
@@ -21,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from router.rest import rest_routes
 from router.server.apq import PersistedQueries
 from router.server.auth import RouterAuthenticator
 from router.server.body import read_limited_body
@@ -54,6 +57,8 @@ class RouterOptions:
     internal_secret: str | None = None
     reload_interval: float | None = None
     extra_routes: Sequence[BaseRoute] = field(default_factory=tuple)
+    # The folder of REST declarations (``@rest`` operations); ``None``: no REST routes, /openapi.json or /docs.
+    rest_declarations: Path | None = None
 
 
 def _is_json(content_type: str | None) -> bool:
@@ -136,6 +141,39 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
         outcome = await pipeline.run(parsed, method=request.method, principal=principal, subgraph_headers=headers)
         return GraphQLJSONResponse(outcome.body, status_code=outcome.status)
 
+    def rest_subgraph_headers(request: Request) -> dict[str, str]:
+        client = request.client.host if request.client else None
+        return propagation.subgraph_headers(
+            request.headers,
+            request_id=str(request.scope.get("state", {}).get("request_id", "-")),
+            client_address=client,
+            service_token=(tokens.header, tokens.token()) if tokens is not None else None,
+        )
+
+    async def rest_execute(
+        query: str, variables: Mapping[str, Any], operation_name: str | None, headers: Mapping[str, str]
+    ) -> dict[str, Any]:
+        """REST routes run their declared operation through the same pipeline as /graphql (no HTTP hop)."""
+        try:
+            principal = await authenticator.authenticate(headers) if authenticator is not None else None
+        except RequestError as error:
+            return error.body()
+        request = GraphQLRequest(query, dict(variables), operation_name)
+        outcome = await pipeline.run(request, method="POST", principal=principal, subgraph_headers=headers)
+        return outcome.body
+
+    rest = (
+        rest_routes(
+            holder.current.engine.api_schema,
+            rest_execute,
+            options.rest_declarations,
+            forward_headers=rest_subgraph_headers,
+            max_body_bytes=config.limits.http_max_request_bytes,
+        )
+        if options.rest_declarations is not None
+        else []
+    )
+
     async def home(_: Request) -> Response:
         if graphiql is not None:
             return graphiql.page()
@@ -167,6 +205,7 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
         Route("/health", health, methods=["GET"]),
         Route("/ready", ready, methods=["GET"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
+        *rest,
         *options.extra_routes,
     ]
 

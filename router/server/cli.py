@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 
+from router.rest import DEFAULT_DIRECTORY as REST_DECLARATIONS
 from router.server.app import RouterOptions, create_router_app
 from router.server.auth import RouterAuthenticator
 from router.server.config import ConfigFileError, RouterConfig, load_router_config
@@ -32,6 +34,11 @@ def add_serve_parser(commands: argparse._SubParsersAction[argparse.ArgumentParse
         "--port", type=int, help="listen port (default: supergraph.listen, else MARKETPLACE_ROUTER_PORT)"
     )
     serve.add_argument("--no-hot-reload", action="store_true", help="do not watch the supergraph source for changes")
+    rest = serve.add_mutually_exclusive_group()
+    rest.add_argument(
+        "--rest-declarations", metavar="DIR", help="folder of @rest operations (default: the built-in REST shims)"
+    )
+    rest.add_argument("--no-rest", action="store_true", help="serve no REST routes, /openapi.json or /docs")
     serve.add_argument(
         "--poll-interval",
         type=float,
@@ -76,6 +83,7 @@ def serve_command(args: argparse.Namespace) -> int:
         authenticator=authenticator,
         internal_secret=secret,
         reload_interval=None if args.no_hot_reload else interval,
+        rest_declarations=None if args.no_rest else Path(args.rest_declarations or REST_DECLARATIONS),
     )
     try:
         app = create_router_app(source, config, options)

@@ -1,4 +1,4 @@
-"""The whole platform, started once per session through the launcher (``marketplace up``)."""
+"""The whole platform, started through the launcher (``marketplace up``) on a database of its own."""
 
 from __future__ import annotations
 
@@ -7,18 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.stack import RunningStack, start_stack
+from tests.support.stack import RunningStack, running_platform
 
 
 @pytest.fixture(scope="module")
 def platform(
     tmp_path_factory: pytest.TempPathFactory, private_database_url: str, redis_url: str
 ) -> Iterator[RunningStack]:
-    stack = start_stack(
-        Path(tmp_path_factory.mktemp("platform")), database_url=private_database_url, broker_url=redis_url
-    )
-    try:
-        stack.wait_for_line("press Ctrl-C to stop", timeout=240)
+    data_dir = Path(tmp_path_factory.mktemp("platform"))
+    with running_platform(data_dir, database_url=private_database_url, broker_url=redis_url) as stack:
         yield stack
-    finally:
-        stack.stop()

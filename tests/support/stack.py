@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -9,6 +10,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,3 +94,16 @@ def processes_with_marker(marker: str) -> list[int]:
         except OSError:
             continue
     return found
+
+
+@contextlib.contextmanager
+def running_platform(
+    data_dir: Path, *, database_url: str | None = None, broker_url: str | None = None, timeout: float = 240
+) -> Iterator[RunningStack]:
+    """``marketplace up`` until every process is ready; stopped (and checked to stop) on exit."""
+    stack = start_stack(data_dir, database_url=database_url, broker_url=broker_url)
+    try:
+        stack.wait_for_line("press Ctrl-C to stop", timeout=timeout)
+        yield stack
+    finally:
+        stack.stop()

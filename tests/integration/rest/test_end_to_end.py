@@ -1,4 +1,5 @@
-"""Every REST route through the router's engine and the real subgraphs, database, broker and workers.
+"""Every REST route through the real router (as `marketplace up` starts it) and the real subgraphs,
+database, broker and workers.
 
 A legacy client's whole session (the one docs/rest.md shows with curl): sign up, log in, check a
 token, sell a product, find it, order it, follow the order until the worker confirms it, ship it,
@@ -19,7 +20,8 @@ from schemathesis import GenerationMode
 
 from tests.integration.rest.conformance import conformance_hook
 from tests.integration.rest.fuzz import fuzz
-from tests.integration.rest.real_stack import embedded_redis, rest_front, running_platform
+from tests.integration.rest.real_stack import embedded_redis
+from tests.support.stack import running_platform
 
 pytestmark = [pytest.mark.router, pytest.mark.integration, pytest.mark.e2e]
 
@@ -34,9 +36,8 @@ def rest(tmp_path_factory: pytest.TempPathFactory, private_database_url: str) ->
     # another platform's workers could take this one's messages.
     with (
         embedded_redis(data_dir / "redis") as broker_url,
-        running_platform(data_dir, private_database_url, broker_url) as stack,
-        rest_front(stack, data_dir) as url,
-        httpx.Client(base_url=url, timeout=30) as client,
+        running_platform(data_dir, database_url=private_database_url, broker_url=broker_url) as stack,
+        httpx.Client(base_url=stack.url("router"), timeout=30) as client,
     ):
         conformance = conformance_hook(client)  # every response below is checked against /openapi.json
         yield client
