@@ -48,6 +48,9 @@ def configure_logging(settings: CommonSettings) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)
+    # One line per request is ours to write; the HTTP clients' own per-call lines are noise at INFO.
+    for noisy in ("httpx", "httpcore", "aiohttp.access"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 
 class ServiceMetrics:

@@ -45,5 +45,6 @@ def serve(app: Starlette, *, host: str, port: int, drain_seconds: float = 0.0, l
         access_log=False,
         lifespan="on",
         timeout_graceful_shutdown=30,
+        log_config=None,  # keep the process's own logging setup (text or JSON), not uvicorn's
     )
     asyncio.run(DrainingServer(config, app, drain_seconds).serve())
