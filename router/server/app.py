@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from router.execution.executor import SubgraphFetcher
 from router.rest import rest_routes
 from router.server.apq import PersistedQueries
 from router.server.auth import RouterAuthenticator
@@ -32,7 +33,7 @@ from router.server.csrf import CsrfPolicy, content_type_essence
 from router.server.errors import RequestError
 from router.server.graphiql import ASSET_PREFIX, GraphiQLPage, wants_html
 from router.server.graphql_request import GraphQLRequest, parse_get, parse_post
-from router.server.headers import HeaderPropagation
+from router.server.headers import HeaderPropagation, per_subgraph_headers
 from router.server.metrics import RouterMetrics
 from router.server.observability import RequestLogging, count_subgraph_call
 from router.server.pipeline import Pipeline
@@ -40,7 +41,10 @@ from router.server.reload import Reloader, SupergraphSource
 from router.server.responses import GraphQLJSONResponse
 from router.server.runtime import RouterRuntime, RuntimeHolder, build_runtime
 from router.server.service_token import ServiceTokenCache
+from router.server.subgraph_calls import SubgraphCalls
+from router.server.tracing import finish_request_span, router_tracing
 from subgraphs.common.app import Lifecycle
+from subgraphs.common.tracing import TracingMiddleware, TracingSettings
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +61,8 @@ class RouterOptions:
     internal_secret: str | None = None
     reload_interval: float | None = None
     extra_routes: Sequence[BaseRoute] = field(default_factory=tuple)
+    # The OpenTelemetry environment; ``None``: only router.yaml's telemetry section counts.
+    tracing: TracingSettings | None = None
     # The folder of REST declarations (``@rest`` operations); ``None``: no REST routes, /openapi.json or /docs.
     rest_declarations: Path | None = None
 
@@ -69,23 +75,30 @@ def _is_json(content_type: str | None) -> bool:
 def create_router_app(source: SupergraphSource, config: RouterConfig, options: RouterOptions) -> Starlette:
     """The router app over the supergraph ``source``; the first load happens here, so a bad schema fails the start."""
     config = config.resolved(production=options.production)
-    if config.telemetry.exporters.tracing.otlp.enabled:
-        log.warning("OpenTelemetry tracing is not implemented yet: telemetry.exporters.tracing.otlp is ignored")
     metrics = RouterMetrics()
+    tracing = router_tracing(config.telemetry, options.tracing)
+    tracer = tracing.tracer if tracing is not None else None
+    propagation = HeaderPropagation(
+        config.headers.all.request, {name: rules.request for name, rules in config.headers.subgraphs.items()}
+    )
 
     def on_fetch(service: str, seconds: float, response: dict[str, object]) -> None:
         metrics.observe_fetch(service, seconds, response)
         count_subgraph_call()
 
+    def wrap(fetcher: SubgraphFetcher) -> SubgraphFetcher:
+        return SubgraphCalls(fetcher, tracer)
+
+    wrapper = wrap if tracer is not None or propagation.subgraph_rules else None
+
     def build(sdl: str) -> RouterRuntime:
-        return build_runtime(sdl, config, on_fetch)
+        return build_runtime(sdl, config, on_fetch, wrapper)
 
     holder = RuntimeHolder(build(source.load()))
     metrics.watch_planner_cache(lambda: holder.current.planner_cache())
     persisted = PersistedQueries(config.apq, config.persisted_queries)
     pipeline = Pipeline(config, holder, persisted, metrics)
     csrf = CsrfPolicy(config.csrf)
-    propagation = HeaderPropagation(config.headers.all.request)
     tokens = ServiceTokenCache(options.internal_secret) if options.internal_secret else None
     authenticator = options.authenticator
     graphiql = GraphiQLPage(config.supergraph.path) if config.graphiql else None
@@ -102,6 +115,22 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
         else None
     )
     path = config.supergraph.path
+
+    def subgraph_headers(request: Request) -> dict[str, str]:
+        """The headers every subgraph gets for ``request``; those of subgraphs with rules of their own
+        are set aside for the request in ``per_subgraph_headers`` (read by the fetch wrapper)."""
+        client = request.client.host if request.client else None
+        request_id = str(request.scope.get("state", {}).get("request_id", "-"))
+        token = (tokens.header, tokens.token()) if tokens is not None else None
+        if propagation.subgraph_rules:
+            per_subgraph_headers.set(
+                propagation.per_subgraph(
+                    request.headers, request_id=request_id, client_address=client, service_token=token
+                )
+            )
+        return propagation.subgraph_headers(
+            request.headers, request_id=request_id, client_address=client, service_token=token
+        )
 
     async def graphql(request: Request) -> Response:
         if request.method == "GET" and graphiql is not None and wants_html(request):
@@ -123,13 +152,7 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
             parsed = parse_post(body, config.batching)
         else:
             parsed = parse_get(request.query_params)
-        client = request.client.host if request.client else None
-        headers = propagation.subgraph_headers(
-            request.headers,
-            request_id=str(request.scope.get("state", {}).get("request_id", "-")),
-            client_address=client,
-            service_token=(tokens.header, tokens.token()) if tokens is not None else None,
-        )
+        headers = subgraph_headers(request)
         if isinstance(parsed, list):
             outcomes = await asyncio.gather(
                 *(
@@ -140,15 +163,6 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
             return GraphQLJSONResponse([o.body for o in outcomes])
         outcome = await pipeline.run(parsed, method=request.method, principal=principal, subgraph_headers=headers)
         return GraphQLJSONResponse(outcome.body, status_code=outcome.status)
-
-    def rest_subgraph_headers(request: Request) -> dict[str, str]:
-        client = request.client.host if request.client else None
-        return propagation.subgraph_headers(
-            request.headers,
-            request_id=str(request.scope.get("state", {}).get("request_id", "-")),
-            client_address=client,
-            service_token=(tokens.header, tokens.token()) if tokens is not None else None,
-        )
 
     async def rest_execute(
         query: str, variables: Mapping[str, Any], operation_name: str | None, headers: Mapping[str, str]
@@ -167,7 +181,7 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
             holder.current.engine.api_schema,
             rest_execute,
             options.rest_declarations,
-            forward_headers=rest_subgraph_headers,
+            forward_headers=subgraph_headers,
             max_body_bytes=config.limits.http_max_request_bytes,
         )
         if options.rest_declarations is not None
@@ -223,6 +237,8 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
                 await reloader.stop()
             await holder.aclose()
             await persisted.aclose()
+            if tracing is not None:
+                await asyncio.to_thread(tracing.shutdown)
 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.lifecycle = lifecycle
@@ -242,5 +258,9 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
         max_age=int(cors.max_age) if cors.max_age is not None else 600,
     )
     known = frozenset(r.path for r in routes if isinstance(r, Route))
+    if tracer is not None:
+        # Inside RequestLogging, so the request's record (operations, outcome) is there when the span ends.
+        app.add_middleware(TracingMiddleware, tracer=tracer, known_paths=known, on_end=finish_request_span)
     app.add_middleware(RequestLogging, metrics=metrics, known_paths=known)
+    app.state.tracing = tracing
     return app

@@ -17,6 +17,7 @@ from router.server.settings import RouterSettings
 from subgraphs.common.internal import internal_secret
 from subgraphs.common.observability import configure_logging
 from subgraphs.common.settings import load_settings
+from subgraphs.common.tracing import TracingSettings
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,7 @@ def serve_command(args: argparse.Namespace) -> int:
         internal_secret=secret,
         reload_interval=None if args.no_hot_reload else interval,
         rest_declarations=None if args.no_rest else Path(args.rest_declarations or REST_DECLARATIONS),
+        tracing=load_settings(TracingSettings),
     )
     try:
         app = create_router_app(source, config, options)

@@ -165,15 +165,10 @@ class HeaderRules(Section):
 
 
 class HeadersConfig(Section):
+    """``all`` rules apply to every subgraph; ``subgraphs.<name>`` rules run after them for that subgraph."""
+
     all: HeaderRules = Field(default_factory=HeaderRules)
     subgraphs: dict[str, HeaderRules] = Field(default_factory=dict)
-
-    @field_validator("subgraphs")
-    @classmethod
-    def _no_per_subgraph(cls, value: dict[str, HeaderRules]) -> dict[str, HeaderRules]:
-        if value:
-            raise ValueError("per-subgraph header rules are not supported; use headers.all (see docs/router.md)")
-        return value
 
 
 class LimitsConfig(Section):
@@ -331,12 +326,43 @@ class PersistedQueriesConfig(Section):
         return self
 
 
+class OtlpHttp(Section):
+    headers: dict[str, str] = Field(default_factory=dict)
+
+
 class OtlpExporter(Section):
+    """Apollo's ``telemetry.exporters.tracing.otlp``; only the HTTP protocol (protobuf) is supported.
+
+    ``endpoint`` is a base URL (``/v1/traces`` is added) or ``default``: then the OpenTelemetry
+    environment's endpoint, else ``http://127.0.0.1:4318``.
+    """
+
     enabled: bool = False
-    endpoint: str = "http://127.0.0.1:4318/v1/traces"
+    endpoint: str = "default"
+    protocol: Literal["http"] = "http"
+    http: OtlpHttp = Field(default_factory=OtlpHttp)
+
+    @field_validator("protocol", mode="before")
+    @classmethod
+    def _protocol(cls, value: Any) -> Any:
+        if value == "grpc":
+            raise ValueError("only the http protocol is supported (OTLP over HTTP with protobuf)")
+        return value
+
+    @field_validator("endpoint")
+    @classmethod
+    def _endpoint(cls, value: str) -> str:
+        if value != "default" and not value.startswith(("http://", "https://")):
+            raise ValueError("must be default or an http(s):// URL")
+        return value
+
+
+class TracingCommon(Section):
+    service_name: str | None = None
 
 
 class TracingExporters(Section):
+    common: TracingCommon = Field(default_factory=TracingCommon)
     otlp: OtlpExporter = Field(default_factory=OtlpExporter)
 
 

@@ -29,6 +29,7 @@ QUIET_PATHS = frozenset({"/health", "/ready", "/metrics"})
 class RequestRecord:
     request_id: str
     operations: list[str] = field(default_factory=list)
+    operation_types: list[str] = field(default_factory=list)
     outcome: str = ""
     subgraph_calls: int = 0
     errors: int = 0

@@ -110,6 +110,7 @@ class Pipeline:
         record = current_record.get()
         if record is not None:
             record.operations.append(name or "anonymous")
+            record.operation_types.append(kind)
             record.outcome = result if not record.outcome or record.outcome == result else "mixed"
             record.errors += len(outcome.body.get("errors") or ())
         return outcome

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from router.engine import Engine
+from router.execution.executor import SubgraphFetcher
 from router.execution.fetcher import FetchObserver
 from router.server.authorization import AuthorizationPolicy
 from router.server.config import RouterConfig
@@ -40,23 +40,26 @@ class RouterRuntime:
         return int(getattr(planner, "hits", 0)), int(getattr(planner, "misses", 0))
 
 
-def _accepts_on_fetch() -> bool:
-    return "on_fetch" in inspect.signature(Engine.__init__).parameters
-
-
-def build_runtime(sdl: str, config: RouterConfig, on_fetch: FetchObserver | None = None) -> RouterRuntime:
+def build_runtime(
+    sdl: str,
+    config: RouterConfig,
+    on_fetch: FetchObserver | None = None,
+    fetch_wrapper: Callable[[SubgraphFetcher], SubgraphFetcher] | None = None,
+) -> RouterRuntime:
     """Load ``sdl`` and build its engine; raises whatever loading raises (the caller keeps the old one)."""
     shaping = config.traffic_shaping
-    kwargs = {"on_fetch": on_fetch} if on_fetch is not None and _accepts_on_fetch() else {}
     engine = Engine(
         sdl,
         subgraph_timeout=shaping.all.timeout or 30.0,
         subgraph_timeouts={name: s.timeout for name, s in shaping.subgraphs.items() if s.timeout is not None},
-        **kwargs,  # type: ignore[arg-type]
+        on_fetch=on_fetch,
+        fetch_wrapper=fetch_wrapper,
     )
-    unknown = sorted(set(shaping.subgraphs) - set(engine.supergraph.subgraphs))
-    if unknown:
-        log.warning("traffic_shaping names subgraphs the supergraph does not have: %s", ", ".join(unknown))
+    known = set(engine.supergraph.subgraphs)
+    for key, names in (("traffic_shaping", shaping.subgraphs), ("headers", config.headers.subgraphs)):
+        unknown = sorted(set(names) - known)
+        if unknown:
+            log.warning("%s names subgraphs the supergraph does not have: %s", key, ", ".join(unknown))
     checker = OperationChecker(engine.api_schema, config.limits, introspection=config.introspection)
     policy = AuthorizationPolicy(engine.supergraph.schema, engine.api_schema, engine.supergraph.links)
     return RouterRuntime(sdl=sdl, engine=engine, checker=checker, policy=policy)

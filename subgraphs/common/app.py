@@ -6,6 +6,7 @@ while any readiness check fails, so a load balancer stops sending traffic before
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -21,6 +22,7 @@ from strawberry.asgi import GraphQL
 from strawberry.federation import Schema
 
 from subgraphs.common.observability import RequestObservability, ServiceMetrics
+from subgraphs.common.tracing import TracingMiddleware, TracingSettings, tracing_from_settings
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +62,11 @@ def create_subgraph_app(
     readiness_checks: Sequence[ReadinessCheck] = (),
     routes: Sequence[BaseRoute] = (),
     graphiql: bool = True,
+    tracing: TracingSettings | None = None,
 ) -> Starlette:
+    """The subgraph app; ``tracing`` defaults to the OpenTelemetry environment (off unless an endpoint is set)."""
     lifecycle = Lifecycle(checks=tuple(readiness_checks))
+    tracer = tracing_from_settings(tracing if tracing is not None else TracingSettings(), service)
 
     class ServiceGraphQL(GraphQL[Any, None]):
         async def get_context(self, request: Any, response: Any) -> Any:
@@ -103,9 +108,14 @@ def create_subgraph_app(
             lifecycle.ready = False
             for hook in on_shutdown:
                 await hook()
+            if tracer is not None:
+                await asyncio.to_thread(tracer.shutdown)
 
     app = Starlette(routes=all_routes, lifespan=lifespan)
     app.state.lifecycle = lifecycle
     app.state.metrics = metrics
     app.add_middleware(RequestObservability, metrics=metrics)
+    if tracer is not None:
+        app.add_middleware(TracingMiddleware, tracer=tracer.tracer, known_paths=metrics.known_paths)
+    app.state.tracing = tracer
     return app

@@ -65,7 +65,8 @@ def test_durations_and_sizes_use_apollo_notation() -> None:
         ({"headers": {"all": {"request": [{"propagate": {}}]}}}, "exactly one of named or matching"),
         ({"cors": {"match_origins": ["("]}}, "is not a regular expression"),
         ({"persisted_queries": {"enabled": True}}, "local_manifests"),
-        ({"headers": {"subgraphs": {"users": {"request": []}}}}, "per-subgraph header rules are not supported"),
+        ({"telemetry": {"exporters": {"tracing": {"otlp": {"protocol": "grpc"}}}}}, "only the http protocol"),
+        ({"telemetry": {"exporters": {"tracing": {"otlp": {"endpoint": "collector:4318"}}}}}, "http(s):// URL"),
     ],
 )
 def test_a_bad_value_is_one_line_naming_the_key(raw: dict[str, object], message: str) -> None:
