@@ -18,6 +18,7 @@ SETTINGS_CLASSES = [
     "subgraphs.products.settings:ProductsSettings",
     "subgraphs.orders.settings:OrdersSettings",
     "router.server.settings:RouterSettings",
+    "subgraphs.common.tracing:TracingSettings",
 ]
 
 

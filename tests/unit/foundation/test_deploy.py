@@ -1,0 +1,31 @@
+"""The deployment files stay loadable by what reads them (nginx's own check is in tests/integration/edge)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from router.server.config import load_router_config
+
+pytestmark = pytest.mark.foundation
+DEPLOY = Path(__file__).resolve().parents[3] / "deploy"
+
+
+def test_the_example_router_config_is_valid_and_lets_browsers_use_every_rest_method() -> None:
+    config = load_router_config(str(DEPLOY / "router.yaml"))
+    assert {"PUT", "PATCH", "DELETE"} <= set(config.cors.methods)
+    assert "Location" in config.cors.expose_headers
+
+
+def test_compose_and_kubernetes_files_parse_and_run_every_process_kind() -> None:
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    assert {"users", "products", "orders", "worker", "router", "nginx", "migrate"} <= set(compose["services"])
+    documents = [doc for doc in yaml.safe_load_all((DEPLOY / "k8s" / "marketplace.yaml").read_text()) if doc]
+    deployments = {doc["metadata"]["name"] for doc in documents if doc["kind"] == "Deployment"}
+    assert deployments == {"users", "products", "orders", "router", "order-worker"}
+    for doc in documents:
+        if doc["kind"] == "Deployment" and doc["metadata"]["name"] != "order-worker":
+            container = doc["spec"]["template"]["spec"]["containers"][0]
+            assert container["readinessProbe"]["httpGet"]["path"] == "/ready"
