@@ -1,19 +1,27 @@
-"""A spike of order submissions at a fixed rate against the real orders stack, with workers running.
+"""Order acceptance under load against the real orders stack, with workers running.
 
-    uv run python bench/orders_spike.py [--rate 200] [--duration 15] [--threads 4]
+    uv run python bench/orders_spike.py [--rate 80] [--duration 10] [--clients 16] [--closed 8]
 
 It starts, each in its own process: the products subgraph, the orders subgraph and one orders
 worker (Dramatiq, ``--threads`` threads, with its sweeper), on a fresh database of the given
 PostgreSQL (``BENCH_DATABASE_URL``, else ``TEST_DATABASE_URL``, else the local server) and the given
-broker (``BENCH_BROKER_URL``, else Redis on 127.0.0.1:6379 under a key namespace of its own). Then it
-submits ``createOrder`` at ``--rate`` per second for ``--duration`` seconds (open loop: latency is
-measured from each request's scheduled time), samples the queue depth twice a second until the
-backlog drains (at most ``--drain`` seconds), and prints acceptance latency p50/p99, accepted/s,
-processed/s, the depth over time, and ``lost`` (accepted ids missing from the database, or still
-PENDING after the drain) which must be 0. A PNG of the depth goes to ``bench/results/``.
+broker (``BENCH_BROKER_URL``, else Redis on 127.0.0.1:6379 under a key namespace of its own). Then:
 
-Beside it, the same machine's ceiling for plain single-row inserts (an asyncpg loop of autocommit
-``INSERT``s, on 1 connection and on 8), and the ratio of accepted/s to that ceiling.
+1. the ceiling: plain single-row autocommit ``INSERT``s from an asyncpg loop, on 1 connection and
+   on ``--clients`` connections (the same concurrency as the closed loop), with their latency;
+2. open loop: ``createOrder`` at ``--rate`` per second for ``--duration`` seconds, latency measured
+   from each request's scheduled time (a slow server cannot hide its queueing);
+3. closed loop: ``--clients`` clients each sending ``createOrder`` back to back for ``--closed``
+   seconds (the most the stack accepts at that concurrency);
+4. drain: wait for the workers until the backlog is gone or the run's time budget (``--budget``,
+   60 s) is spent.
+
+It prints acceptance latency p50/p99 and accepted/s for each loop, the ratio to the ceiling at the
+same concurrency, processed/s, the queue depth over time (and a PNG of it in ``bench/results/``),
+and ``lost``, checked against the database, which must be 0: an accepted order is lost when its row
+is missing, or when it is still PENDING without an undone processing task in the outbox (nothing
+would ever process it). Orders still queued when the budget ends are reported as the backlog.
+``duplicated`` counts orders processed more than once (it must be 0 too).
 """
 
 from __future__ import annotations
@@ -23,7 +31,6 @@ import asyncio
 import json
 import os
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,12 +38,13 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import aiohttp  # noqa: E402
 import asyncpg  # noqa: E402
-import httpx  # noqa: E402
 
 from subgraphs.common.auth import TokenVerifier  # noqa: E402
 from subgraphs.common.keys import KeyRing  # noqa: E402
@@ -75,15 +83,54 @@ def run_role(args: argparse.Namespace) -> int:
     return 0
 
 
-# --- the benchmark -----------------------------------------------------------------------------
+# --- measuring ---------------------------------------------------------------------------------
 
 
 @dataclass
-class Results:
+class Phase:
+    name: str
     latencies: list[float] = field(default_factory=list)
     accepted: list[str] = field(default_factory=list)
     errors: int = 0
-    samples: list[tuple[float, int, int, int]] = field(default_factory=list)  # t, broker depth, pending, done
+    started: float = 0.0
+    elapsed: float = 0.0
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds per process during the phase
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
+
+    def summary(self) -> str:
+        return (
+            f"{self.rate:7.1f}/s  p50 {percentile(self.latencies, 0.5) * 1000:7.1f} ms  "
+            f"p99 {percentile(self.latencies, 0.99) * 1000:7.1f} ms  ({len(self.latencies)} in {self.elapsed:.1f}s"
+            f"{f', errors {self.errors}' if self.errors else ''})"
+        )
+
+
+@dataclass
+class Samples:
+    rows: list[tuple[float, int, int, int]] = field(default_factory=list)  # t, broker depth, pending, processed
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its reaped children (Linux ``/proc``)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all CPUs spent busy (everything but idle and iowait), from ``/proc/stat``."""
+    values = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
 def free_port() -> int:
@@ -100,16 +147,16 @@ def spawn(role: str, settings_json: str, jwks: str, port: int = 0) -> subprocess
     return subprocess.Popen(command, cwd=ROOT, stdin=subprocess.DEVNULL)
 
 
-async def wait_ready(url: str, timeout: float = 60) -> None:
+async def wait_ready(session: aiohttp.ClientSession, url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
-    async with httpx.AsyncClient() as client:
-        while time.monotonic() < deadline:
-            try:
-                if (await client.get(f"{url}/ready")).status_code == 200:
+    while time.monotonic() < deadline:
+        try:
+            async with session.get(f"{url}/ready") as response:
+                if response.status == 200:
                     return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.2)
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.2)
     raise RuntimeError(f"{url} not ready")
 
 
@@ -120,33 +167,33 @@ def token(ring: KeyRing, user_id: str) -> str:
     return ring.sign(claims)
 
 
-async def insert_ceiling(dsn: str, seconds: float, connections: int) -> float:
-    """Autocommit single-row inserts per second, ``connections`` loops in parallel."""
+async def insert_ceiling(dsn: str, seconds: float, connections: int) -> Phase:
+    """Autocommit single-row inserts, ``connections`` closed loops in parallel."""
+    phase = Phase(f"INSERT x{connections}")
     pool = [await asyncpg.connect(dsn) for _ in range(connections)]
     await pool[0].execute(
         "CREATE TABLE IF NOT EXISTS bench_insert (id uuid PRIMARY KEY, buyer text, body text, "
         "created_at timestamptz DEFAULT now())"
     )
-    count = 0
     deadline = time.monotonic() + seconds
 
     async def loop(connection: asyncpg.Connection) -> None:
-        nonlocal count
         while time.monotonic() < deadline:
+            started = time.monotonic()
             await connection.execute(
                 "INSERT INTO bench_insert (id, buyer, body) VALUES ($1, $2, $3)", uuid.uuid4(), "buyer", "x" * 80
             )
-            count += 1
+            phase.latencies.append(time.monotonic() - started)
 
-    started = time.monotonic()
+    phase.started = time.monotonic()
     await asyncio.gather(*(loop(connection) for connection in pool))
-    elapsed = time.monotonic() - started
+    phase.elapsed = time.monotonic() - phase.started
     for connection in pool:
         await connection.close()
-    return count / elapsed
+    return phase
 
 
-async def sample(settings: OrdersSettings, dsn: str, results: Results, stop: asyncio.Event, t0: float) -> None:
+async def sample(settings: OrdersSettings, dsn: str, samples: Samples, stop: asyncio.Event, t0: float) -> None:
     from subgraphs.orders.queue import build_broker, queue_depth
 
     broker = build_broker(settings)
@@ -158,72 +205,130 @@ async def sample(settings: OrdersSettings, dsn: str, results: Results, stop: asy
                 "SELECT count(*) FILTER (WHERE status = 'PENDING') AS pending, "
                 "count(*) FILTER (WHERE status <> 'PENDING') AS done FROM orders.orders"
             )
-            results.samples.append((time.monotonic() - t0, ready + delayed, int(row["pending"]), int(row["done"])))
+            samples.rows.append((time.monotonic() - t0, ready + delayed, int(row["pending"]), int(row["done"])))
             await asyncio.sleep(0.5)
     finally:
         await connection.close()
         broker.close()
 
 
-async def spike(url: str, ring: KeyRing, products: list[str], rate: float, duration: float, results: Results) -> float:
-    buyers = [str(uuid.uuid4()) for _ in range(50)]
-    tokens = {buyer: token(ring, buyer) for buyer in buyers}
-    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
-    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+async def measured(phase: Any, pids: dict[str, int]) -> Phase:
+    """Run a phase and record the CPU seconds each of ``pids`` and the whole machine spent meanwhile."""
+    before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    machine = machine_busy_seconds()
+    done: Phase = await phase
+    done.cpu = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
+    done.cpu["whole machine"] = machine_busy_seconds() - machine
+    return done
 
-        async def submit(scheduled: float) -> None:
-            buyer = random.choice(buyers)
-            items = [{"productId": p, "quantity": random.randint(1, 3)} for p in random.sample(products, 2)]
-            variables = {"i": {"items": items, "shippingAddress": "1 Bench Street"}, "k": str(uuid.uuid4())}
-            try:
-                response = await client.post(
-                    f"{url}/graphql",
-                    json={"query": CREATE, "variables": variables},
-                    headers={"Authorization": f"Bearer {tokens[buyer]}"},
-                )
-                body = response.json()
-                results.accepted.append(body["data"]["createOrder"]["id"])
-                results.latencies.append(time.monotonic() - scheduled)
-            except Exception:
-                results.errors += 1
 
+class Submitter:
+    """Sends ``createOrder`` for random buyers (each with its token) and random pairs of products."""
+
+    def __init__(self, session: aiohttp.ClientSession, url: str, ring: KeyRing, products: list[str]) -> None:
+        self.session = session
+        self.url = f"{url}/graphql"
+        self.products = products
+        buyers = [str(uuid.uuid4()) for _ in range(50)]
+        self.headers = [{"Authorization": f"Bearer {token(ring, buyer)}"} for buyer in buyers]
+
+    async def submit(self, phase: Phase, since: float | None = None) -> None:
+        """One order; latency from ``since`` (the scheduled time) or from the send."""
+        started = time.monotonic() if since is None else since
+        items = [{"productId": p, "quantity": random.randint(1, 3)} for p in random.sample(self.products, 2)]
+        variables = {"i": {"items": items, "shippingAddress": "1 Bench Street"}, "k": str(uuid.uuid4())}
+        try:
+            async with self.session.post(
+                self.url, json={"query": CREATE, "variables": variables}, headers=random.choice(self.headers)
+            ) as response:
+                body: dict[str, Any] = await response.json()
+            phase.accepted.append(body["data"]["createOrder"]["id"])
+            phase.latencies.append(time.monotonic() - started)
+        except Exception:
+            phase.errors += 1
+
+    async def open_loop(self, rate: float, duration: float) -> Phase:
+        phase = Phase("open loop")
         total = int(rate * duration)
-        started = time.monotonic()
+        phase.started = time.monotonic()
         tasks = []
         for index in range(total):
-            scheduled = started + index / rate
+            scheduled = phase.started + index / rate
             delay = scheduled - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(submit(scheduled)))
+            tasks.append(asyncio.create_task(self.submit(phase, scheduled)))
         await asyncio.gather(*tasks)
-        return time.monotonic() - started
+        phase.elapsed = time.monotonic() - phase.started
+        return phase
+
+    async def closed_loop(self, clients: int, seconds: float) -> Phase:
+        phase = Phase("closed loop")
+        deadline = time.monotonic() + seconds
+
+        async def client() -> None:
+            while time.monotonic() < deadline:
+                await self.submit(phase)
+
+        phase.started = time.monotonic()
+        await asyncio.gather(*(client() for _ in range(clients)))
+        phase.elapsed = time.monotonic() - phase.started
+        return phase
 
 
-def plot(results: Results, path: Path, title: str) -> None:
+def plot(samples: Samples, phases: list[Phase], t0: float, path: Path, title: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    times = [s[0] for s in results.samples]
+    times = [s[0] for s in samples.rows]
     figure, axis = plt.subplots(figsize=(9, 4.5))
-    axis.plot(times, [s[1] for s in results.samples], label="broker queue depth (messages)")
-    axis.plot(times, [s[2] for s in results.samples], label="orders PENDING in the database")
-    axis.plot(times, [s[3] for s in results.samples], label="orders processed (cumulative)", linestyle="--")
-    axis.set_xlabel("seconds since the spike began")
+    for phase, colour in zip(phases, ("tab:orange", "tab:purple"), strict=False):
+        start = phase.started - t0
+        axis.axvspan(start, start + phase.elapsed, color=colour, alpha=0.08, label=f"{phase.name} submissions")
+    axis.plot(times, [s[1] for s in samples.rows], label="broker queue depth (messages)")
+    axis.plot(times, [s[2] for s in samples.rows], label="orders PENDING in the database")
+    axis.plot(times, [s[3] for s in samples.rows], label="orders processed (cumulative)", linestyle="--")
+    axis.set_xlabel("seconds since the first submission")
     axis.set_ylabel("count")
     axis.set_title(title)
-    axis.legend()
+    axis.legend(fontsize="small")
     axis.grid(alpha=0.3)
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+async def check(dsn: str, accepted: list[str]) -> dict[str, Any]:
+    """Lost, backlog, duplicated and the processing window, from the database."""
+    connection = await asyncpg.connect(dsn)
+    try:
+        ids = [uuid.UUID(order_id) for order_id in accepted]
+        found = await connection.fetchval("SELECT count(*) FROM orders.orders WHERE id = ANY($1::uuid[])", ids)
+        stranded = await connection.fetchval(
+            "SELECT count(*) FROM orders.orders o WHERE o.id = ANY($1::uuid[]) AND o.status = 'PENDING' "
+            "AND NOT EXISTS (SELECT 1 FROM orders.outbox t WHERE t.order_id = o.id AND t.kind = 'process' "
+            "AND t.done_at IS NULL)",
+            ids,
+        )
+        backlog = await connection.fetchval("SELECT count(*) FROM orders.orders WHERE status = 'PENDING'")
+        duplicated = await connection.fetchval(
+            "SELECT count(*) FROM (SELECT order_id FROM orders.order_events WHERE status IN "
+            "('CONFIRMED', 'REJECTED', 'FAILED') GROUP BY order_id HAVING count(*) > 1) d"
+        )
+        statuses = await connection.fetch("SELECT status, count(*) AS n FROM orders.orders GROUP BY status")
+        window = await connection.fetchrow(
+            "SELECT min(created_at) AS first, max(updated_at) AS last, count(*) AS n "
+            "FROM orders.orders WHERE status <> 'PENDING'"
+        )
+    finally:
+        await connection.close()
+    span = (window["last"] - window["first"]).total_seconds() if window["n"] > 1 else float("nan")
+    return {
+        "missing": len(ids) - found, "stranded": stranded, "backlog": backlog, "duplicated": duplicated,
+        "statuses": {row["status"]: row["n"] for row in statuses}, "processed": window["n"], "span": span,
+    }  # fmt: skip
 
 
 async def bench(args: argparse.Namespace) -> int:
@@ -231,6 +336,7 @@ async def bench(args: argparse.Namespace) -> int:
     from subgraphs.products.settings import ProductsSettings
     from tests.support.databases import asyncpg_dsn, create_database, drop_database
 
+    began = time.monotonic()
     server = (
         os.environ.get("BENCH_DATABASE_URL")
         or os.environ.get("TEST_DATABASE_URL")
@@ -263,73 +369,39 @@ async def bench(args: argparse.Namespace) -> int:
         processes.append(spawn("products", products_settings.model_dump_json(), jwks, products_port))
         processes.append(spawn("orders", settings.model_dump_json(), jwks, orders_port))
         products_url, orders_url = f"http://127.0.0.1:{products_port}", f"http://127.0.0.1:{orders_port}"
-        await asyncio.gather(wait_ready(products_url), wait_ready(orders_url))
-        seller = str(uuid.uuid4())
-        async with httpx.AsyncClient(timeout=30) as client:
-            products = []
-            for index in range(20):
-                product_input = {"name": f"Bench item {index}", "description": "bench", "category": "bench",
-                                 "price": {"amount": 100 + index, "currency": "EUR"}, "stock": 10_000_000}  # fmt: skip
-                response = await client.post(
-                    f"{products_url}/graphql",
-                    json={"query": CREATE_PRODUCT, "variables": {"i": product_input}},
-                    headers={"Authorization": f"Bearer {token(ring, seller)}"},
-                )
-                products.append(response.json()["data"]["createProduct"]["id"])
-        processes.append(spawn("worker", settings.model_dump_json(), jwks))
-        await asyncio.sleep(2.0)  # let the worker connect
-
-        results = Results()
-        stop = asyncio.Event()
-        t0 = time.monotonic()
-        sampler = asyncio.create_task(sample(settings, dsn, results, stop, t0))
-        elapsed = await spike(orders_url, ring, products, args.rate, args.duration, results)
-        drain_deadline = time.monotonic() + args.drain
-        while time.monotonic() < drain_deadline:
-            if results.samples and results.samples[-1][2] == 0 and results.samples[-1][0] > elapsed:
-                break
-            await asyncio.sleep(0.5)
-        stop.set()
-        await sampler
-
-        connection = await asyncpg.connect(dsn)
-        try:
-            ids = [uuid.UUID(order_id) for order_id in results.accepted]
-            found = await connection.fetch("SELECT id, status FROM orders.orders WHERE id = ANY($1::uuid[])", ids)
-            window = await connection.fetchrow(
-                "SELECT min(created_at) AS first, max(updated_at) AS last, count(*) AS n "
-                "FROM orders.orders WHERE status <> 'PENDING'"
-            )
-        finally:
-            await connection.close()
-        statuses = [row["status"] for row in found]
-        missing = len(ids) - len(found)
-        still_pending = statuses.count("PENDING")
-        processed_span = (window["last"] - window["first"]).total_seconds() if window["n"] else float("nan")
-        single = await insert_ceiling(dsn, args.insert_seconds, 1)
-        parallel = await insert_ceiling(dsn, args.insert_seconds, 8)
-
-        accepted_rate = len(results.accepted) / elapsed
+        connector = aiohttp.TCPConnector(limit=max(256, args.clients))
+        async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as session:
+            await asyncio.gather(wait_ready(session, products_url), wait_ready(session, orders_url))
+            processes.append(spawn("worker", settings.model_dump_json(), jwks))
+            products = await create_products(session, products_url, ring)
+            ceilings = [await insert_ceiling(dsn, args.insert_seconds, n) for n in sorted({1, args.clients})]
+            submitter = Submitter(session, orders_url, ring, products)
+            samples, stop = Samples(), asyncio.Event()
+            t0 = time.monotonic()
+            sampler = asyncio.create_task(sample(settings, dsn, samples, stop, t0))
+            pids = {"orders API": processes[1].pid, "worker": processes[2].pid, "products": processes[0].pid}
+            pids["bench client"] = os.getpid()
+            open_phase = await measured(submitter.open_loop(args.rate, args.duration), pids)
+            closed_phase = await measured(submitter.closed_loop(args.clients, args.closed), pids)
+            deadline = began + args.budget - 5  # leave time to check and clean up
+            submitted = closed_phase.started + closed_phase.elapsed - t0
+            while time.monotonic() < deadline:
+                if samples.rows and samples.rows[-1][2] == 0 and samples.rows[-1][0] > submitted:
+                    break
+                await asyncio.sleep(0.5)
+            stop.set()
+            await sampler
+        phases = [open_phase, closed_phase]
+        result = await check(dsn, open_phase.accepted + closed_phase.accepted)
         png = ROOT / "bench" / "results" / "orders_spike.png"
-        plot(results, png, f"orders spike: {args.rate:g}/s for {args.duration:g}s, {args.threads} worker threads")
-        print(f"spike: {args.rate:g} createOrder/s for {args.duration:g}s ({int(args.rate * args.duration)} sent), "
-              f"broker {broker_url.split('@')[-1]}, 1 worker x {args.threads} threads")  # fmt: skip
-        print(f"acceptance latency  p50 {percentile(results.latencies, 0.5) * 1000:.1f} ms   "
-              f"p99 {percentile(results.latencies, 0.99) * 1000:.1f} ms   "
-              f"mean {statistics.fmean(results.latencies) * 1000:.1f} ms")  # fmt: skip
-        print(f"accepted            {len(results.accepted)} ({accepted_rate:.1f}/s), errors {results.errors}")
-        print(f"processed           {window['n']} in {processed_span:.1f}s ({window['n'] / processed_span:.1f}/s); "
-              f"statuses {dict((s, statuses.count(s)) for s in sorted(set(statuses)))}")  # fmt: skip
-        print(f"lost                {missing + still_pending} (missing {missing}, still PENDING {still_pending})")
-        print("queue depth over time (s: broker messages / DB pending / processed):")
-        for t, depth, pending, done in results.samples[:: max(1, len(results.samples) // 20)]:
-            print(f"  {t:5.1f}s  {depth:6d}  {pending:6d}  {done:6d}")
-        print(f"plain INSERT ceiling  1 connection {single:.0f}/s   8 connections {parallel:.0f}/s")
-        print(
-            f"ratio accepted/ceiling  {accepted_rate / single:.2f} (1 conn)   {accepted_rate / parallel:.2f} (8 conns)"
+        title = (
+            f"orders: {args.rate:g}/s for {args.duration:g}s (open), then {args.clients} clients for {args.closed:g}s"
         )
-        print(f"plot                {png.relative_to(ROOT)}")
-        return 0 if missing + still_pending == 0 and results.errors == 0 else 1
+        plot(samples, phases, t0, png, title)
+        report(args, broker_url, phases, ceilings, samples, result, png)
+        lost = result["missing"] + result["stranded"]
+        failed = lost or result["duplicated"] or any(phase.errors for phase in phases)
+        return 1 if failed else 0
     finally:
         for process in processes:
             process.terminate()
@@ -341,6 +413,53 @@ async def bench(args: argparse.Namespace) -> int:
         if settings is not None:
             await _purge_redis(settings)
         await drop_database(server, database_url)
+
+
+async def create_products(session: aiohttp.ClientSession, url: str, ring: KeyRing) -> list[str]:
+    headers = {"Authorization": f"Bearer {token(ring, str(uuid.uuid4()))}"}
+    products = []
+    for index in range(20):
+        product = {"name": f"Bench item {index}", "description": "bench", "category": "bench",
+                   "price": {"amount": 100 + index, "currency": "EUR"}, "stock": 10_000_000}  # fmt: skip
+        body = {"query": CREATE_PRODUCT, "variables": {"i": product}}
+        async with session.post(f"{url}/graphql", json=body, headers=headers) as response:
+            products.append((await response.json())["data"]["createProduct"]["id"])
+    return products
+
+
+def report(
+    args: argparse.Namespace,
+    broker_url: str,
+    phases: list[Phase],
+    ceilings: list[Phase],
+    samples: Samples,
+    result: dict[str, Any],
+    png: Path,
+) -> None:
+    open_phase, closed_phase = phases
+    single, same = ceilings[0], ceilings[-1]
+    print(f"broker {broker_url.split('@')[-1]}, 1 worker x {args.threads} threads, {os.cpu_count()} CPUs (shared)")
+    print(f"plain INSERT ceiling, 1 connection      {single.summary()}")
+    print(f"plain INSERT ceiling, {args.clients:2d} connections    {same.summary()}")
+    print(f"open loop   {args.rate:g}/s offered for {args.duration:g}s  {open_phase.summary()}")
+    print(f"closed loop {args.clients} clients for {args.closed:g}s      {closed_phase.summary()}")
+    print(f"ratio       open loop accepted/offered {open_phase.rate / args.rate:.2f}; closed loop accepted/ceiling "
+          f"{closed_phase.rate / same.rate:.2f} ({args.clients} conns), "
+          f"{closed_phase.rate / single.rate:.2f} (1 conn)")  # fmt: skip
+    for phase in phases:
+        accepted = max(len(phase.latencies), 1)
+        shares = ", ".join(f"{name} {seconds / phase.elapsed:.2f}" for name, seconds in phase.cpu.items())
+        print(f"CPU ({phase.name}, cores busy): {shares}; orders API "
+              f"{phase.cpu['orders API'] / accepted * 1000:.2f} ms per accepted order")  # fmt: skip
+    processed, span = result["processed"], result["span"]
+    print(f"processed   {processed} in {span:.1f}s ({processed / span:.1f}/s); statuses {result['statuses']}")
+    print(f"backlog     {result['backlog']} still PENDING with their task in the outbox (queued, not lost)")
+    print(f"lost        {result['missing'] + result['stranded']} (missing {result['missing']}, PENDING without a "
+          f"task {result['stranded']}); duplicated {result['duplicated']}")  # fmt: skip
+    print("queue depth over time (s: broker messages / DB pending / processed):")
+    for t, depth, pending, done in samples.rows[:: max(1, len(samples.rows) // 20)]:
+        print(f"  {t:5.1f}s  {depth:6d}  {pending:6d}  {done:6d}")
+    print(f"plot        {png.relative_to(ROOT)}")
 
 
 async def _purge_redis(settings: OrdersSettings) -> None:
@@ -357,9 +476,11 @@ async def _purge_redis(settings: OrdersSettings) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rate", type=float, default=80.0, help="createOrder requests per second")
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds of the spike")
-    parser.add_argument("--drain", type=float, default=25.0, help="at most this long to wait for the backlog")
+    parser.add_argument("--rate", type=float, default=80.0, help="open loop: createOrder requests per second")
+    parser.add_argument("--duration", type=float, default=10.0, help="open loop: seconds")
+    parser.add_argument("--clients", type=int, default=16, help="closed loop: concurrent clients (and ceiling conns)")
+    parser.add_argument("--closed", type=float, default=8.0, help="closed loop: seconds")
+    parser.add_argument("--budget", type=float, default=60.0, help="the whole run's seconds, draining included")
     parser.add_argument("--threads", type=int, default=4, help="worker threads")
     parser.add_argument("--insert-seconds", type=float, default=3.0, help="seconds of each INSERT ceiling loop")
     parser.add_argument("--role", choices=["products", "orders", "worker"], help=argparse.SUPPRESS)

@@ -21,6 +21,7 @@ from subgraphs.orders.service.dispatch import TaskDispatcher
 from subgraphs.orders.service.orders import OrdersDeps
 from subgraphs.orders.service.outbox import Publisher
 from subgraphs.orders.settings import OrdersSettings
+from subgraphs.orders.tokens import VerifiedTokens
 
 
 class OrdersAppState:
@@ -47,7 +48,7 @@ def create_app(
             jwks_url=settings.effective_jwks_url,
             leeway_seconds=settings.jwt_leeway_seconds,
         )
-    token_verifier = verifier
+    tokens = VerifiedTokens(verifier)
     state = OrdersAppState()
 
     async def startup() -> None:
@@ -86,7 +87,7 @@ def create_app(
 
     async def context_getter(request: Request, response: Any) -> OrdersContext:
         assert state.deps is not None
-        return await build_context(request, response, token_verifier, state.deps)
+        return await build_context(request, response, tokens, state.deps)
 
     app = create_subgraph_app(
         service="orders",

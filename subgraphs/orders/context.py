@@ -7,10 +7,12 @@ from typing import Any
 
 from starlette.requests import Request
 
-from subgraphs.common.auth import TokenVerifier
-from subgraphs.common.context import RequestContext, authenticate
+from subgraphs.common.auth import Principal, bearer_token
+from subgraphs.common.context import RequestContext
+from subgraphs.common.errors import MarketplaceError
 from subgraphs.orders.loaders import OrderLoaders, build_loaders
 from subgraphs.orders.service.orders import OrdersDeps
+from subgraphs.orders.tokens import VerifiedTokens
 
 
 @dataclass
@@ -29,8 +31,19 @@ class OrdersContext(RequestContext):
         return self.loaders
 
 
-async def build_context(request: Request, response: Any, verifier: TokenVerifier, deps: OrdersDeps) -> OrdersContext:
-    principal, error = await authenticate(request, verifier)
+async def authenticate(request: Request, tokens: VerifiedTokens) -> tuple[Principal | None, MarketplaceError | None]:
+    """Like :func:`subgraphs.common.context.authenticate`, through the verified-token cache."""
+    try:
+        token = bearer_token(request.headers.get("authorization"))
+        if token is None:
+            return None, None
+        return await tokens.verify(token), None
+    except MarketplaceError as error:
+        return None, error
+
+
+async def build_context(request: Request, response: Any, tokens: VerifiedTokens, deps: OrdersDeps) -> OrdersContext:
+    principal, error = await authenticate(request, tokens)
     return OrdersContext(
         request=request,
         response=response,

@@ -61,6 +61,7 @@ ACCEPT_ORDER = text(
     bindparam("due_in", type_=Float),
 )
 
+ACCEPT_APPLICATION_NAME = "marketplace-orders-accept"  # how its connections show in pg_stat_activity
 EXISTING_ORDER = text("SELECT * FROM orders.orders WHERE id = :id")
 
 
@@ -71,6 +72,7 @@ def create_accept_engine(url: str, *, pool_size: int) -> AsyncEngine:
         raise ValueError("a database URL is required")
     return create_async_engine(
         normalized,
+        connect_args={"server_settings": {"application_name": ACCEPT_APPLICATION_NAME}},
         isolation_level="AUTOCOMMIT",
         pool_size=pool_size,
         max_overflow=0,

@@ -15,6 +15,7 @@ import pika
 import redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
 
 from subgraphs.common.internal import HEADER, mint_service_token
 from subgraphs.orders.app import create_app
@@ -63,6 +64,7 @@ class OrdersStack:
     url: str = ""
     client: httpx.AsyncClient = field(default_factory=lambda: httpx.AsyncClient(timeout=30))
     workers: list[OrderWorker] = field(default_factory=list)
+    app: Starlette | None = None
 
     # --- GraphQL over HTTP -------------------------------------------------------------------
     async def gql(self, query: str, variables: dict[str, Any] | None = None, *, user: str | None = None,
@@ -133,6 +135,16 @@ class OrdersStack:
         rows = await self.rows("SELECT id, status FROM orders.orders WHERE id = ANY(:ids)", ids=ids)
         return {str(row.id): str(row.status) for row in rows}
 
+    async def wait_dispatched(self, timeout: float = 30.0) -> None:
+        """Wait until the app's background publisher has sent (or given up on) every accepted order's task."""
+        assert self.app is not None
+        dispatcher = self.app.state.orders.dispatcher
+
+        async def idle() -> bool:
+            return bool(dispatcher.idle)
+
+        await self.wait_until(idle, timeout, "the app's publisher to be idle")
+
     async def wait_released(self, order_id: str, timeout: float = 30.0) -> None:
         async def released() -> bool:
             rows = await self.rows(
@@ -189,7 +201,8 @@ class OrdersStack:
 def running_stack(settings: OrdersSettings, tokens: TestTokens, engine: AsyncEngine) -> Iterator[OrdersStack]:
     stack = OrdersStack(settings, tokens, engine)
     try:
-        with serve_app(create_app(settings, verifier=tokens.verifier())) as url:
+        stack.app = create_app(settings, verifier=tokens.verifier())
+        with serve_app(stack.app) as url:
             stack.url = url
             yield stack
     finally:

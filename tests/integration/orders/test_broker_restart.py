@@ -83,9 +83,11 @@ async def test_broker_restart_loses_no_accepted_order(
     with running_stack(settings, tokens, orders_engine) as stack:
         try:
             before = [await stack.create(buyer, [(product, 1)]) for _ in range(5)]
+            await stack.wait_dispatched()  # published after the responses, in the background
             assert throwaway_redis.process is not None
             throwaway_redis.kill()  # the queued messages die with it
             during = [await stack.create(buyer, [(product, 1)]) for _ in range(2)]  # accepted, not published
+            await stack.wait_dispatched()  # the background publish of these failed
             throwaway_redis.start()  # empty: no persistence
             assert stack.backlog() == 0
 
