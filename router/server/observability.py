@@ -13,13 +13,12 @@ from __future__ import annotations
 import contextvars
 import logging
 import time
-import uuid
 from dataclasses import dataclass, field
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from router.server.metrics import RouterMetrics
-from subgraphs.common.observability import REQUEST_ID_HEADER, request_id_var
+from subgraphs.common.observability import ResponseStatus, request_id_of, request_id_var
 
 log = logging.getLogger("router.request")
 QUIET_PATHS = frozenset({"/health", "/ready", "/metrics"})
@@ -54,30 +53,18 @@ class RequestLogging:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = ""
-        for name, value in scope.get("headers") or ():
-            if name == REQUEST_ID_HEADER.encode():
-                incoming = value.decode("latin-1")
-                break
-        request_id = incoming if 0 < len(incoming) <= 128 and incoming.isprintable() else uuid.uuid4().hex
+        request_id = request_id_of(scope)
         record = RequestRecord(request_id)
         id_token = request_id_var.set(request_id)
         record_token = current_record.set(record)
         scope.setdefault("state", {})["request_id"] = request_id
-        status = 500
+        responder = ResponseStatus(send, request_id)
         started = time.perf_counter()
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
-            await send(message)
-
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive, responder)
         finally:
             elapsed = time.perf_counter() - started
+            status = responder.status
             path = scope.get("path", "")
             label = path if path in self.known_paths else "other"
             method = scope.get("method", "")

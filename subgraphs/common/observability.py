@@ -53,6 +53,32 @@ def configure_logging(settings: CommonSettings) -> None:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 
+def request_id_of(scope: Scope) -> str:
+    """The caller's ``X-Request-Id`` when it is sane (short, printable: it goes into our logs), else a new one."""
+    for name, value in scope.get("headers") or ():
+        if name == REQUEST_ID_HEADER.encode():
+            incoming: str = value.decode("latin-1")
+            if 0 < len(incoming) <= 128 and incoming.isprintable():
+                return incoming
+            break
+    return uuid.uuid4().hex
+
+
+class ResponseStatus:
+    """Wraps ``send``: returns the request id with the response and remembers the status sent."""
+
+    def __init__(self, send: Send, request_id: str) -> None:
+        self.send = send
+        self.request_id = request_id.encode()
+        self.status = 500  # what is logged when the app fails before answering
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            message["headers"] = [*message.get("headers", []), (b"x-request-id", self.request_id)]
+        await self.send(message)
+
+
 class ServiceMetrics:
     """The per-process metrics of one HTTP service, in a registry of its own."""
 
@@ -85,29 +111,20 @@ class RequestObservability:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers") or [])
-        incoming = headers.get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
-        request_id = incoming if 0 < len(incoming) <= 128 else uuid.uuid4().hex
+        request_id = request_id_of(scope)
         token = request_id_var.set(request_id)
         scope.setdefault("state", {})["request_id"] = request_id
-        status = 500
+        responder = ResponseStatus(send, request_id)
         started = time.perf_counter()
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
-            await send(message)
-
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive, responder)
         finally:
             elapsed = time.perf_counter() - started
             path = scope.get("path", "")
             if path not in self.metrics.known_paths:
                 path = "other"  # bounded label cardinality whatever clients request
             method = scope.get("method", "")
+            status = responder.status
             self.metrics.requests.labels(self.metrics.service, method, path, str(status)).inc()
             self.metrics.latency.labels(self.metrics.service, method, path).observe(elapsed)
             access_log.info(
