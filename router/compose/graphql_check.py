@@ -13,21 +13,9 @@ from typing import Any
 from graphql import (
     DirectiveDefinitionNode,
     DocumentNode,
-    EnumTypeDefinitionNode,
-    EnumTypeExtensionNode,
     GraphQLError,
-    InputObjectTypeDefinitionNode,
-    InputObjectTypeExtensionNode,
-    InterfaceTypeDefinitionNode,
-    InterfaceTypeExtensionNode,
-    ObjectTypeDefinitionNode,
-    ObjectTypeExtensionNode,
-    ScalarTypeDefinitionNode,
-    ScalarTypeExtensionNode,
     TypeDefinitionNode,
     TypeExtensionNode,
-    UnionTypeDefinitionNode,
-    UnionTypeExtensionNode,
     build_ast_schema,
     parse,
     validate_schema,
@@ -40,16 +28,7 @@ from router.compose.specs import (
     SUBGRAPH_MACHINERY_TYPES,
     SUPPORT_DEFINITIONS,
 )
-
-_EXTENSION_TO_DEFINITION: dict[type[Any], type[Any]] = {
-    ObjectTypeExtensionNode: ObjectTypeDefinitionNode,
-    InterfaceTypeExtensionNode: InterfaceTypeDefinitionNode,
-    UnionTypeExtensionNode: UnionTypeDefinitionNode,
-    EnumTypeExtensionNode: EnumTypeDefinitionNode,
-    InputObjectTypeExtensionNode: InputObjectTypeDefinitionNode,
-    ScalarTypeExtensionNode: ScalarTypeDefinitionNode,
-}
-
+from router.sdl_kinds import EXTENSION_TO_DEFINITION
 
 _NO_QUERY_ROOT = "Query root type must be provided."
 
@@ -84,7 +63,7 @@ def checkable_document(document: DocumentNode, links: Links) -> DocumentNode:
             if isinstance(node, TypeExtensionNode) and name not in defined and name not in promoted:
                 promoted.add(name)
                 kwargs = {key: getattr(node, key) for key in node.keys if key != "loc"}
-                node = _EXTENSION_TO_DEFINITION[type(node)](**kwargs, description=None)
+                node = EXTENSION_TO_DEFINITION[type(node)](**kwargs, description=None)
         definitions.append(node)
     extra = [SUPPORT_DEFINITIONS]
     for local, canonical in links.local_to_canonical.items():

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from router.compose.context import MergeContext, merge_security, subgraph_list
 from router.compose.merge_fields import merge_input_value, merge_type_fields
-from router.compose.model import Subgraph, TypeDef, TypeKind, named_type
+from router.compose.model import Subgraph, TypeDef, named_type
 from router.compose.supermodel import JoinType, SEnumValue, SField, SType
+from router.sdl_kinds import TypeKind
 
 _KIND_NAMES = {
     "object": "Object Type",

@@ -8,11 +8,10 @@ nodes so they print exactly as written.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
 from graphql import DirectiveNode, ListTypeNode, NamedTypeNode, NonNullTypeNode, TypeNode, ValueNode, print_ast
 
-TypeKind = Literal["object", "interface", "union", "enum", "input", "scalar"]
+from router.sdl_kinds import TypeKind
 
 
 @dataclass

@@ -9,26 +9,20 @@ from graphql import (
     DirectiveNode,
     DocumentNode,
     EnumTypeDefinitionNode,
-    EnumTypeExtensionNode,
     GraphQLError,
     InputObjectTypeDefinitionNode,
-    InputObjectTypeExtensionNode,
     InputValueDefinitionNode,
     InterfaceTypeDefinitionNode,
-    InterfaceTypeExtensionNode,
     ListTypeNode,
     NamedTypeNode,
     NameNode,
     NonNullTypeNode,
     ObjectTypeDefinitionNode,
-    ObjectTypeExtensionNode,
     ScalarTypeDefinitionNode,
-    ScalarTypeExtensionNode,
     SchemaDefinitionNode,
     SchemaExtensionNode,
     TypeNode,
     UnionTypeDefinitionNode,
-    UnionTypeExtensionNode,
     parse,
     value_from_ast_untyped,
 )
@@ -37,23 +31,10 @@ from router.compose.errors import CompositionError
 from router.compose.graphql_check import graphql_errors, is_machinery_type
 from router.compose.inputs import SubgraphInput
 from router.compose.links import Links, read_links
-from router.compose.model import EnumValue, Field, InputValue, Key, Security, Subgraph, TypeDef, TypeKind
+from router.compose.model import EnumValue, Field, InputValue, Key, Security, Subgraph, TypeDef
 from router.compose.specs import SUBGRAPH_MACHINERY_FIELDS
+from router.sdl_kinds import TYPE_KINDS
 
-_KINDS: dict[type[Any], TypeKind] = {
-    ObjectTypeDefinitionNode: "object",
-    ObjectTypeExtensionNode: "object",
-    InterfaceTypeDefinitionNode: "interface",
-    InterfaceTypeExtensionNode: "interface",
-    UnionTypeDefinitionNode: "union",
-    UnionTypeExtensionNode: "union",
-    EnumTypeDefinitionNode: "enum",
-    EnumTypeExtensionNode: "enum",
-    InputObjectTypeDefinitionNode: "input",
-    InputObjectTypeExtensionNode: "input",
-    ScalarTypeDefinitionNode: "scalar",
-    ScalarTypeExtensionNode: "scalar",
-}
 _DEFINITIONS = (
     ObjectTypeDefinitionNode,
     InterfaceTypeDefinitionNode,
@@ -221,7 +202,7 @@ def read_subgraph(source: SubgraphInput, errors: list[CompositionError]) -> Subg
     defined: set[str] = set()
     extended: set[str] = set()
     for node in document.definitions:
-        kind = _KINDS.get(type(node))
+        kind = TYPE_KINDS.get(type(node))
         if kind is None:
             continue
         name = node.name.value  # type: ignore[attr-defined]

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from graphql import TypeNode, ValueNode
 
-from router.compose.model import Security, TypeKind
+from router.compose.model import Security
+from router.sdl_kinds import TypeKind
 
 
 @dataclass(frozen=True)

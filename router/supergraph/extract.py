@@ -13,42 +13,19 @@ from graphql import (
     EnumTypeExtensionNode,
     EnumValueNode,
     GraphQLSyntaxError,
-    InputObjectTypeDefinitionNode,
-    InputObjectTypeExtensionNode,
-    InterfaceTypeDefinitionNode,
-    InterfaceTypeExtensionNode,
-    ObjectTypeDefinitionNode,
-    ObjectTypeExtensionNode,
-    ScalarTypeDefinitionNode,
-    ScalarTypeExtensionNode,
     StringValueNode,
     TypeDefinitionNode,
     TypeExtensionNode,
-    UnionTypeDefinitionNode,
-    UnionTypeExtensionNode,
     ValueNode,
     parse,
 )
 from graphql.language import OperationDefinitionNode
 
+from router.sdl_kinds import TYPE_KINDS
+
 from .errors import SupergraphError, where
 from .links import Links
-from .model import FieldInGraph, FieldMetadata, FieldSet, SubgraphInfo, TypeInGraph, TypeKind, TypeMetadata
-
-_KINDS: dict[type, TypeKind] = {
-    ObjectTypeDefinitionNode: "object",
-    ObjectTypeExtensionNode: "object",
-    InterfaceTypeDefinitionNode: "interface",
-    InterfaceTypeExtensionNode: "interface",
-    UnionTypeDefinitionNode: "union",
-    UnionTypeExtensionNode: "union",
-    EnumTypeDefinitionNode: "enum",
-    EnumTypeExtensionNode: "enum",
-    InputObjectTypeDefinitionNode: "input",
-    InputObjectTypeExtensionNode: "input",
-    ScalarTypeDefinitionNode: "scalar",
-    ScalarTypeExtensionNode: "scalar",
-}
+from .model import FieldInGraph, FieldMetadata, FieldSet, SubgraphInfo, TypeInGraph, TypeMetadata
 
 
 def _args(directive: DirectiveNode | ConstDirectiveNode) -> dict[str, ValueNode]:
@@ -149,7 +126,7 @@ class Extractor:
         name = node.name.value
         meta = self.types.get(name)
         if meta is None:
-            meta = self.types[name] = TypeMetadata(name, _KINDS[type(node)])
+            meta = self.types[name] = TypeMetadata(name, TYPE_KINDS[type(node)])
         if self._directives(node.directives, self.d_inaccessible):
             meta.inaccessible = True
         for directive in self._directives(node.directives, self.d_type):

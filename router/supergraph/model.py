@@ -8,11 +8,10 @@ them like any selection.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
 from graphql import SelectionSetNode
 
-TypeKind = Literal["object", "interface", "union", "enum", "input", "scalar"]
+from router.sdl_kinds import TypeKind
 
 
 @dataclass(frozen=True, slots=True)
