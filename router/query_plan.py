@@ -45,13 +45,29 @@ Requirement: TypeAlias = FieldRequirement | InlineFragmentRequirement
 
 @dataclass(frozen=True, slots=True)
 class FetchRewrite:
-    """Apollo's input/output rewrites: set ``__typename`` at ``path`` to ``value`` (``ValueSetter``),
-    used when an ``@interfaceObject`` subgraph must see the interface's name instead of the
-    concrete type, and back. ``path`` elements are field names or ``... on T`` conditions."""
+    """Apollo's input/output rewrites, applied to representations (input) or fetched data (output).
+
+    ``ValueSetter``: set the field at ``path`` to ``value``; used when an ``@interfaceObject``
+    subgraph must see the interface's name as ``__typename`` instead of the concrete type.
+
+    ``KeyRenamer`` (output only): move the value at ``path`` (whose last element is a planner alias,
+    e.g. ``name__alias_0``) to the key ``rename_key_to`` (``name``) of the same object. The planner
+    aliases a field when two selections of one response key cannot be merged in the subgraph
+    operation (``name: String!`` on ``User`` and ``name: String`` on ``Admin``, in sibling fragments);
+    the rename gives the data back the client's response key before it is merged.
+
+    ``path`` elements are response keys or ``... on T`` conditions (an object matches when its
+    ``__typename`` is ``T``, an implementation or member of ``T``, or absent).
+    """
 
     path: tuple[str, ...]
-    value: str
-    kind: Literal["ValueSetter"] = "ValueSetter"
+    value: str = ""
+    kind: Literal["ValueSetter", "KeyRenamer"] = "ValueSetter"
+    rename_key_to: str = ""
+
+    @classmethod
+    def key_renamer(cls, path: tuple[str, ...], rename_key_to: str) -> FetchRewrite:
+        return cls(path, kind="KeyRenamer", rename_key_to=rename_key_to)
 
 
 @dataclass(frozen=True, slots=True)

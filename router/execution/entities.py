@@ -208,11 +208,12 @@ class EntityBatch:
         for entity, group in zip(entities, self.groups, strict=True):
             if type(entity) is not dict:
                 continue
+            if "__typename" not in entity and "__typename" in group[0]:
+                # Before the rewrites: a ``... on T`` in their paths matches the object's own type.
+                entity["__typename"] = group[0]["__typename"]
             if rewrites:
                 apply_rewrites(relations, rewrites, entity)
             for obj in group:
-                if "__typename" not in entity and "__typename" in obj:
-                    entity["__typename"] = obj["__typename"]
                 deep_merge(obj, entity)
 
     def paths_of(self, position: int, data: Any, flatten_path: Sequence[str]) -> list[list[str | int]]:
@@ -232,29 +233,37 @@ def _has_null_key(representation: dict[str, Any], key_fields: Callable[[str], Co
 
 
 def apply_rewrites(relations: TypeRelations, rewrites: Sequence[FetchRewrite], value: Any) -> None:
-    """Apply ``ValueSetter`` rewrites (Apollo's format) to ``value`` in place."""
+    """Apply rewrites (Apollo's format: ``ValueSetter`` and ``KeyRenamer``) to ``value`` in place,
+    in order (the planner lists a renamer below an aliased field before the one renaming that field)."""
     for rewrite in rewrites:
         if not rewrite.path:
             continue
         *parents, last = rewrite.path
-        _apply_at(relations, parents, value, last, rewrite.value)
+        if rewrite.kind == "KeyRenamer":
+            _apply_at(relations, parents, value, last, rewrite.rename_key_to, rename=True)
+        else:
+            _apply_at(relations, parents, value, last, rewrite.value, rename=False)
 
 
-def _apply_at(relations: TypeRelations, path: Sequence[str], value: Any, field: str, new: str) -> None:
+def _apply_at(relations: TypeRelations, path: Sequence[str], value: Any, field: str, new: str, *, rename: bool) -> None:
     if type(value) is list:
         for item in value:
-            _apply_at(relations, path, item, field, new)
+            _apply_at(relations, path, item, field, new, rename=rename)
         return
     if type(value) is not dict:
         return
     if not path:
-        value[field] = new
+        if not rename:
+            value[field] = new
+        elif field in value:
+            # Any value moves, ``null`` and falsy ones too (Apollo's gateway moves truthy values only).
+            value[new] = value.pop(field)
         return
     first, rest = path[0], path[1:]
     if first.startswith(_FRAGMENT_PREFIX):
         condition = first[len(_FRAGMENT_PREFIX) :]
         typename = value.get("__typename")
         if typename is None or relations.matches(typename, condition):
-            _apply_at(relations, rest, value, field, new)
+            _apply_at(relations, rest, value, field, new, rename=rename)
     else:
-        _apply_at(relations, rest, value.get(first), field, new)
+        _apply_at(relations, rest, value.get(first), field, new, rename=rename)

@@ -147,6 +147,8 @@ class _Run:
             self._collect_errors(fetch.service_name, response.get("errors"), None)
             data = response.get("data")
             if isinstance(data, dict):
+                if fetch.output_rewrites:
+                    apply_rewrites(self.executor.relations, fetch.output_rewrites, data)
                 for obj in objects:
                     deep_merge(obj, data)
             return

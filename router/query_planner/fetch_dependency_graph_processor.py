@@ -23,6 +23,7 @@ from router.query_plan import (
     SequenceNode,
 )
 
+from .aliasing import NonMergingFieldAliaser
 from .fetch_dependency_graph import ConditionSet, FetchDependencyGraph, FetchGroup
 from .operation import Condition, NormalizedOperation, PlanningError
 from .selection import FetchField, FetchFragment, FetchSelectionSet
@@ -79,8 +80,9 @@ def _strip_conditions(selection: FetchSelectionSet, conditions: ConditionSet, *,
 
 
 class FetchDependencyGraphProcessor:
-    def __init__(self, operation: NormalizedOperation) -> None:
+    def __init__(self, operation: NormalizedOperation, aliaser: NonMergingFieldAliaser) -> None:
         self.operation = operation
+        self.aliaser = aliaser
         self.processed: set[int] = set()
         self.counter = 0
 
@@ -157,6 +159,8 @@ class FetchDependencyGraphProcessor:
     def _fetch(self, group: FetchGroup) -> PlanNode:
         index = self.counter
         self.counter += 1
+        renames = self.aliaser.alias(group.selection, group.root_type, group.subgraph)
+        output_rewrites = (*group.output_rewrites, *renames)
         name = None
         if self.operation.name:
             name = f"{self.operation.name}__{_UNSAFE.sub('_', group.subgraph)}__{index}"
@@ -182,7 +186,7 @@ class FetchDependencyGraphProcessor:
                 variable_usages=tuple(used),
                 requires=group.inputs.requirements(),
                 input_rewrites=tuple(group.input_rewrites),
-                output_rewrites=tuple(group.output_rewrites),
+                output_rewrites=output_rewrites,
             )
             return FlattenNode(group.merge_path, fetch)
         kind: Literal["query", "mutation"] = "mutation" if self.operation.kind == "mutation" else "query"
@@ -197,4 +201,5 @@ class FetchDependencyGraphProcessor:
             operation_kind=kind,
             operation_name=name,
             variable_usages=tuple(used),
+            output_rewrites=output_rewrites,
         )

@@ -44,6 +44,9 @@ class Position:
     # (None at the root). An entity fetch keeps the parent of the object it re-enters, so a field no
     # key can reach is fetched by re-entering an ancestor (a parent-entity call, see ``reentry``).
     parent: Parent | None = None
+    # Set in an @interfaceObject subgraph entered for a field the client asked on this concrete type
+    # (the subgraph selects it on the interface): see ``FetchField.runtime_type``.
+    runtime_type: str | None = None
 
 
 Parent = tuple[Position, str, NField]
@@ -58,6 +61,10 @@ def siblings_of(selections: list[NSelection] | None) -> dict[str, tuple[str, str
             for key, value in siblings_of(selection.selections).items():
                 out.setdefault(key, value)
     return out
+
+
+def entered_as(position: Position, runtime_type: str) -> Position:
+    return replace(position, runtime_type=runtime_type)
 
 
 def _provided_field(provided: SelectionSetNode | None, type_name: str, name: str) -> FieldNode | None:
@@ -275,7 +282,7 @@ class PlanningTraversal:
                     if self.qg.can_provide(type_name, key.selection_set, source):
                         here = replace(position, conditions=conditions)
                         entered = self.hop(here, type_name, Hop(graph, key), entry_type=interface.name)
-                        self.plan_field(entered, interface.name, field)
+                        self.plan_field(entered_as(entered, type_name), interface.name, field)
                         return
         where = ".".join(position.path) or "the root"
         raise PlanningError(f"cannot plan {type_name}.{field.name} at {where}: no subgraph resolves it")
@@ -439,7 +446,12 @@ class PlanningTraversal:
     ) -> None:
         composite = field.selections is not None
         added = position.selection.add_field(
-            field.name, field.alias, field.arguments, field.directives, composite=composite
+            field.name,
+            field.alias,
+            field.arguments,
+            field.directives,
+            composite=composite,
+            runtime_type=position.runtime_type,
         )
         self._use(position.group, conditions)
         if field.selections is None or added.selections is None:

@@ -33,7 +33,11 @@ def directives_text(directives: Iterable[DirectiveNode]) -> str:
 
 
 class FetchField:
-    __slots__ = ("alias", "arguments", "directives", "name", "selections")
+    """One field of a fetch. ``runtime_type``: set when only objects of that concrete type asked for
+    it while the subgraph selects it on a wider type (an ``@interfaceObject`` sees ``... on User``
+    and ``... on Admin`` as one type); an alias made for it is renamed back for those objects only."""
+
+    __slots__ = ("alias", "arguments", "directives", "name", "runtime_type", "selections")
 
     def __init__(
         self,
@@ -42,12 +46,14 @@ class FetchField:
         arguments: tuple[ArgumentNode, ...],
         directives: tuple[DirectiveNode, ...],
         selections: FetchSelectionSet | None,
+        runtime_type: str | None = None,
     ) -> None:
         self.name = name
         self.alias = alias
         self.arguments = arguments
         self.directives = directives
         self.selections = selections
+        self.runtime_type = runtime_type
 
     @property
     def response_key(self) -> str:
@@ -81,10 +87,6 @@ class FetchSelectionSet:
     def __bool__(self) -> bool:
         return bool(self.items)
 
-    def conflicts(self, response_key: str, name: str, arguments: tuple[ArgumentNode, ...]) -> bool:
-        existing = self.items.get(response_key)
-        return isinstance(existing, FetchField) and existing.signature() != (name, arguments_text(arguments))
-
     def add_field(
         self,
         name: str,
@@ -94,24 +96,45 @@ class FetchSelectionSet:
         *,
         composite: bool = False,
         front: bool = False,
+        runtime_type: str | None = None,
     ) -> FetchField:
+        """The field (merged with an equal one already here). Another field under the same response
+        key (other name or arguments) is kept beside it, not merged: ``aliasing`` aliases it before
+        the fetch is printed."""
         key = alias or name
-        existing = self.items.get(key)
-        if front and existing is not None and next(iter(self.items)) != key:
-            self.items = {key: existing, **{k: v for k, v in self.items.items() if k != key}}
-        if isinstance(existing, FetchField):
+        slot, existing = self._find(key, (name, arguments_text(arguments)))
+        if front and existing is not None and next(iter(self.items)) != slot:
+            self.items = {slot: existing, **{k: v for k, v in self.items.items() if k != slot}}
+        if existing is not None:
             if existing.directives != directives:
                 # Wanted both conditionally and otherwise (or under different conditions): fetch it always.
                 existing.directives = tuple(d for d in existing.directives if d in directives)
             if composite and existing.selections is None:
                 existing.selections = FetchSelectionSet()
+            if existing.runtime_type != runtime_type:
+                existing.runtime_type = None  # wanted for several types: selected for all
             return existing
-        item = FetchField(name, alias, arguments, directives, FetchSelectionSet() if composite else None)
+        item = FetchField(
+            name, alias, arguments, directives, FetchSelectionSet() if composite else None, runtime_type
+        )
         if front:
-            self.items = {key: item, **self.items}
+            self.items = {slot: item, **self.items}
         else:
-            self.items[key] = item
+            self.items[slot] = item
         return item
+
+    def _find(self, key: str, signature: tuple[str, str]) -> tuple[str, FetchField | None]:
+        """``(slot, field)``: the slot holding the field of ``signature`` under response ``key``, or
+        the free slot for it (fields clashing on one key take slots ``key``, ``key\x001``, ...)."""
+        slot, counter = key, 0
+        while True:
+            existing = self.items.get(slot)
+            if not isinstance(existing, FetchField):
+                return slot, None
+            if existing.signature() == signature:
+                return slot, existing
+            counter += 1
+            slot = f"{key}\x00{counter}"
 
     def add_fragment(
         self, type_condition: str | None, directives: tuple[DirectiveNode, ...] = (), *, front: bool = False
@@ -127,12 +150,22 @@ class FetchSelectionSet:
             self.items[key] = item
         return item
 
+    def rename(self, field: FetchField, alias: str) -> None:
+        """Select ``field`` (one of this set's items) as ``alias`` instead, keeping its place."""
+        field.alias = alias
+        self.items = {(alias if value is field else key): value for key, value in self.items.items()}
+
     def merge(self, other: FetchSelectionSet) -> None:
         """Add every selection of ``other`` (deeply) to this one."""
         for item in other.items.values():
             if isinstance(item, FetchField):
                 added = self.add_field(
-                    item.name, item.alias, item.arguments, item.directives, composite=item.selections is not None
+                    item.name,
+                    item.alias,
+                    item.arguments,
+                    item.directives,
+                    composite=item.selections is not None,
+                    runtime_type=item.runtime_type,
                 )
                 if item.selections is not None and added.selections is not None:
                     added.selections.merge(item.selections)

@@ -110,6 +110,8 @@ def _requirement(selection: dict[str, Any]) -> Requirement:
 
 
 def _rewrite(rewrite: dict[str, Any]) -> FetchRewrite:
-    if rewrite["kind"] != "ValueSetter":
-        raise ValueError(f"unsupported rewrite {rewrite}")
-    return FetchRewrite(tuple(rewrite["path"]), rewrite["setValueTo"])
+    if rewrite["kind"] == "ValueSetter":
+        return FetchRewrite(tuple(rewrite["path"]), rewrite["setValueTo"])
+    if rewrite["kind"] == "KeyRenamer":
+        return FetchRewrite.key_renamer(tuple(rewrite["path"]), rewrite["renameKeyTo"])
+    raise ValueError(f"unsupported rewrite {rewrite}")
