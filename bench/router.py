@@ -75,7 +75,7 @@ def serve_subgraphs(port: int) -> None:
 
 
 def serve_router(supergraph_path: str, port: int) -> None:
-    """Our router: a minimal Starlette POST /graphql over Engine (the real server comes later)."""
+    """The engine alone: a minimal Starlette POST /graphql over Engine (the "router" target is the full server)."""
     import uvicorn
     from starlette.applications import Starlette
     from starlette.requests import Request
@@ -188,6 +188,28 @@ def plan_cache_times(supergraph_sdl: str) -> tuple[float, float]:
 # ---- orchestration ------------------------------------------------------------------------------
 
 
+ROUTER_CONFIG = """
+# The full router server as deployed (limits, CSRF, metrics, request logging), minus JWT verification:
+# the bench's Authorization headers are distinct per request but not real tokens.
+authentication:
+  jwt:
+    enabled: false
+sandbox:
+  enabled: false
+"""
+
+
+def _spawn_router_server(supergraph_path: str, port: int) -> subprocess.Popen[bytes]:
+    """``router serve`` itself, as `marketplace up` and the images run it."""
+    folder = tempfile.mkdtemp(prefix="bench-router-")
+    config = Path(folder) / "router.yaml"
+    config.write_text(ROUTER_CONFIG)
+    env = {**os.environ, "MARKETPLACE_DATA_DIR": folder, "MARKETPLACE_LOG_LEVEL": "WARNING"}
+    command = [sys.executable, "-m", "router", "serve", "--supergraph", supergraph_path, "--port", str(port)]
+    command += ["--router-config", str(config), "--no-hot-reload", "--no-rest"]
+    return _spawn(command, env=env, cwd=str(ROOT), stdout=subprocess.DEVNULL)
+
+
 def _spawn(args: list[str], **options: Any) -> subprocess.Popen[bytes]:
     """Start a child process (a quick, non-blocking call, fine from the event loop)."""
     return subprocess.Popen(args, **options)
@@ -266,22 +288,26 @@ async def run(seconds: float, concurrency: int) -> None:
         supergraph_sdl = compose(graphs)
         with tempfile.NamedTemporaryFile("w", suffix=".graphql", delete=False) as handle:
             handle.write(supergraph_sdl)
-        router_port, gateway_port = _free_port(), _free_port()
+        router_port, gateway_port, server_port = _free_port(), _free_port(), _free_port()
         ours = _spawn([sys.executable, __file__, "--serve-router", handle.name, str(router_port)])
+        server = _spawn_router_server(handle.name, server_port)
         apollo = _spawn(
             ["node", "gateway.mjs", handle.name, str(gateway_port)], cwd=APOLLO_DIR, stdout=subprocess.DEVNULL
         )
-        processes += [ours, apollo]
+        processes += [ours, server, apollo]
         direct_url = f"http://127.0.0.1:{sub_port}/products/"
         ours_url = f"http://127.0.0.1:{router_port}/graphql"
+        server_url = f"http://127.0.0.1:{server_port}/graphql"
         apollo_url = f"http://127.0.0.1:{gateway_port}/"
         await _wait_ready(direct_url, DIRECT)
         await _wait_ready(ours_url, CASES["a: one subgraph"])
+        await _wait_ready(server_url, CASES["a: one subgraph"])
         await _wait_ready(apollo_url, CASES["a: one subgraph"])
 
         rows: list[tuple[str, dict[str, Any]]] = []
         for case, query in CASES.items():
             rows.append((case, await measure("ours", ours_url, query, ours.pid, seconds, concurrency)))
+            rows.append((case, await measure("router", server_url, query, server.pid, seconds, concurrency)))
             rows.append((case, await measure("apollo", apollo_url, query, apollo.pid, seconds, concurrency)))
             rows.append((case, await measure("subgraph", direct_url, DIRECT, None, seconds, concurrency)))
         miss, hit = plan_cache_times(supergraph_sdl)
@@ -306,8 +332,13 @@ async def run(seconds: float, concurrency: int) -> None:
     print()
     for case in CASES:
         by_target = {row["target"]: row for c, row in rows if c == case}
-        ratio = by_target["ours"]["rps_per_cpu"] / by_target["apollo"]["rps_per_cpu"]
-        print(f"{case:<28} ours/apollo requests per CPU-second: {ratio:.2f}x")
+        apollo = by_target["apollo"]["rps_per_cpu"]
+        engine_ratio = by_target["ours"]["rps_per_cpu"] / apollo
+        server_ratio = by_target["router"]["rps_per_cpu"] / apollo
+        print(
+            f"{case:<28} requests per CPU-second vs Apollo Gateway: engine {engine_ratio:.2f}x, "
+            f"full router server {server_ratio:.2f}x"
+        )
     print(f"\nplan cache (Engine.prepare, case c): miss {miss:.0f} µs, hit {hit:.2f} µs")
 
 
