@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from router.rest import DEFAULT_DIRECTORY as REST_DECLARATIONS
+from router.rest import DeclarationError
 from router.server.app import RouterOptions, create_router_app
 from router.server.auth import RouterAuthenticator
 from router.server.config import ConfigFileError, RouterConfig, load_router_config
@@ -89,6 +90,9 @@ def serve_command(args: argparse.Namespace) -> int:
     )
     try:
         app = create_router_app(source, config, options)
+    except DeclarationError as error:  # names the .graphql file and the operation
+        print(f"error: bad REST declaration: {error}", file=sys.stderr)
+        return 1
     except Exception as error:  # a schema that cannot be loaded: one clear line, no traceback
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         print(f"error: cannot load the supergraph from {source.description}: {first}", file=sys.stderr)
