@@ -1,5 +1,11 @@
 """Print a :class:`~router.query_plan.QueryPlan` in Apollo's text form (as its
-``prettyFormatQueryPlan`` does), so plans compare as readable snapshots."""
+``prettyFormatQueryPlan`` does), so plans compare as readable snapshots.
+
+Like Apollo's text form (JS and Rust alike), fetches show their operation, so a planner alias shows
+as ``name__alias_0: name``, but not their input/output rewrites; :func:`rewrite_json` gives a
+rewrite in the form of Apollo's JSON plans (``{"kind": "KeyRenamer", "path": [...],
+"renameKeyTo": "name"}``).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from graphql import FieldNode, OperationDefinitionNode, SelectionSetNode, parse,
 from .query_plan import (
     ConditionNode,
     FetchNode,
+    FetchRewrite,
     FieldRequirement,
     FlattenNode,
     ParallelNode,
@@ -24,6 +31,13 @@ def format_query_plan(plan: QueryPlan) -> str:
     if plan.node is None:
         return "QueryPlan {}"
     return "QueryPlan {" + _children([plan.node], "") + "}"
+
+
+def rewrite_json(rewrite: FetchRewrite) -> dict[str, object]:
+    """A rewrite as Apollo's JSON query plans write it (``inputRewrites``/``outputRewrites``)."""
+    if rewrite.kind == "KeyRenamer":
+        return {"kind": "KeyRenamer", "path": list(rewrite.path), "renameKeyTo": rewrite.rename_key_to}
+    return {"kind": "ValueSetter", "path": list(rewrite.path), "setValueTo": rewrite.value}
 
 
 def _children(nodes: list[PlanNode], indentation: str) -> str:

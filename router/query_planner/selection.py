@@ -114,9 +114,7 @@ class FetchSelectionSet:
             if existing.runtime_type != runtime_type:
                 existing.runtime_type = None  # wanted for several types: selected for all
             return existing
-        item = FetchField(
-            name, alias, arguments, directives, FetchSelectionSet() if composite else None, runtime_type
-        )
+        item = FetchField(name, alias, arguments, directives, FetchSelectionSet() if composite else None, runtime_type)
         if front:
             self.items = {slot: item, **self.items}
         else:

@@ -7,8 +7,11 @@ fragments, the subgraph would reject them (GraphQL's "fields can merge" rule).""
 from __future__ import annotations
 
 import pytest
+from graphql import parse
 
+from router.display import rewrite_json
 from router.query_plan import FetchNode, FetchRewrite, FlattenNode, PlanNode
+from tests.federation.support.apollo_planner import ApolloPlanner
 from tests.unit.router.planner.support import apollo_plans, build_plan, compose, expected, plan_text
 
 pytestmark = pytest.mark.router
@@ -175,3 +178,18 @@ def test_same_plans_as_apollo() -> None:
     """Apollo's own query planner prints the very same plans for these operations."""
     ours = [plan_text(SUPERGRAPH, query, name) for query, name in APOLLO_IDENTICAL]
     assert ours == apollo_plans(SUPERGRAPH, APOLLO_IDENTICAL)
+
+
+def test_same_output_rewrites_as_apollo() -> None:
+    """Apollo's JSON plans carry the same ``KeyRenamer``s (path and new key) as ours."""
+    apollo = ApolloPlanner(SUPERGRAPH)
+    try:
+        for query, _ in APOLLO_IDENTICAL:
+            theirs = [
+                [rewrite_json(r) for r in fetch.output_rewrites]
+                for fetch in _fetches(apollo.build_query_plan(parse(query)).node)
+            ]
+            ours = [[rewrite_json(r) for r in rewrites] for rewrites in _renames(query)]
+            assert ours == theirs, query
+    finally:
+        apollo.close()
