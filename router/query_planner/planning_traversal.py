@@ -10,76 +10,21 @@ Abstract types are split per concrete type where the subgraph cannot answer for 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from graphql import (
-    DirectiveNode,
-    FieldNode,
-    InlineFragmentNode,
-    SelectionSetNode,
-)
+from graphql import DirectiveNode
 
 from router.query_plan import FetchRewrite
 from router.supergraph import FieldInGraph, FieldSet, Supergraph
 
+from .feasibility import Feasibility
 from .fetch_dependency_graph import ConditionSet, FetchDependencyGraph, FetchGroup
 from .operation import NField, NFragment, NormalizedOperation, NSelection, PlanningError
+from .position import Position, entered_as, provided_field, siblings_of
 from .query_graph import Hop, Memo, QueryGraph
-from .reentry import Lineage, ParentEntityCalls
+from .reentry import ParentEntityCalls
 from .requirements import RequirementPlanner
-from .selection import FetchSelectionSet, arguments_text
-
-
-@dataclass(frozen=True, slots=True)
-class Position:
-    """Where the traversal stands: a place in one group's selection and in the response."""
-
-    group: FetchGroup
-    selection: FetchSelectionSet
-    path: tuple[str, ...]
-    provided: SelectionSetNode | None
-    conditions: ConditionSet
-    siblings: dict[str, tuple[str, str]]  # the client's response keys here → (field, arguments)
-    # The object this position selects in was reached through ``field`` of ``type`` at ``position``
-    # (None at the root). An entity fetch keeps the parent of the object it re-enters, so a field no
-    # key can reach is fetched by re-entering an ancestor (a parent-entity call, see ``reentry``).
-    parent: Parent | None = None
-    # Set in an @interfaceObject subgraph entered for a field the client asked on this concrete type
-    # (the subgraph selects it on the interface): see ``FetchField.runtime_type``.
-    runtime_type: str | None = None
-
-
-Parent = tuple[Position, str, NField]
-
-
-def siblings_of(selections: list[NSelection] | None) -> dict[str, tuple[str, str]]:
-    out: dict[str, tuple[str, str]] = {}
-    for selection in selections or ():
-        if isinstance(selection, NField):
-            out.setdefault(selection.response_key, (selection.name, arguments_text(selection.arguments)))
-        else:
-            for key, value in siblings_of(selection.selections).items():
-                out.setdefault(key, value)
-    return out
-
-
-def entered_as(position: Position, runtime_type: str) -> Position:
-    return replace(position, runtime_type=runtime_type)
-
-
-def _provided_field(provided: SelectionSetNode | None, type_name: str, name: str) -> FieldNode | None:
-    if provided is None:
-        return None
-    for selection in provided.selections:
-        if isinstance(selection, FieldNode) and selection.name.value == name:
-            return selection
-        if isinstance(selection, InlineFragmentNode) and (
-            selection.type_condition is None or selection.type_condition.name.value == type_name
-        ):
-            found = _provided_field(selection.selection_set, type_name, name)
-            if found is not None:
-                return found
-    return None
+from .selection import FetchSelectionSet
 
 
 class PlanningTraversal:
@@ -92,6 +37,7 @@ class PlanningTraversal:
         self.memo: Memo = {}
         self.requirements = RequirementPlanner(self)
         self.reentry = ParentEntityCalls(self)
+        self.feasibility = Feasibility(self)
 
     # -- root -----------------------------------------------------------------------------------
 
@@ -223,12 +169,12 @@ class PlanningTraversal:
         if abstract:
             self._plan_abstract_field(position, type_name, field, conditions, requires_done)
             return
-        local = self._local(position, type_name, field.name)
+        local = self.feasibility.local(position, type_name, field.name)
         if (
             local is not None
             and not requires_done  # just entered here for this field: do not bounce back
             and field.selections is not None
-            and not self._keep_local(position, type_name, field)
+            and not self.feasibility.keep_local(position, type_name, field)
         ):
             local = None  # e.g. a @provides that covers only part of the sub-selection: go where all of it is
         if local is not None and (requires_done or local.requires is None):
@@ -332,101 +278,8 @@ class PlanningTraversal:
                 return self.enter(position, type_name, graph, None)
         raise PlanningError(f"no subgraph that knows the implementations of {type_name} can be reached from {source!r}")
 
-    def _keep_local(self, position: Position, type_name: str, field: NField) -> bool:
-        """Whether to take a composite ``field`` in the current subgraph: yes when all of its
-        sub-selection can be fetched from here through keys; else only when no other subgraph
-        reachable by key can give all of it and parent-entity calls can fetch what is missing."""
-        if self._feasible_below(position, type_name, field, position.group.subgraph, reentry=False):
-            return True
-        source = position.group.subgraph
-        for other in self.qg.resolvable_graphs(type_name, field.name):
-            if other == source or self.qg.route(type_name, source, other) is None:
-                continue
-            if self._feasible_below(position, type_name, field, other, reentry=False):
-                return False
-        return self._feasible_below(position, type_name, field, source, reentry=True)
-
-    def _feasible_below(self, position: Position, type_name: str, field: NField, graph: str, *, reentry: bool) -> bool:
-        """Whether, taking ``field`` in ``graph``, all of its sub-selection can still be fetched (a
-        value type has no key, so what that subgraph cannot give is lost unless an ancestor can be
-        re-entered elsewhere: ``reentry``)."""
-        if graph == position.group.subgraph:
-            local = self._local(position, type_name, field.name)
-        else:
-            local = self.qg.resolvable(type_name, field.name, graph)
-        provided = None
-        if local is not None and local.provides is not None:
-            provided = local.provides.selection_set
-        elif graph == position.group.subgraph:
-            outer = _provided_field(position.provided, type_name, field.name)
-            provided = outer.selection_set if outer is not None else None
-        sub_type, _ = self.qg.field_type(type_name, field.name)
-        anchor = position if reentry else None
-        return self._feasible(
-            graph, sub_type, field.selections or [], provided, anchor, type_name, ((type_name, field.name),)
-        )
-
-    def _feasible(
-        self,
-        graph: str,
-        type_name: str,
-        selections: list[NSelection],
-        provided: SelectionSetNode | None,
-        position: Position | None,
-        position_type: str,
-        lineage: Lineage,
-    ) -> bool:
-        """``position`` (of ``position_type``) is where parent-entity calls would start from; None:
-        do not count on them."""
-        if self.supergraph.is_abstract(type_name):
-            return True  # split per type later; each concrete type is checked when planned
-        for selection in selections:
-            if isinstance(selection, NFragment):
-                condition = selection.type_condition or type_name
-                if condition == type_name and not self._feasible(
-                    graph, type_name, selection.selections, provided, position, position_type, lineage
-                ):
-                    return False
-                continue
-            if selection.name == "__typename":
-                continue
-            in_graph = self.qg.resolvable(type_name, selection.name, graph)
-            sub_provided = _provided_field(provided, type_name, selection.name)
-            if in_graph is not None or sub_provided is not None:
-                if selection.selections is None:
-                    continue
-                sub_type, _ = self.qg.field_type(type_name, selection.name)
-                inner = in_graph.provides.selection_set if in_graph is not None and in_graph.provides else None
-                if inner is None and sub_provided is not None:
-                    inner = sub_provided.selection_set
-                below = (*lineage, (type_name, selection.name))
-                if self._feasible(graph, sub_type, selection.selections, inner, position, position_type, below):
-                    continue
-            others = [g for g in self.qg.resolvable_graphs(type_name, selection.name) if g != graph]
-            if not others:
-                continue  # reached through an @interfaceObject, or unplannable anyway: not decided here
-            if any(self.qg.route(type_name, graph, other) is not None for other in others):
-                continue
-            reach = (*lineage, (type_name, selection.name))
-            if position is None or not any(
-                self.reentry.possible(position, position_type, reach, other) for other in others
-            ):
-                return False
-        return True
-
-    def _local(self, position: Position, type_name: str, name: str) -> FieldInGraph | None:
-        graph = position.group.subgraph
-        found = self.qg.resolvable(type_name, name, graph)
-        if found is not None:
-            return found
-        if _provided_field(position.provided, type_name, name) is not None:
-            known = self.supergraph.field_in_graph(type_name, name, graph)
-            if known is not None:
-                return FieldInGraph(graph, provides=known.provides, type=known.type)
-        return None
-
     def _abstract_field_local(self, position: Position, type_name: str, name: str) -> FieldInGraph | None:
-        found = self._local(position, type_name, name)
+        found = self.feasibility.local(position, type_name, name)
         if found is None:
             return None
         graph = position.group.subgraph
@@ -436,7 +289,7 @@ class PlanningTraversal:
         if found.requires is not None:
             return None
         for concrete in self.supergraph.possible_types(type_name, graph):
-            in_concrete = self._local(position, concrete, name)
+            in_concrete = self.feasibility.local(position, concrete, name)
             if in_concrete is None or in_concrete.requires is not None:
                 return None
         return found
@@ -462,7 +315,7 @@ class PlanningTraversal:
         path = (*position.path, field.response_key, *(["@"] * depth))
         provided = local.provides.selection_set if local.provides is not None else None
         if provided is None:
-            outer = _provided_field(position.provided, type_name, field.name)
+            outer = provided_field(position.provided, type_name, field.name)
             provided = outer.selection_set if outer is not None else None
         sub = Position(
             position.group,

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .position import Position, siblings_of
 from .selection import FetchSelectionSet
 
 if TYPE_CHECKING:
     from .operation import NField
-    from .planning_traversal import PlanningTraversal, Position
+    from .planning_traversal import PlanningTraversal
 
 Lineage = tuple[tuple[str, str], ...]  # (parent type, field name) from an object down
 
@@ -84,8 +85,6 @@ class ParentEntityCalls:
         return traversal.qg.route(type_name, position.group.subgraph, target) is not None
 
     def _enter(self, position: Position, type_name: str, target: str, bottom: Position) -> Position | None:
-        from .planning_traversal import Position
-
         if not self._enterable(position, type_name, target):
             return None
         traversal = self.traversal
@@ -95,8 +94,6 @@ class ParentEntityCalls:
         return traversal.enter(_with_conditions(position, bottom), type_name, target, None)
 
     def _descend(self, position: Position, parent_type: str, field: NField, object_type: str) -> Position:
-        from .planning_traversal import Position, siblings_of
-
         traversal = self.traversal
         added = position.selection.add_field(field.name, field.alias, field.arguments, field.directives, composite=True)
         assert added.selections is not None

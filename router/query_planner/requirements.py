@@ -19,7 +19,8 @@ from .selection import FetchField, FetchFragment, FetchSelectionSet, arguments_t
 if TYPE_CHECKING:
     from router.supergraph import FieldSet
 
-    from .planning_traversal import PlanningTraversal, Position
+    from .planning_traversal import PlanningTraversal
+    from .position import Position
 
 ScopeKey = tuple[tuple[str, ...], str, tuple[str, ...]]
 
