@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import random
 import subprocess
@@ -212,12 +213,29 @@ async def sample(settings: OrdersSettings, dsn: str, samples: Samples, stop: asy
         broker.close()
 
 
-async def measured(phase: Any, pids: dict[str, int]) -> Phase:
-    """Run a phase and record the CPU seconds each of ``pids`` and the whole machine spent meanwhile."""
+async def backend_pids(dsn: str) -> list[int]:
+    """The PostgreSQL server processes serving the benchmark's database (the server runs on this machine)."""
+    connection = await asyncpg.connect(dsn)
+    try:
+        rows = await connection.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await connection.close()
+    return [int(row["pid"]) for row in rows]
+
+
+async def measured(phase: Any, pids: dict[str, int], dsn: str) -> Phase:
+    """Run a phase and record the CPU seconds each of ``pids``, the database's server processes and the
+    whole machine spent meanwhile (a backend born during the phase counts from zero)."""
     before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    backends = {pid: cpu_seconds(pid) for pid in await backend_pids(dsn)}
     machine = machine_busy_seconds()
     done: Phase = await phase
     done.cpu = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
+    after = {pid: cpu_seconds(pid) for pid in await backend_pids(dsn)}
+    alive = {pid: seconds for pid, seconds in after.items() if not math.isnan(seconds)}
+    done.cpu["postgres"] = sum(seconds - backends.get(pid, 0.0) for pid, seconds in alive.items())
     done.cpu["whole machine"] = machine_busy_seconds() - machine
     return done
 
@@ -244,8 +262,10 @@ class Submitter:
                 body: dict[str, Any] = await response.json()
             phase.accepted.append(body["data"]["createOrder"]["id"])
             phase.latencies.append(time.monotonic() - started)
-        except Exception:
+        except Exception as error:
             phase.errors += 1
+            if phase.errors <= 3:
+                print(f"{phase.name}: createOrder failed: {error!r}", file=sys.stderr)
 
     async def open_loop(self, rate: float, duration: float) -> Phase:
         phase = Phase("open loop")
@@ -381,8 +401,8 @@ async def bench(args: argparse.Namespace) -> int:
             sampler = asyncio.create_task(sample(settings, dsn, samples, stop, t0))
             pids = {"orders API": processes[1].pid, "worker": processes[2].pid, "products": processes[0].pid}
             pids["bench client"] = os.getpid()
-            open_phase = await measured(submitter.open_loop(args.rate, args.duration), pids)
-            closed_phase = await measured(submitter.closed_loop(args.clients, args.closed), pids)
+            open_phase = await measured(submitter.open_loop(args.rate, args.duration), pids, dsn)
+            closed_phase = await measured(submitter.closed_loop(args.clients, args.closed), pids, dsn)
             deadline = began + args.budget - 5  # leave time to check and clean up
             submitted = closed_phase.started + closed_phase.elapsed - t0
             while time.monotonic() < deadline:
@@ -403,9 +423,8 @@ async def bench(args: argparse.Namespace) -> int:
         failed = lost or result["duplicated"] or any(phase.errors for phase in phases)
         return 1 if failed else 0
     finally:
-        for process in processes:
+        for process in reversed(processes):  # the worker first, while products still answers it
             process.terminate()
-        for process in processes:
             try:
                 process.wait(20)
             except subprocess.TimeoutExpired:
