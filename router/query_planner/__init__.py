@@ -1,8 +1,10 @@
 """Query planning: operation → query plan, in the stages of Apollo's planner.
 
 ``query_graph`` (what each subgraph can resolve and how entities are entered), ``planning_traversal``
-(placing each selection in a fetch group), ``fetch_dependency_graph`` (the groups and their
-dependencies), ``fetch_dependency_graph_processor`` (groups → plan nodes), ``caching``.
+(placing each selection in a fetch group, at a ``position``; helped by ``feasibility``,
+``requirements`` and ``reentry``), ``fetch_dependency_graph`` (the groups and their dependencies),
+``fetch_dependency_graph_processor`` (groups → plan nodes; ``aliasing`` aliases what a subgraph
+could not merge), ``caching``.
 """
 
 from __future__ import annotations
