@@ -401,7 +401,12 @@ class PlanningTraversal:
             position.selection is item.selections for item in position.group.selection
         )
         self.requirements.add_key(
-            position.selection, type_name, hop.key.selection_set, key_shape, typename=not at_entry
+            position.selection,
+            type_name,
+            hop.key.selection_set,
+            key_shape,
+            typename=not at_entry,
+            client=self.requirements.client_selections(position),
         )
         self._use(position.group, position.conditions)
         parents = (position.group, *(g for g in extra_parents if g is not position.group))

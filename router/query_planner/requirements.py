@@ -49,6 +49,18 @@ def _children(selections: list[NSelection] | None, response_key: str) -> list[NS
     return found if matched else None
 
 
+def _all_keys(selections: list[NSelection] | None) -> dict[str, list[tuple[str, str]]]:
+    """Every (field, arguments) the client selects under each response key, through fragments."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for selection in selections or ():
+        if isinstance(selection, NField):
+            out.setdefault(selection.response_key, []).append((selection.name, arguments_text(selection.arguments)))
+        else:
+            for key, values in _all_keys(selection.selections).items():
+                out.setdefault(key, []).extend(values)
+    return out
+
+
 def _keys_of(selections: list[NSelection] | None) -> dict[str, tuple[str, str]]:
     out: dict[str, tuple[str, str]] = {}
     for selection in selections or ():
@@ -68,6 +80,10 @@ class RequirementPlanner:
         # Per object in the response (path, type, response keys below it): the response keys already
         # taken there → (field, arguments). Seeded from the client's selections.
         self.position_keys: dict[ScopeKey, dict[str, tuple[str, str]]] = {}
+
+    def client_selections(self, position: Position) -> list[NSelection] | None:
+        """The client's selections on the object at ``position`` (None when the planner made it up)."""
+        return _client_selections(position, self.traversal.operation.selections)
 
     def plan_requirements(self, position: Position, type_name: str, requires: FieldSet) -> FetchSelectionSet:
         """Plan the fields of ``requires`` at ``position``; return the representation shape."""
@@ -155,14 +171,39 @@ class RequirementPlanner:
         shape: FetchSelectionSet,
         *,
         typename: bool = True,
+        client: list[NSelection] | None = None,
     ) -> None:
         """Select ``__typename`` and the key fields first in ``selection``; mirror them in ``shape``.
 
-        ``typename`` is False right inside an ``_entities`` fetch, whose objects already have it."""
+        ``typename`` is False right inside an ``_entities`` fetch, whose objects already have it.
+        A key field whose name the client gave to another field here (``id: name``, in ``client``,
+        the client's selections on the object) is fetched under an alias and read from there."""
         shape.add_field("__typename")
-        self._add_key_fields(selection, type_name, key, shape, front=True)
+        aliases = self._key_aliases(key, client, selection) if client else {}
+        self._add_key_fields(selection, type_name, key, shape, front=True, aliases=aliases)
         if typename:
             selection.add_field("__typename", front=True)
+
+    @staticmethod
+    def _key_aliases(key: SelectionSetNode, client: list[NSelection], selection: FetchSelectionSet) -> dict[str, str]:
+        taken = _all_keys(client)
+        for existing in selection:
+            if isinstance(existing, FetchField):
+                taken.setdefault(existing.response_key, []).append(existing.signature())
+        aliases: dict[str, str] = {}
+        for item in key.selections:
+            if not isinstance(item, FieldNode):
+                continue
+            name = item.name.value
+            signature = (name, arguments_text(tuple(item.arguments or ())))
+            if all(other == signature for other in taken.get(name, ())):
+                continue
+            counter = 0
+            while f"{name}__alias_{counter}" in taken and taken[f"{name}__alias_{counter}"] != [signature]:
+                counter += 1  # (an alias already made for this key field, by an earlier hop, is reused)
+            aliases[name] = f"{name}__alias_{counter}"
+            taken[aliases[name]] = [signature]
+        return aliases
 
     def _add_key_fields(
         self,
@@ -172,20 +213,27 @@ class RequirementPlanner:
         shape: FetchSelectionSet,
         *,
         front: bool,
+        aliases: dict[str, str] | None = None,
     ) -> None:
+        aliases = aliases or {}
         items = list(key.selections)
         for item in items:  # the shape in key order
             if isinstance(item, FieldNode):
-                shape.add_field(item.name.value, composite=item.selection_set is not None)
+                name = item.name.value
+                shape.add_field(name, aliases.get(name), composite=item.selection_set is not None)
         for item in reversed(items) if front else items:
             if isinstance(item, FieldNode):
                 name = item.name.value
                 added = selection.add_field(
-                    name, arguments=tuple(item.arguments or ()), composite=item.selection_set is not None, front=front
+                    name,
+                    aliases.get(name),
+                    tuple(item.arguments or ()),
+                    composite=item.selection_set is not None,
+                    front=front,
                 )
                 if item.selection_set is not None and added.selections is not None:
                     sub_type, _ = self.traversal.qg.field_type(type_name, name)
-                    inner_shape = shape.items[name]
+                    inner_shape = shape.items[aliases.get(name, name)]
                     assert isinstance(inner_shape, FetchField)
                     assert inner_shape.selections is not None
                     self._add_key_fields(

@@ -186,3 +186,17 @@ async def test_same_field_with_other_arguments_in_an_interface_object(deployment
     assert [p["g"] for p in result["data"]["people"]] == ["en:u1", "fr:m1", "fr:m2", "en:u2"]
     plan = _plan(deployment, query)
     assert 'g__alias_0: greeting(lang: "fr")' in plan
+
+
+async def test_client_alias_named_like_a_key_field(deployment: Deployment) -> None:
+    """The client calls ``name`` ``id`` where the hop to ``b`` needs the key ``id``: the key is
+    fetched as ``id__alias_0`` and the representation reads it from there.
+
+    Apollo's planner (2.14) selects only the key ``id`` there, so Apollo Gateway answers ``"u1"``
+    instead of ``"Ada"``; this test checks our planner's answer directly."""
+    query = "{ people { ... on User { id: name nickname } } }"
+    result = await deployment.engines["ours"].execute(query, None, None)
+    assert "errors" not in result
+    assert result["data"]["people"] == [{"id": "Ada", "nickname": "ada"}, {}, {}, {"id": "Bo", "nickname": "bo"}]
+    sent = deployment.subgraphs["b"].entity_calls()[-1]
+    assert sent == [{"__typename": "User", "id": "u1"}, {"__typename": "User", "id": "u2"}]

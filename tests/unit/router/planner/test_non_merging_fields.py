@@ -10,7 +10,14 @@ import pytest
 from graphql import parse
 
 from router.display import rewrite_json
-from router.query_plan import FetchNode, FetchRewrite, FlattenNode, PlanNode
+from router.query_plan import (
+    FetchNode,
+    FetchRewrite,
+    FieldRequirement,
+    FlattenNode,
+    InlineFragmentRequirement,
+    PlanNode,
+)
 from tests.federation.support.apollo_planner import ApolloPlanner
 from tests.unit.router.planner.support import apollo_plans, build_plan, compose, expected, plan_text
 
@@ -193,3 +200,14 @@ def test_same_output_rewrites_as_apollo() -> None:
             assert ours == theirs, query
     finally:
         apollo.close()
+
+
+def test_key_field_aliased_when_the_client_gave_its_name_to_another_field() -> None:
+    query = "{ people { ... on User { id: name nickname } } }"
+    plan = plan_text(SUPERGRAPH, query)
+    assert "id__alias_0: id\n" in plan
+    assert "id: name\n" in plan
+    entity_fetch = _fetches(build_plan(SUPERGRAPH, query).node)[1]
+    assert entity_fetch.requires == (
+        InlineFragmentRequirement("User", (FieldRequirement("__typename"), FieldRequirement("id", (), "id__alias_0"))),
+    )
