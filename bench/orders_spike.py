@@ -134,14 +134,6 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def spawn(role: str, settings_json: str, jwks: str, port: int = 0) -> subprocess.Popen[bytes]:
     command = [sys.executable, __file__, "--role", role, "--settings", settings_json, "--jwks", jwks]
     command += ["--port", str(port)]
@@ -323,6 +315,8 @@ def plot(samples: Samples, phases: list[Phase], t0: float, path: Path, title: st
 async def check(dsn: str, accepted: list[str]) -> dict[str, Any]:
     """Lost, backlog, duplicated and the processing window, from the database."""
     connection = await asyncpg.connect(dsn)
+    transaction = connection.transaction(isolation="repeatable_read", readonly=True)  # one snapshot for all
+    await transaction.start()
     try:
         ids = [uuid.UUID(order_id) for order_id in accepted]
         found = await connection.fetchval("SELECT count(*) FROM orders.orders WHERE id = ANY($1::uuid[])", ids)
@@ -343,6 +337,7 @@ async def check(dsn: str, accepted: list[str]) -> dict[str, Any]:
             "FROM orders.orders WHERE status <> 'PENDING'"
         )
     finally:
+        await transaction.rollback()
         await connection.close()
     span = (window["last"] - window["first"]).total_seconds() if window["n"] > 1 else float("nan")
     return {
@@ -355,6 +350,7 @@ async def bench(args: argparse.Namespace) -> int:
     from db.migrate import migrate_all
     from subgraphs.products.settings import ProductsSettings
     from tests.support.databases import asyncpg_dsn, create_database, drop_database
+    from tests.support.servers import free_port
 
     began = time.monotonic()
     server = (
@@ -403,7 +399,7 @@ async def bench(args: argparse.Namespace) -> int:
             pids["bench client"] = os.getpid()
             open_phase = await measured(submitter.open_loop(args.rate, args.duration), pids, dsn)
             closed_phase = await measured(submitter.closed_loop(args.clients, args.closed), pids, dsn)
-            deadline = began + args.budget - 5  # leave time to check and clean up
+            deadline = began + args.budget - 8  # leave time to check, plot and stop
             submitted = closed_phase.started + closed_phase.elapsed - t0
             while time.monotonic() < deadline:
                 if samples.rows and samples.rows[-1][2] == 0 and samples.rows[-1][0] > submitted:
@@ -501,7 +497,7 @@ def main() -> int:
     parser.add_argument("--closed", type=float, default=8.0, help="closed loop: seconds")
     parser.add_argument("--budget", type=float, default=60.0, help="the whole run's seconds, draining included")
     parser.add_argument("--threads", type=int, default=4, help="worker threads")
-    parser.add_argument("--insert-seconds", type=float, default=3.0, help="seconds of each INSERT ceiling loop")
+    parser.add_argument("--insert-seconds", type=float, default=2.0, help="seconds of each INSERT ceiling loop")
     parser.add_argument("--role", choices=["products", "orders", "worker"], help=argparse.SUPPRESS)
     parser.add_argument("--settings", help=argparse.SUPPRESS)
     parser.add_argument("--jwks", help=argparse.SUPPRESS)
