@@ -426,7 +426,7 @@ async def bench(args: argparse.Namespace) -> int:
             except subprocess.TimeoutExpired:
                 process.kill()
         if settings is not None:
-            await _purge_redis(settings)
+            await _purge_broker(settings)
         await drop_database(server, database_url)
 
 
@@ -477,8 +477,16 @@ def report(
     print(f"plot        {png.relative_to(ROOT)}")
 
 
-async def _purge_redis(settings: OrdersSettings) -> None:
+async def _purge_broker(settings: OrdersSettings) -> None:
+    """Delete the run's queues (RabbitMQ) or keys (Redis): the brokers are shared."""
     if settings.effective_broker_url.startswith("amqp"):
+        import pika
+
+        connection = pika.BlockingConnection(pika.URLParameters(settings.effective_broker_url))
+        channel = connection.channel()
+        for queue in (settings.queue_name, f"{settings.queue_name}.DQ", f"{settings.queue_name}.XQ"):
+            channel.queue_delete(queue=queue)
+        connection.close()
         return
     import redis
 
