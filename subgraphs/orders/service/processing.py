@@ -158,12 +158,12 @@ async def _reject(session: AsyncSession, order_id: uuid.UUID, reason: str, produ
         .values(status=Status.REJECTED.value, rejection_reason=reason, updated_at=func.now())
     )
     subject = f"product {product_id}" if product_id else "the order"
-    text = {
+    description = {
         "OUT_OF_STOCK": f"rejected: {subject} is out of stock",
         "UNKNOWN_PRODUCT": f"rejected: {subject} does not exist",
         "MIXED_CURRENCIES": "rejected: the products are priced in different currencies",
     }.get(reason, f"rejected: {reason}")
-    await add_event(session, order_id, Status.REJECTED, text)
+    await add_event(session, order_id, Status.REJECTED, description)
 
 
 async def _confirm(
