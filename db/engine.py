@@ -6,23 +6,45 @@ dropped (restart, failover) fail over to a fresh one instead of failing the requ
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from subgraphs.common.settings import normalize_database_url
 
 
-def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, echo: bool = False) -> AsyncEngine:
-    """An asyncpg engine for ``url`` (``postgresql://`` URLs are accepted and get the asyncpg driver)."""
+def create_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    max_overflow: int = 10,
+    echo: bool = False,
+    pre_ping: bool = True,
+    autocommit: bool = False,
+    application_name: str | None = None,
+) -> AsyncEngine:
+    """An asyncpg engine for ``url`` (``postgresql://`` URLs are accepted and get the asyncpg driver).
+
+    ``pre_ping`` (on by default) costs a round trip per checkout; a hot path that retries on a dead
+    connection itself may turn it off. ``autocommit`` suits single-statement writes that need no
+    ``BEGIN``/``COMMIT`` around them. ``application_name`` shows in ``pg_stat_activity``.
+    """
     normalized = normalize_database_url(url)
     if normalized is None:
         raise ValueError("a database URL is required")
+    options: dict[str, Any] = {}
+    if autocommit:
+        options["isolation_level"] = "AUTOCOMMIT"
+    if application_name:
+        options["connect_args"] = {"server_settings": {"application_name": application_name}}
     return create_async_engine(
         normalized,
         pool_size=pool_size,
         max_overflow=max_overflow,
-        pool_pre_ping=True,
+        pool_pre_ping=pre_ping,
         pool_recycle=1800,
         echo=echo,
+        **options,
     )
 
 

@@ -25,10 +25,10 @@ from typing import Any
 from sqlalchemy import Row, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.types import Float, Integer, String
 
-from subgraphs.common.settings import normalize_database_url
+from db.engine import create_engine
 from subgraphs.orders.validation import ValidOrder
 
 # Items are passed as two arrays and unnested; WITH ORDINALITY keeps the client's order (0-based).
@@ -67,17 +67,13 @@ EXISTING_ORDER = text("SELECT * FROM orders.orders WHERE id = :id")
 
 def create_accept_engine(url: str, *, pool_size: int) -> AsyncEngine:
     """The engine of the acceptance path: autocommit, ``pool_size`` connections, no overflow, no pre-ping."""
-    normalized = normalize_database_url(url)
-    if normalized is None:
-        raise ValueError("a database URL is required")
-    return create_async_engine(
-        normalized,
-        connect_args={"server_settings": {"application_name": ACCEPT_APPLICATION_NAME}},
-        isolation_level="AUTOCOMMIT",
+    return create_engine(
+        url,
         pool_size=pool_size,
         max_overflow=0,
-        pool_pre_ping=False,
-        pool_recycle=1800,
+        pre_ping=False,  # a dead connection is retried once by _first_row instead
+        autocommit=True,
+        application_name=ACCEPT_APPLICATION_NAME,
     )
 
 
