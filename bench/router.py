@@ -199,13 +199,15 @@ sandbox:
 """
 
 
-def _spawn_router_server(supergraph_path: str, port: int) -> subprocess.Popen[bytes]:
-    """``router serve`` itself, as `marketplace up` and the images run it."""
+def _spawn_router_server(supergraph_path: str, port: int, profile_to: str | None = None) -> subprocess.Popen[bytes]:
+    """``router serve`` itself, as `marketplace up` and the images run it (under cProfile with ``profile_to``)."""
     folder = tempfile.mkdtemp(prefix="bench-router-")
     config = Path(folder) / "router.yaml"
     config.write_text(ROUTER_CONFIG)
     env = {**os.environ, "MARKETPLACE_DATA_DIR": folder, "MARKETPLACE_LOG_LEVEL": "WARNING"}
-    command = [sys.executable, "-m", "router", "serve", "--supergraph", supergraph_path, "--port", str(port)]
+    profiler = ["-m", "cProfile", "-o", profile_to] if profile_to else []
+    command = [sys.executable, *profiler, "-m", "router", "serve", "--supergraph", supergraph_path]
+    command += ["--port", str(port)]
     command += ["--router-config", str(config), "--no-hot-reload", "--no-rest"]
     return _spawn(command, env=env, cwd=str(ROOT), stdout=subprocess.DEVNULL)
 
@@ -220,6 +222,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--profile", action="store_true", help="cProfile our Engine in-process on cases b and c")
+    parser.add_argument(
+        "--profile-server",
+        action="store_true",
+        help="cProfile the full `router serve` process under the bench's load on cases b and c",
+    )
     parser.add_argument("--serve-subgraphs", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--serve-router", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -231,6 +238,9 @@ def main() -> None:
         return
     if args.profile:
         asyncio.run(profile(args.concurrency))
+        return
+    if args.profile_server:
+        asyncio.run(profile_server(args.seconds, args.concurrency))
         return
     asyncio.run(run(args.seconds, args.concurrency))
 
@@ -272,6 +282,52 @@ async def profile(concurrency: int, requests: int = 3000) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+async def profile_server(seconds: float, concurrency: int) -> None:
+    """Where the full server's CPU goes: `router serve` under cProfile, driven over HTTP on cases b and c.
+
+    The profile covers the whole process (start-up included, so look at the per-request entries);
+    compare it with ``--profile`` (the engine alone) to see what the server adds.
+    """
+    import pstats
+    import signal
+
+    from tests.federation import test_entities as area
+    from tests.federation.support.harness import compose
+
+    processes: list[subprocess.Popen[bytes]] = []
+    output = tempfile.NamedTemporaryFile(suffix=".prof", delete=False).name
+    try:
+        sub_port = _free_port()
+        processes.append(_spawn([sys.executable, __file__, "--serve-subgraphs", str(sub_port)]))
+        graphs = [area.accounts(), area.products(), area.reviews(), area.inventory()]
+        for graph in graphs:
+            graph.url = f"http://127.0.0.1:{sub_port}/{graph.name}/"
+        with tempfile.NamedTemporaryFile("w", suffix=".graphql", delete=False) as handle:
+            handle.write(compose(graphs))
+        server_port = _free_port()
+        server = _spawn_router_server(handle.name, server_port, profile_to=output)
+        processes.append(server)
+        server_url = f"http://127.0.0.1:{server_port}/graphql"
+        await _wait_ready(f"http://127.0.0.1:{sub_port}/products/", DIRECT)
+        await _wait_ready(server_url, CASES["a: one subgraph"])
+        count = 0
+        for case in ("b: two-hop entity", "c: 3 subgraphs + @requires"):
+            done, _, _ = await drive(server_url, CASES[case], seconds, concurrency)
+            count += done
+        server.send_signal(signal.SIGINT)  # a clean stop, so cProfile writes its file
+        server.wait(timeout=30)
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in processes:
+            process.wait(timeout=10)
+    print(f"{count} requests through `router serve`")
+    stats = pstats.Stats(output)
+    stats.sort_stats("tottime").print_stats(40)
+    stats.sort_stats("cumulative").print_stats(60)
 
 
 async def run(seconds: float, concurrency: int) -> None:
