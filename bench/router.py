@@ -297,7 +297,7 @@ async def profile_server(seconds: float, concurrency: int) -> None:
     from tests.federation.support.harness import compose
 
     processes: list[subprocess.Popen[bytes]] = []
-    output = tempfile.NamedTemporaryFile(suffix=".prof", delete=False).name
+    output = str(Path(tempfile.mkdtemp(prefix="bench-profile-")) / "router.prof")
     try:
         sub_port = _free_port()
         processes.append(_spawn([sys.executable, __file__, "--serve-subgraphs", str(sub_port)]))

@@ -1,9 +1,8 @@
 """The router's Starlette app: ``/graphql`` (POST, GET, GraphiQL), ``/``, ``/health``, ``/ready``, ``/metrics``.
 
-Order of the checks on ``/graphql``, cheapest first: CSRF (headers only), the caller's token
-(401 before the body is read), the content type, the body size (read with a hard cap), the JSON
-shape and batching, then per operation the persisted query, the text limits, authorization and
-execution (see :mod:`router.server.pipeline`).
+``/graphql`` itself is a plain ASGI app (:mod:`router.server.endpoint`); the middlewares around it
+are pure ASGI too (request logging, optional tracing, CORS), since each Starlette layer and
+``Request`` object is paid on every request.
 """
 
 from __future__ import annotations
@@ -18,27 +17,29 @@ from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
-from starlette.middleware.cors import CORSMiddleware
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import Scope
 
 from router.execution.executor import SubgraphFetcher
 from router.rest import rest_routes
 from router.server.apq import PersistedQueries
+from router.server.asgi import request_headers
 from router.server.auth import RouterAuthenticator
-from router.server.body import read_limited_body
 from router.server.config import RouterConfig
-from router.server.csrf import CsrfPolicy, content_type_essence
+from router.server.cors import RouterCORSMiddleware
+from router.server.csrf import CsrfPolicy
+from router.server.endpoint import GraphQLEndpoint, GraphQLShortcut
 from router.server.errors import RequestError
-from router.server.graphiql import ASSET_PREFIX, GraphiQLPage, wants_html
-from router.server.graphql_request import GraphQLRequest, parse_get, parse_post
+from router.server.graphiql import ASSET_PREFIX, GraphiQLPage
+from router.server.graphql_request import GraphQLRequest
 from router.server.headers import HeaderPropagation, per_subgraph_headers
 from router.server.metrics import RouterMetrics
 from router.server.observability import RequestLogging, count_subgraph_call
 from router.server.pipeline import Pipeline
 from router.server.reload import Reloader, SupergraphSource
-from router.server.responses import GraphQLJSONResponse
 from router.server.runtime import RouterRuntime, RuntimeHolder, build_runtime
 from router.server.service_token import ServiceTokenCache
 from router.server.subgraph_calls import SubgraphCalls
@@ -65,11 +66,6 @@ class RouterOptions:
     tracing: TracingSettings | None = None
     # The folder of REST declarations (``@rest`` operations); ``None``: no REST routes, /openapi.json or /docs.
     rest_declarations: Path | None = None
-
-
-def _is_json(content_type: str | None) -> bool:
-    essence = content_type_essence(content_type)
-    return essence is not None and (essence == "application/json" or essence.endswith("+json"))
 
 
 def create_router_app(source: SupergraphSource, config: RouterConfig, options: RouterOptions) -> Starlette:
@@ -116,53 +112,29 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
     )
     path = config.supergraph.path
 
-    def subgraph_headers(request: Request) -> dict[str, str]:
-        """The headers every subgraph gets for ``request``; those of subgraphs with rules of their own
+    # A ``matching`` propagation rule iterates every request header, repeated ones included: it gets
+    # Starlette's multi-valued view; all other rules only look names up, in the plain dict.
+    needs_all_headers = propagation.matches_patterns
+
+    def subgraph_headers(scope: Scope, headers: Mapping[str, str]) -> dict[str, str]:
+        """The headers every subgraph gets for the request; those of subgraphs with rules of their own
         are set aside for the request in ``per_subgraph_headers`` (read by the fetch wrapper)."""
-        client = request.client.host if request.client else None
-        request_id = str(request.scope.get("state", {}).get("request_id", "-"))
+        client = scope.get("client")
+        address = client[0] if client else None
+        request_id = str(scope.get("state", {}).get("request_id", "-"))
         token = (tokens.header, tokens.token()) if tokens is not None else None
+        if needs_all_headers:
+            headers = Headers(scope=scope)
         if propagation.subgraph_rules:
             per_subgraph_headers.set(
-                propagation.per_subgraph(
-                    request.headers, request_id=request_id, client_address=client, service_token=token
-                )
+                propagation.per_subgraph(headers, request_id=request_id, client_address=address, service_token=token)
             )
-        return propagation.subgraph_headers(
-            request.headers, request_id=request_id, client_address=client, service_token=token
-        )
+        return propagation.subgraph_headers(headers, request_id=request_id, client_address=address, service_token=token)
 
-    async def graphql(request: Request) -> Response:
-        if request.method == "GET" and graphiql is not None and wants_html(request):
-            return graphiql.page()
-        try:
-            return await _graphql(request)
-        except RequestError as error:
-            return GraphQLJSONResponse(error.body(), status_code=error.status)
+    def forward_headers(request: Request) -> dict[str, str]:
+        return subgraph_headers(request.scope, request_headers(request.scope))
 
-    async def _graphql(request: Request) -> Response:
-        if not csrf.allows(request.headers):
-            raise RequestError(400, csrf.message, "CSRF_ERROR")
-        principal = await authenticator.authenticate(request.headers) if authenticator is not None else None
-        parsed: list[GraphQLRequest] | GraphQLRequest
-        if request.method == "POST":
-            if not _is_json(request.headers.get("content-type")):
-                raise RequestError(415, "The 'content-type' header must be application/json.", "UNSUPPORTED_MEDIA_TYPE")
-            body = await read_limited_body(request, config.limits.http_max_request_bytes)
-            parsed = parse_post(body, config.batching)
-        else:
-            parsed = parse_get(request.query_params)
-        headers = subgraph_headers(request)
-        if isinstance(parsed, list):
-            outcomes = await asyncio.gather(
-                *(
-                    pipeline.run(item, method=request.method, principal=principal, subgraph_headers=headers)
-                    for item in parsed
-                )
-            )
-            return GraphQLJSONResponse([o.body for o in outcomes])
-        outcome = await pipeline.run(parsed, method=request.method, principal=principal, subgraph_headers=headers)
-        return GraphQLJSONResponse(outcome.body, status_code=outcome.status)
+    graphql = GraphQLEndpoint(config, pipeline, csrf, authenticator, graphiql, subgraph_headers)
 
     async def rest_execute(
         query: str, variables: Mapping[str, Any], operation_name: str | None, headers: Mapping[str, str]
@@ -181,7 +153,7 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
             holder.current.engine.api_schema,
             rest_execute,
             options.rest_declarations,
-            forward_headers=subgraph_headers,
+            forward_headers=forward_headers,
             max_body_bytes=config.limits.http_max_request_bytes,
         )
         if options.rest_declarations is not None
@@ -246,9 +218,10 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
     app.state.holder = holder
     app.state.reloader = reloader
     app.state.config = config
+    app.add_middleware(GraphQLShortcut, path=path, endpoint=graphql)  # innermost: inside CORS and logging
     cors = config.cors
     app.add_middleware(
-        CORSMiddleware,
+        RouterCORSMiddleware,
         allow_origins=["*"] if cors.allow_any_origin else cors.origins,
         allow_origin_regex="|".join(f"(?:{p})" for p in cors.match_origins) or None,
         allow_methods=cors.methods,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 
 from starlette.requests import Request
@@ -94,9 +95,9 @@ class GraphiQLPage:
         )
 
 
-def wants_html(request: Request) -> bool:
+def wants_html(headers: Mapping[str, str], params: Mapping[str, str]) -> bool:
     """A browser navigating to the URL (``Accept`` prefers ``text/html``), not a GraphQL client."""
-    accept = request.headers.get("accept", "")
+    accept = headers.get("accept", "")
     if "text/html" not in accept:
         return False
-    return not request.query_params.get("query") and not request.query_params.get("extensions")
+    return not params.get("query") and not params.get("extensions")

@@ -62,6 +62,12 @@ class HeaderPropagation:
             ]
             if pattern is not None
         }
+        # Whether some rule propagates the client headers ``matching`` a pattern: it iterates them
+        # all (repeated names included), so it needs a multi-valued view of the request's headers.
+        self.matches_patterns = any(
+            rule.propagate is not None and rule.propagate.matching is not None
+            for rule in [*self.rules, *(r for own in self.subgraph_rules.values() for r in own)]
+        )
 
     def subgraph_headers(
         self,

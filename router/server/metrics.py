@@ -2,6 +2,11 @@
 
 Operation names are client-chosen, so their label values are bounded: after ``max_operation_names``
 distinct names, new ones are counted as ``other``.
+
+The per-request methods (:meth:`RouterMetrics.http_request`, :meth:`RouterMetrics.operation`,
+:meth:`RouterMetrics.observe_fetch`, :meth:`RouterMetrics.operation_cache_lookup`) keep the labelled
+children they use: ``labels()`` takes a lock, checks and joins the label values on every call,
+about as much work as the increment itself, and a request used to make ten such calls.
 """
 
 from __future__ import annotations
@@ -11,9 +16,31 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily
+from prometheus_client.metrics import MetricWrapperBase
 from prometheus_client.registry import Collector
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+# Children kept per metric at most; label sets past it (say, a flood of odd HTTP methods) still
+# count, through ``labels()``, but are not kept.
+MAX_KEPT_CHILDREN = 4096
+
+
+class _Children:
+    """The labelled children of one metric, kept by their label values."""
+
+    __slots__ = ("_kept", "_metric")
+
+    def __init__(self, metric: MetricWrapperBase) -> None:
+        self._metric = metric
+        self._kept: dict[tuple[str, ...], Any] = {}
+
+    def get(self, *values: str) -> Any:
+        child = self._kept.get(values)
+        if child is None:
+            child = self._metric.labels(*values)
+            if len(self._kept) < MAX_KEPT_CHILDREN:
+                self._kept[values] = child
+        return child
 
 
 class _PlannerCacheCollector(Collector):
@@ -83,6 +110,13 @@ class RouterMetrics:
         self.reloads = Counter(
             "router_schema_reloads_total", "Supergraph reloads by result", ["result"], registry=self.registry
         )
+        self._http_requests = _Children(self.http_requests)
+        self._http_latency = _Children(self.http_latency)
+        self._operations = _Children(self.operations)
+        self._operation_latency = _Children(self.operation_latency)
+        self._subgraph_requests = _Children(self.subgraph_requests)
+        self._subgraph_latency = _Children(self.subgraph_latency)
+        self._operation_cache = _Children(self.operation_cache)
 
     def watch_planner_cache(self, counts: Callable[[], tuple[int, int]]) -> None:
         self.registry.register(_PlannerCacheCollector(counts))
@@ -97,9 +131,23 @@ class RouterMetrics:
         self._names.add(name)
         return name
 
+    def http_request(self, method: str, path: str, status: int, seconds: float) -> None:
+        """One HTTP request (``path`` already bounded to the known paths or ``other``)."""
+        self._http_requests.get(method, path, str(status)).inc()
+        self._http_latency.get(path).observe(seconds)
+
+    def operation(self, name: str | None, kind: str, outcome: str, seconds: float) -> None:
+        """One GraphQL operation, under its bounded name label."""
+        label = self.operation_label(name)
+        self._operations.get(label, kind, outcome).inc()
+        self._operation_latency.get(label).observe(seconds)
+
+    def operation_cache_lookup(self, hit: bool) -> None:
+        self._operation_cache.get("hit" if hit else "miss").inc()
+
     def observe_fetch(self, subgraph: str, seconds: float, response: dict[str, Any]) -> None:
-        self.subgraph_requests.labels(subgraph).inc()
-        self.subgraph_latency.labels(subgraph).observe(seconds)
+        self._subgraph_requests.get(subgraph).inc()
+        self._subgraph_latency.get(subgraph).observe(seconds)
         for error in response.get("errors") or ():
             code = (error.get("extensions") or {}).get("code") if isinstance(error, dict) else None
             self.subgraph_errors.labels(subgraph, str(code or "UNKNOWN")).inc()

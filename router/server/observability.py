@@ -66,29 +66,28 @@ class RequestLogging:
             elapsed = time.perf_counter() - started
             status = responder.status
             path = scope.get("path", "")
-            label = path if path in self.known_paths else "other"
             method = scope.get("method", "")
-            self.metrics.http_requests.labels(method, label, str(status)).inc()
-            self.metrics.http_latency.labels(label).observe(elapsed)
+            self.metrics.http_request(method, path if path in self.known_paths else "other", status, elapsed)
             level = logging.DEBUG if path in QUIET_PATHS else logging.INFO
-            log.log(
-                level,
-                "%s %s %s %.1fms",
-                method,
-                path,
-                status,
-                elapsed * 1000,
-                extra={
-                    "request_id": request_id,
-                    "method": method,
-                    "path": path,
-                    "status": status,
-                    "duration_ms": round(elapsed * 1000, 2),
-                    "operation": ",".join(record.operations) or None,
-                    "outcome": record.outcome or None,
-                    "subgraph_calls": record.subgraph_calls,
-                    "errors": record.errors,
-                },
-            )
+            if log.isEnabledFor(level):  # the record and its fields are built only when the line is written
+                log.log(
+                    level,
+                    "%s %s %s %.1fms",
+                    method,
+                    path,
+                    status,
+                    elapsed * 1000,
+                    extra={
+                        "request_id": request_id,
+                        "method": method,
+                        "path": path,
+                        "status": status,
+                        "duration_ms": round(elapsed * 1000, 2),
+                        "operation": ",".join(record.operations) or None,
+                        "outcome": record.outcome or None,
+                        "subgraph_calls": record.subgraph_calls,
+                        "errors": record.errors,
+                    },
+                )
             current_record.reset(record_token)
             request_id_var.reset(id_token)

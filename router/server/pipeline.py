@@ -74,7 +74,10 @@ class Pipeline:
         self.metrics = metrics
         self._seen: OrderedDict[tuple[int, str, str | None], None] = OrderedDict()
         self._seen_size = 2048
-        self._filters: OrderedDict[tuple[int, str, str | None, bool, frozenset[str]], FilterResult] = OrderedDict()
+        # The filter's result and the text to run (printed once, not per request), per caller kind.
+        self._filters: OrderedDict[tuple[int, str, str | None, bool, frozenset[str]], tuple[FilterResult, str]] = (
+            OrderedDict()
+        )
         self._filter_cache_size = filter_cache_size
 
     async def run(
@@ -103,10 +106,8 @@ class Pipeline:
             outcome = Outcome(error.status, error.body())
         except OperationRefused as refused:
             outcome = Outcome(refused.status, refused.body())
-        label = self.metrics.operation_label(name)
         result = "refused" if outcome.status >= 400 else classify(outcome.body)
-        self.metrics.operations.labels(label, kind, result).inc()
-        self.metrics.operation_latency.labels(label).observe(time.perf_counter() - started)
+        self.metrics.operation(name, kind, result, time.perf_counter() - started)
         record = current_record.get()
         if record is not None:
             record.operations.append(name or "anonymous")
@@ -119,32 +120,44 @@ class Pipeline:
         self, request: GraphQLRequest, method: str, principal: Principal | None, headers: Mapping[str, str]
     ) -> tuple[Outcome, str, str | None]:
         query = await self.persisted.query_of(request)
-        async with self.holder.use() as runtime:
-            document = runtime.checker.check(query)
-            operation = _select(document, request.operation_name)
-            name = request.operation_name or (
-                operation.name.value if operation is not None and operation.name is not None else None
-            )
-            kind = _OPERATION_KIND.get(operation.operation, "subscription") if operation is not None else "unknown"
-            if method == "GET" and operation is not None and operation.operation != OperationType.QUERY:
-                raise RequestError(405, "Mutations can only be sent over HTTP POST.", "METHOD_NOT_ALLOWED")
-            if self.config.authorization.require_authentication and principal is None:
-                raise RequestError(401, "Authentication is required by this router.", "UNAUTHENTICATED")
-            text, removed = query, None
-            if self.config.authorization.directives.enabled and runtime.policy.enabled:
-                removed = self._filter(runtime, query, document, request.operation_name, principal)
-                if removed.changed:
-                    text = print_ast(removed.document) if removed.document is not None else ""
-            self._count_cache(runtime, text, request.operation_name)
-            if text:
-                body = await runtime.engine.execute(text, request.variables, request.operation_name, headers)
-            else:
-                body = {"data": {}}
-            if removed is not None and removed.changed:
-                body = apply_removed(body, removed)
-            body = self._mask(body)
-            status = 400 if "data" not in body and body.get("errors") else 200
-            return Outcome(status, body), kind, name
+        runtime = self.holder.acquire()  # not ``async with holder.use()``: a context manager per request costs more
+        try:
+            return await self._run_on(runtime, request, query, method, principal, headers)
+        finally:
+            self.holder.release(runtime)
+
+    async def _run_on(
+        self,
+        runtime: RouterRuntime,
+        request: GraphQLRequest,
+        query: str,
+        method: str,
+        principal: Principal | None,
+        headers: Mapping[str, str],
+    ) -> tuple[Outcome, str, str | None]:
+        document = runtime.checker.check(query)
+        operation = _select(document, request.operation_name)
+        name = request.operation_name or (
+            operation.name.value if operation is not None and operation.name is not None else None
+        )
+        kind = _OPERATION_KIND.get(operation.operation, "subscription") if operation is not None else "unknown"
+        if method == "GET" and operation is not None and operation.operation != OperationType.QUERY:
+            raise RequestError(405, "Mutations can only be sent over HTTP POST.", "METHOD_NOT_ALLOWED")
+        if self.config.authorization.require_authentication and principal is None:
+            raise RequestError(401, "Authentication is required by this router.", "UNAUTHENTICATED")
+        text, removed = query, None
+        if self.config.authorization.directives.enabled and runtime.policy.enabled:
+            removed, text = self._filter(runtime, query, document, request.operation_name, principal)
+        self._count_cache(runtime, text, request.operation_name)
+        if text:
+            body = await runtime.engine.execute(text, request.variables, request.operation_name, headers)
+        else:
+            body = {"data": {}}
+        if removed is not None and removed.changed:
+            body = apply_removed(body, removed)
+        body = self._mask(body)
+        status = 400 if "data" not in body and body.get("errors") else 200
+        return Outcome(status, body), kind, name
 
     def _filter(
         self,
@@ -153,13 +166,17 @@ class Pipeline:
         document: DocumentNode,
         operation_name: str | None,
         principal: Principal | None,
-    ) -> FilterResult:
+    ) -> tuple[FilterResult, str]:
+        """What authorization removes for this caller, and the operation text left to run."""
         scopes = principal.scopes if principal is not None else frozenset()
         key = (id(runtime), query, operation_name, principal is not None, scopes)
         found = self._filters.get(key)
         if found is None:
-            found = runtime.policy.filter(document, operation_name, principal is not None, scopes)
-            self._filters[key] = found
+            result = runtime.policy.filter(document, operation_name, principal is not None, scopes)
+            text = query
+            if result.changed:
+                text = print_ast(result.document) if result.document is not None else ""
+            found = self._filters[key] = (result, text)
             if len(self._filters) > self._filter_cache_size:
                 self._filters.popitem(last=False)
         else:
@@ -170,9 +187,9 @@ class Pipeline:
         key = (id(runtime), text, operation_name)
         if key in self._seen:
             self._seen.move_to_end(key)
-            self.metrics.operation_cache.labels("hit").inc()
+            self.metrics.operation_cache_lookup(hit=True)
             return
-        self.metrics.operation_cache.labels("miss").inc()
+        self.metrics.operation_cache_lookup(hit=False)
         self._seen[key] = None
         if len(self._seen) > self._seen_size:
             self._seen.popitem(last=False)

@@ -70,16 +70,25 @@ class RuntimeHolder:
         self.current = runtime
         self._closing: set[asyncio.Task[None]] = set()
 
-    @contextlib.asynccontextmanager
-    async def use(self) -> AsyncIterator[RouterRuntime]:
+    def acquire(self) -> RouterRuntime:
+        """The current runtime, counted as in use until :meth:`release` (the per-request path)."""
         runtime = self.current
         runtime.in_flight += 1
+        return runtime
+
+    @staticmethod
+    def release(runtime: RouterRuntime) -> None:
+        runtime.in_flight -= 1
+        if runtime.retired and runtime.in_flight == 0:
+            runtime.idle.set()
+
+    @contextlib.asynccontextmanager
+    async def use(self) -> AsyncIterator[RouterRuntime]:
+        runtime = self.acquire()
         try:
             yield runtime
         finally:
-            runtime.in_flight -= 1
-            if runtime.retired and runtime.in_flight == 0:
-                runtime.idle.set()
+            self.release(runtime)
 
     def swap(self, runtime: RouterRuntime) -> RouterRuntime:
         """Make ``runtime`` current; the old one closes once its in-flight requests are done."""
