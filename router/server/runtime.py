@@ -20,6 +20,7 @@ from router.execution.executor import SubgraphFetcher
 from router.execution.fetcher import FetchObserver
 from router.server.authorization import AuthorizationPolicy
 from router.server.config import RouterConfig
+from router.server.gc_tuning import refreeze
 from router.server.operation_check import OperationChecker
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,8 @@ class RuntimeHolder:
     async def _close_when_idle(self, runtime: RouterRuntime) -> None:
         await runtime.idle.wait()
         await runtime.engine.aclose()
+        del runtime
+        refreeze()  # the old schema may have been frozen at start-up: let it be collected
         log.info("previous supergraph closed after its in-flight requests finished")
 
     async def aclose(self) -> None:
