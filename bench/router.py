@@ -75,7 +75,11 @@ def serve_subgraphs(port: int) -> None:
 
 
 def serve_router(supergraph_path: str, port: int) -> None:
-    """The engine alone: a minimal Starlette POST /graphql over Engine (the "router" target is the full server)."""
+    """The engine alone: a minimal Starlette POST /graphql over Engine (the "router" target is the full server).
+
+    Run as `router serve` runs (uvloop, httptools, the start-up heap frozen), so the difference
+    between the two targets is what the server does per request.
+    """
     import uvicorn
     from starlette.applications import Starlette
     from starlette.requests import Request
@@ -93,6 +97,9 @@ def serve_router(supergraph_path: str, port: int) -> None:
         return Response(orjson.dumps(result), media_type="application/json")
 
     app = Starlette(routes=[Route("/graphql", graphql, methods=["POST"])])
+    from router.server.gc_tuning import freeze_startup_heap
+
+    freeze_startup_heap()  # the same process set-up as `router serve`, so the two compare like for like
     uvicorn.run(
         app, host="127.0.0.1", port=port, log_level="warning", access_log=False, loop="uvloop", http="httptools"
     )

@@ -9,6 +9,8 @@ request with an ``Origin``, go through Starlette's own code, so the answers are 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from starlette.datastructures import MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import Message, Receive, Scope, Send
@@ -32,8 +34,8 @@ def _with_vary_origin(send: Send) -> Send:
 
 
 class RouterCORSMiddleware(CORSMiddleware):
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:  # type: ignore[override]
+        # Not ``async``: returns the inner app's coroutine, so this layer adds no frame to the request's chain.
         if scope["type"] == "http" and not any(name == b"origin" for name, _ in scope["headers"]):
-            await self.app(scope, receive, _with_vary_origin(send))
-            return
-        await super().__call__(scope, receive, send)
+            return self.app(scope, receive, _with_vary_origin(send))
+        return super().__call__(scope, receive, send)

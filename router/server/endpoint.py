@@ -17,7 +17,7 @@ server-error middleware above).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from starlette.datastructures import QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -59,47 +59,43 @@ class GraphQLEndpoint:
         self.batching = config.batching
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # One coroutine, not a call per step: each level is re-entered whenever the engine resumes.
         headers = request_headers(scope)
         method = scope["method"]
         params = QueryParams(scope["query_string"]) if method != "POST" else None
         if method == "GET" and self.graphiql is not None and params is not None and wants_html(headers, params):
             await self.graphiql.page()(scope, receive, send)
             return
+        status: int
+        body: object
         try:
-            status, body = await self._answer(scope, receive, method, headers, params)
+            if not self.csrf.allows(headers):
+                raise RequestError(400, self.csrf.message, "CSRF_ERROR")
+            authenticator = self.authenticator
+            principal = await authenticator.authenticate(headers) if authenticator is not None else None
+            parsed: list[GraphQLRequest] | GraphQLRequest
+            if params is None:
+                if not is_json(headers.get("content-type")):
+                    raise RequestError(
+                        415, "The 'content-type' header must be application/json.", "UNSUPPORTED_MEDIA_TYPE"
+                    )
+                raw = await read_body(receive, headers.get("content-length"), self.max_body)
+                parsed = parse_post(raw, self.batching)
+            else:
+                parsed = parse_get(params)
+            forwarded = self.subgraph_headers(scope, headers)
+            run = self.pipeline.run
+            if isinstance(parsed, list):
+                outcomes = await asyncio.gather(
+                    *(run(item, method=method, principal=principal, subgraph_headers=forwarded) for item in parsed)
+                )
+                status, body = 200, [o.body for o in outcomes]
+            else:
+                outcome = await run(parsed, method=method, principal=principal, subgraph_headers=forwarded)
+                status, body = outcome.status, outcome.body
         except RequestError as error:
             status, body = error.status, error.body()
         await send_json(send, status, body)
-
-    async def _answer(
-        self,
-        scope: Scope,
-        receive: Receive,
-        method: str,
-        headers: Mapping[str, str],
-        params: QueryParams | None,
-    ) -> tuple[int, object]:
-        if not self.csrf.allows(headers):
-            raise RequestError(400, self.csrf.message, "CSRF_ERROR")
-        authenticator = self.authenticator
-        principal = await authenticator.authenticate(headers) if authenticator is not None else None
-        parsed: list[GraphQLRequest] | GraphQLRequest
-        if params is None:
-            if not is_json(headers.get("content-type")):
-                raise RequestError(415, "The 'content-type' header must be application/json.", "UNSUPPORTED_MEDIA_TYPE")
-            body = await read_body(receive, headers.get("content-length"), self.max_body)
-            parsed = parse_post(body, self.batching)
-        else:
-            parsed = parse_get(params)
-        forwarded = self.subgraph_headers(scope, headers)
-        run = self.pipeline.run
-        if isinstance(parsed, list):
-            outcomes = await asyncio.gather(
-                *(run(item, method=method, principal=principal, subgraph_headers=forwarded) for item in parsed)
-            )
-            return 200, [o.body for o in outcomes]
-        outcome = await run(parsed, method=method, principal=principal, subgraph_headers=forwarded)
-        return outcome.status, outcome.body
 
 
 class GraphQLShortcut:
@@ -110,13 +106,14 @@ class GraphQLShortcut:
         self.path = path
         self.endpoint = endpoint
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # Not ``async``: it returns the chosen app's coroutine for the caller to await, so this layer
+        # adds no coroutine frame to re-enter on every resumption of the request.
         if (
             scope["type"] == "http"
             and scope["path"] == self.path
             and scope["method"] in ("POST", "GET")
             and not scope.get("root_path")
         ):
-            await self.endpoint(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
+            return self.endpoint(scope, receive, send)
+        return self.app(scope, receive, send)

@@ -91,8 +91,13 @@ class Pipeline:
         started = time.perf_counter()
         name = request.operation_name
         kind = "unknown"
+        runtime: RouterRuntime | None = None
+        # One coroutine level here, not several: every level is re-entered each time the engine
+        # resumes from a subgraph's answer.
         try:
-            outcome, kind, name = await self._run(request, method, principal, subgraph_headers)
+            query = await self.persisted.query_of(request)
+            runtime = self.holder.acquire()  # not ``async with holder.use()``: cheaper per request
+            outcome, kind, name = await self._execute(runtime, request, query, method, principal, subgraph_headers)
         except PersistedQueryNotFound:
             outcome = Outcome(
                 200,
@@ -106,6 +111,9 @@ class Pipeline:
             outcome = Outcome(error.status, error.body())
         except OperationRefused as refused:
             outcome = Outcome(refused.status, refused.body())
+        finally:
+            if runtime is not None:
+                self.holder.release(runtime)
         result = "refused" if outcome.status >= 400 else classify(outcome.body)
         self.metrics.operation(name, kind, result, time.perf_counter() - started)
         record = current_record.get()
@@ -116,17 +124,7 @@ class Pipeline:
             record.errors += len(outcome.body.get("errors") or ())
         return outcome
 
-    async def _run(
-        self, request: GraphQLRequest, method: str, principal: Principal | None, headers: Mapping[str, str]
-    ) -> tuple[Outcome, str, str | None]:
-        query = await self.persisted.query_of(request)
-        runtime = self.holder.acquire()  # not ``async with holder.use()``: a context manager per request costs more
-        try:
-            return await self._run_on(runtime, request, query, method, principal, headers)
-        finally:
-            self.holder.release(runtime)
-
-    async def _run_on(
+    async def _execute(
         self,
         runtime: RouterRuntime,
         request: GraphQLRequest,
