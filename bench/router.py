@@ -1,15 +1,18 @@
 """Router benchmark: our Python router vs Apollo Gateway vs the subgraph itself.
 
 One run starts the test subgraphs of the differential harness (accounts, products, reviews,
-inventory: ``tests/federation/test_entities.py``) in one uvicorn process, our router (a minimal
-Starlette ``POST /graphql`` over ``Engine``) in another, and Apollo Gateway (node) on the same
-supergraph. For each case it drives each target with a fixed number of concurrent clients for a
-few seconds, sending a distinct ``Authorization`` header per request, and prints requests/s,
-p50/p99 latency and the router process's CPU time per request (so requests per CPU-second compare
-the two routers independently of the shared, noisy machine). It then times plan-cache misses and
+inventory: ``tests/federation/test_entities.py``) in one uvicorn process, our engine alone (a minimal
+Starlette ``POST /graphql`` over ``Engine``, target "ours") in another, the full server (``router
+serve``, target "router") in a third, and Apollo Gateway (node) on the same supergraph. For each
+case it drives each target with a fixed number of concurrent clients for a few seconds, sending a
+distinct ``Authorization`` header per request, and prints requests/s, p50/p99 latency and the router
+process's CPU time per request (so requests per CPU-second compare the routers independently of the
+shared, noisy machine). It then times plan-cache misses and
 hits in-process.
 
     uv run python bench/router.py [--seconds 3] [--concurrency 16]
+    uv run python bench/router.py --profile                   # cProfile the engine in-process (b, c)
+    uv run python bench/router.py --profile-server --seconds 4  # cProfile `router serve` under load (b, c)
 
 Cases: (a) one subgraph, (b) a two-hop entity query, (c) three subgraphs with ``@requires``.
 """
