@@ -47,4 +47,6 @@ def serve(app: Starlette, *, host: str, port: int, drain_seconds: float = 0.0, l
         timeout_graceful_shutdown=30,
         log_config=None,  # keep the process's own logging setup (text or JSON), not uvicorn's
     )
-    asyncio.run(DrainingServer(config, app, drain_seconds).serve())
+    # uvicorn.run picks uvloop when installed; calling serve() ourselves must ask for it explicitly.
+    with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
+        runner.run(DrainingServer(config, app, drain_seconds).serve())
