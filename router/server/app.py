@@ -24,7 +24,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import Scope
 
 from router.execution.executor import SubgraphFetcher
-from router.rest import rest_routes
+from router.rest import load_declarations, rest_routes
 from router.server.apq import PersistedQueries
 from router.server.asgi import request_headers
 from router.server.auth import RouterAuthenticator
@@ -88,7 +88,12 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
     wrapper = wrap if tracer is not None or propagation.subgraph_rules else None
 
     def build(sdl: str) -> RouterRuntime:
-        return build_runtime(sdl, config, on_fetch, wrapper)
+        runtime = build_runtime(sdl, config, on_fetch, wrapper)
+        if options.rest_declarations is not None:
+            # A new schema that breaks a declared REST operation is refused like any bad schema (a hot
+            # reload keeps the old one); at start, rest_routes below raises the same error.
+            load_declarations(options.rest_declarations, runtime.engine.api_schema)
+        return runtime
 
     holder = RuntimeHolder(build(source.load()))
     metrics.watch_planner_cache(lambda: holder.current.planner_cache())

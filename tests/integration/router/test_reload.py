@@ -97,3 +97,24 @@ def test_in_flight_requests_finish_on_the_old_supergraph(
         }
         wait_for(lambda: old.engine.fetcher._session is None)  # closed once drained
         assert query(url, "{ products { stock } }") == {"data": {"products": [{"stock": 7}, {"stock": 7}]}}
+
+
+def test_a_schema_that_breaks_a_rest_declaration_is_refused(
+    tmp_path: Path, supergraph_file: Path, subgraphs: dict[str, FakeSubgraph], products_v2: FakeSubgraph
+) -> None:
+    declarations = tmp_path / "rest"
+    declarations.mkdir()
+    (declarations / "stock.graphql").write_text(
+        'query Stock @rest(method: GET, path: "/stock") { products { id stock } }\n'
+    )
+    without_stock = supergraph_file.read_text()
+    supergraph_file.write_text(compose({"accounts": subgraphs["accounts"], "products": products_v2}))
+    options = RouterOptions(reload_interval=0.1, rest_declarations=declarations)
+    app = create_router_app(FileSource(supergraph_file), RouterConfig(), options)
+    with serve_app(app) as url:
+        expected = [{"id": "p1", "stock": 7}, {"id": "p2", "stock": 7}]
+        assert httpx.get(f"{url}/stock").json() == expected
+        supergraph_file.write_text(without_stock)  # valid GraphQL, but /stock's operation no longer is
+        wait_for(lambda: metric(url, 'router_schema_reloads_total{result="failed"}') == 1)
+        assert httpx.get(f"{url}/stock").json() == expected
+        assert "errors" not in query(url, "{ products { stock } }")
