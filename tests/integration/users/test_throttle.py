@@ -52,8 +52,14 @@ async def instances(throttled_servers: list[str]) -> AsyncIterator[list[UsersApi
 
 
 def from_address() -> dict[str, str]:
-    """A client address of its own per test (the throttle trusts X-Forwarded-For set by our router)."""
-    return {"X-Forwarded-For": f"198.51.100.{uuid.uuid4().int % 250}, 10.0.0.1"}
+    """A client address of its own per call (the throttle trusts X-Forwarded-For set by our router).
+
+    64 random bits in IPv6's documentation prefix: with only 250 IPv4 documentation addresses, two
+    calls in one run shared an address often enough to exceed the per-address limit by chance.
+    """
+    suffix = uuid.uuid4().hex[:16]
+    groups = ":".join(suffix[i : i + 4] for i in range(0, 16, 4))
+    return {"X-Forwarded-For": f"2001:db8::{groups}, 10.0.0.1"}
 
 
 async def test_an_account_is_rate_limited_after_too_many_failures(instances: list[UsersApi]) -> None:
