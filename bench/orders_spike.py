@@ -47,8 +47,8 @@ sys.path.insert(0, str(ROOT))
 import aiohttp  # noqa: E402
 import asyncpg  # noqa: E402
 
-from subgraphs.common.auth import TokenVerifier  # noqa: E402
-from subgraphs.common.keys import KeyRing  # noqa: E402
+from servicekit.auth import TokenVerifier  # noqa: E402
+from servicekit.keys import KeyRing  # noqa: E402
 from subgraphs.orders.settings import OrdersSettings  # noqa: E402
 
 SECRET = "orders-bench-internal-secret-0123456789abcdef"  # noqa: S105 (a local, throwaway stack)

@@ -16,7 +16,7 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 from db.migrate import migrate_all
-from subgraphs.common.settings import normalize_database_url
+from servicekit.settings import normalize_database_url
 from subgraphs.products.seed import seed
 
 

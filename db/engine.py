@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from subgraphs.common.settings import normalize_database_url
+from servicekit.settings import normalize_database_url
 
 
 def create_engine(

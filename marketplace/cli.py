@@ -12,7 +12,7 @@ from pathlib import Path
 from db.migrate import SERVICES, migrate_all
 from db.wait import DatabaseUnavailable
 from marketplace.settings import LauncherSettings
-from subgraphs.common.settings import load_settings
+from servicekit.settings import load_settings
 
 
 def _replicas(value: str) -> int:

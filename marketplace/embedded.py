@@ -10,7 +10,7 @@ from pathlib import Path
 
 from db.embedded import EmbeddedPostgres, start_embedded_postgres
 from marketplace.embedded_redis import EmbeddedRedis, start_embedded_redis
-from subgraphs.common.settings import normalize_database_url
+from servicekit.settings import normalize_database_url
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ import sys
 
 from marketplace.embedded import backends
 from marketplace.settings import LauncherSettings
-from subgraphs.common.settings import load_settings
+from servicekit.settings import load_settings
 
 
 def seed_command(users: int, products: int) -> int:

@@ -6,9 +6,9 @@ import importlib
 from typing import Any
 
 from db.embedded import start_embedded_postgres
-from subgraphs.common.observability import configure_logging
-from subgraphs.common.serve import serve
-from subgraphs.common.settings import SubgraphSettings, load_settings
+from servicekit.observability import configure_logging
+from servicekit.serve import serve
+from servicekit.settings import SubgraphSettings, load_settings
 
 SETTINGS_CLASSES = {
     "users": "subgraphs.users.settings:UsersSettings",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from subgraphs.common.settings import CommonSettings, env_field
+from servicekit.settings import CommonSettings, env_field
 
 
 class LauncherSettings(CommonSettings):

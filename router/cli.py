@@ -24,8 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
 def router_token_header() -> dict[str, str]:
     """Our subgraphs answer ``_service`` only to the router: compose with the router's service token."""
     from router.server.settings import RouterSettings
-    from subgraphs.common.internal import HEADER, internal_secret, mint_service_token
-    from subgraphs.common.settings import load_settings
+    from servicekit.internal import HEADER, internal_secret, mint_service_token
+    from servicekit.settings import load_settings
 
     settings = load_settings(RouterSettings)
     return {HEADER: mint_service_token(internal_secret(settings.internal_secret, settings.data_dir), "router")}

@@ -19,7 +19,7 @@ import pytest_asyncio
 from db.embedded import start_embedded_postgres
 from db.migrate import SERVICES, migrate_all
 from marketplace.embedded_redis import start_embedded_redis
-from subgraphs.common.settings import normalize_database_url
+from servicekit.settings import normalize_database_url
 from tests.support.databases import create_database, drop_database
 
 

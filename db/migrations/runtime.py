@@ -15,7 +15,7 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
 
 from db.engine import create_engine
-from subgraphs.common.settings import CommonSettings, load_settings
+from servicekit.settings import CommonSettings, load_settings
 
 
 def _include_name(schema: str):  # type: ignore[no-untyped-def]

@@ -44,8 +44,8 @@ from router.server.runtime import RouterRuntime, RuntimeHolder, build_runtime
 from router.server.service_token import ServiceTokenCache
 from router.server.subgraph_calls import SubgraphCalls
 from router.server.tracing import finish_request_span, router_tracing
-from subgraphs.common.app import Lifecycle
-from subgraphs.common.tracing import TracingMiddleware, TracingSettings
+from servicekit.app import Lifecycle
+from servicekit.tracing import TracingMiddleware, TracingSettings
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""JWT verification at the router, with the shared verifier (:mod:`subgraphs.common.auth`).
+"""JWT verification at the router, with the shared verifier (:mod:`servicekit.auth`).
 
 Like Apollo Router, a request that carries a token the router cannot verify (expired, bad
 signature, unknown key, wrong issuer or audience, malformed header) is refused with 401 and
@@ -13,8 +13,8 @@ from collections.abc import Mapping
 
 from router.server.config import JwtConfig
 from router.server.errors import RequestError
-from subgraphs.common.auth import Principal, TokenVerifier
-from subgraphs.common.errors import Unauthenticated, Unavailable
+from servicekit.auth import Principal, TokenVerifier
+from servicekit.errors import Unauthenticated, Unavailable
 
 
 class RouterAuthenticator:

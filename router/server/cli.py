@@ -17,10 +17,10 @@ from router.server.gc_tuning import freeze_startup_heap
 from router.server.reload import ComposeSource, FileSource, SupergraphSource
 from router.server.service_token import ServiceTokenCache
 from router.server.settings import RouterSettings
-from subgraphs.common.internal import internal_secret
-from subgraphs.common.observability import configure_logging
-from subgraphs.common.settings import load_settings
-from subgraphs.common.tracing import TracingSettings
+from servicekit.internal import internal_secret
+from servicekit.observability import configure_logging
+from servicekit.settings import load_settings
+from servicekit.tracing import TracingSettings
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def _listen(args: argparse.Namespace, config: RouterConfig, settings: RouterSett
 def use_uvloop() -> bool:
     """Run the server on uvloop when it is installed (``uvicorn[standard]`` brings it).
 
-    :func:`subgraphs.common.serve.serve` starts uvicorn's ``Server`` under ``asyncio.run``, which
+    :func:`servicekit.serve.serve` starts uvicorn's ``Server`` under ``asyncio.run``, which
     skips uvicorn's own loop choice, so without this the router would run on the standard asyncio
     loop. Measured on the bench's cases b and c (the subgraph calls alone, in-process), the standard
     loop costs 35-80 µs more CPU per request, about 8%; the HTTP server's own socket work adds to that.
@@ -116,7 +116,7 @@ def serve_command(args: argparse.Namespace) -> int:
         print(f"error: cannot load the supergraph from {source.description}: {first}", file=sys.stderr)
         return 1
     host, port = _listen(args, config, settings)
-    from subgraphs.common.serve import serve
+    from servicekit.serve import serve
 
     log.info("router listening on http://%s:%d", host, port)
     use_uvloop()

@@ -20,7 +20,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from router.server.config import HeaderRule
-from subgraphs.common.internal import HEADER as SERVICE_TOKEN_HEADER
+from servicekit.internal import HEADER as SERVICE_TOKEN_HEADER
 
 NEVER_PROPAGATED = frozenset(
     {

@@ -3,7 +3,7 @@
 The middleware gives each request an id (kept from ``X-Request-Id`` when it is sane), returns it
 in the response, and after the response logs one line on ``router.request``: method, path,
 status, duration, the operation name(s), outcome, how many subgraph fetches it caused and the
-request id (the JSON formatter of :mod:`subgraphs.common.observability` adds it). The handler and
+request id (the JSON formatter of :mod:`servicekit.observability` adds it). The handler and
 the fetch observer fill a :class:`RequestRecord` kept in a context variable; the executor's
 parallel fetches run in tasks that share it.
 """
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from router.server.metrics import RouterMetrics
-from subgraphs.common.observability import ResponseStatus, request_id_of, request_id_var
+from servicekit.observability import ResponseStatus, request_id_of, request_id_var
 
 log = logging.getLogger("router.request")
 QUIET_PATHS = frozenset({"/health", "/ready", "/metrics"})

@@ -24,7 +24,7 @@ from router.server.graphql_request import GraphQLRequest
 from router.server.metrics import RouterMetrics
 from router.server.observability import current_record
 from router.server.runtime import RouterRuntime, RuntimeHolder
-from subgraphs.common.auth import Principal
+from servicekit.auth import Principal
 
 log = logging.getLogger(__name__)
 

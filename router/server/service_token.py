@@ -1,7 +1,7 @@
 """The router's internal service token, sent to every subgraph so they know the call is ours.
 
 Subgraphs refuse ``_entities`` and ``_service`` without a valid router token (see
-:mod:`subgraphs.common.router_only`). Minting one per request would cost an HMAC each time, so one
+:mod:`servicekit.router_only`). Minting one per request would cost an HMAC each time, so one
 token is cached and renewed ``renew_before`` seconds before it expires.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from subgraphs.common.internal import HEADER, mint_service_token
+from servicekit.internal import HEADER, mint_service_token
 
 SERVICE_NAME = "router"
 

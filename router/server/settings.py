@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import field_validator
 
-from subgraphs.common.settings import CommonSettings, env_field
+from servicekit.settings import CommonSettings, env_field
 
 
 class RouterSettings(CommonSettings):

@@ -14,7 +14,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
 
 from router.execution.executor import SubgraphFetcher
 from router.server.headers import per_subgraph_headers
-from subgraphs.common.tracing import PROPAGATOR
+from servicekit.tracing import PROPAGATOR
 
 
 def fetch_status(response: Mapping[str, Any]) -> str:

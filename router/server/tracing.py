@@ -2,7 +2,7 @@
 
 Tracing is on when ``telemetry.exporters.tracing.otlp.enabled`` is true in ``router.yaml`` (Apollo
 Router's key) or when the OpenTelemetry environment names an endpoint (see
-:mod:`subgraphs.common.tracing`); ``OTEL_SDK_DISABLED=true`` turns it off whatever the file says.
+:mod:`servicekit.tracing`); ``OTEL_SDK_DISABLED=true`` turns it off whatever the file says.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from opentelemetry.trace import Span, Status, StatusCode
 
 from router.server.config import TelemetryConfig
 from router.server.observability import current_record
-from subgraphs.common.tracing import Tracing, TracingSettings, start_tracing, traces_url
+from servicekit.tracing import Tracing, TracingSettings, start_tracing, traces_url
 
 DEFAULT_ENDPOINT = "http://127.0.0.1:4318"
 DEFAULT_SERVICE_NAME = "router"

@@ -10,9 +10,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 
 from db.engine import create_engine, session_factory
-from subgraphs.common.app import create_subgraph_app
-from subgraphs.common.auth import TokenVerifier
-from subgraphs.common.internal import internal_secret
+from servicekit.app import create_subgraph_app
+from servicekit.auth import TokenVerifier
+from servicekit.internal import internal_secret
 from subgraphs.orders.context import OrdersContext, build_context
 from subgraphs.orders.queue import BrokerPublisher, build_broker
 from subgraphs.orders.schema import build_schema

@@ -7,9 +7,9 @@ from typing import Any
 
 from starlette.requests import Request
 
-from subgraphs.common.auth import Principal, bearer_token
-from subgraphs.common.context import RequestContext
-from subgraphs.common.errors import MarketplaceError
+from servicekit.auth import Principal, bearer_token
+from servicekit.context import RequestContext
+from servicekit.errors import MarketplaceError
 from subgraphs.orders.loaders import OrderLoaders, build_loaders
 from subgraphs.orders.service.orders import OrdersDeps
 from subgraphs.orders.tokens import VerifiedTokens
@@ -32,7 +32,7 @@ class OrdersContext(RequestContext):
 
 
 async def authenticate(request: Request, tokens: VerifiedTokens) -> tuple[Principal | None, MarketplaceError | None]:
-    """Like :func:`subgraphs.common.context.authenticate`, through the verified-token cache."""
+    """Like :func:`servicekit.context.authenticate`, through the verified-token cache."""
     try:
         token = bearer_token(request.headers.get("authorization"))
         if token is None:

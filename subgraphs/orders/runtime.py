@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.engine import create_engine, session_factory
-from subgraphs.common.internal import internal_secret
+from servicekit.internal import internal_secret
 from subgraphs.orders.service.orders import OrdersDeps
 from subgraphs.orders.service.outbox import Publisher
 from subgraphs.orders.service.processing import WorkerDeps

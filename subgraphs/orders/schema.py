@@ -10,9 +10,9 @@ import strawberry
 from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.types import Info
 
-from subgraphs.common.errors import NotFound
-from subgraphs.common.graphql_errors import error_codes_extension
-from subgraphs.common.router_only import router_only_extension
+from servicekit.errors import NotFound
+from servicekit.graphql_errors import error_codes_extension
+from servicekit.router_only import router_only_extension
 from subgraphs.orders import domain
 from subgraphs.orders.context import OrdersContext
 from subgraphs.orders.service import orders as service

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from pydantic import field_validator
 
-from subgraphs.common.settings import SubgraphSettings, env_field
+from servicekit.settings import SubgraphSettings, env_field
 
 
 class OrdersSettings(SubgraphSettings):

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from subgraphs.common.internal import HEADER, mint_service_token
+from servicekit.internal import HEADER, mint_service_token
 from subgraphs.orders.domain import ItemRequest, Money
 
 REJECTION_REASONS = ("OUT_OF_STOCK", "UNKNOWN_PRODUCT")

@@ -18,7 +18,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-from subgraphs.common.auth import Principal, TokenVerifier
+from servicekit.auth import Principal, TokenVerifier
 
 
 class VerifiedTokens:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-from subgraphs.common.errors import BadUserInput
+from servicekit.errors import BadUserInput
 from subgraphs.orders.domain import (
     MAX_ADDRESS_LENGTH,
     MAX_ITEMS,

@@ -17,7 +17,7 @@ from types import FrameType
 
 import dramatiq
 
-from subgraphs.common.observability import configure_logging
+from servicekit.observability import configure_logging
 from subgraphs.orders.actors import declare_actors
 from subgraphs.orders.queue import BrokerPublisher, build_broker, is_rabbitmq
 from subgraphs.orders.runtime import StockFactory, WorkerRuntime, http_stock_client

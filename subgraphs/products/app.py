@@ -9,9 +9,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 
 from db.engine import create_engine
-from subgraphs.common.app import create_subgraph_app
-from subgraphs.common.auth import TokenVerifier
-from subgraphs.common.internal import internal_secret
+from servicekit.app import create_subgraph_app
+from servicekit.auth import TokenVerifier
+from servicekit.internal import internal_secret
 from subgraphs.products.context import ProductsContext, build_context
 from subgraphs.products.database import ProductsDatabase
 from subgraphs.products.schema import build_schema

@@ -7,9 +7,9 @@ from typing import Any
 
 from starlette.requests import Request
 
-from subgraphs.common.auth import TokenVerifier
-from subgraphs.common.context import RequestContext, authenticate
-from subgraphs.common.internal import HEADER, verify_service_token
+from servicekit.auth import TokenVerifier
+from servicekit.context import RequestContext, authenticate
+from servicekit.internal import HEADER, verify_service_token
 from subgraphs.products.database import ProductsDatabase, ReadRouting
 from subgraphs.products.loaders import Loaders
 

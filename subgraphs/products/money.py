@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from subgraphs.common.errors import BadUserInput
+from servicekit.errors import BadUserInput
 
 MAX_AMOUNT = 2**31 - 1  # GraphQL Int is 32-bit
 

@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import federation
 from strawberry.extensions import SchemaExtension
 
-from subgraphs.common.errors import NotFound
-from subgraphs.common.graphql_errors import error_codes_extension
-from subgraphs.common.router_only import router_only_extension
+from servicekit.errors import NotFound
+from servicekit.graphql_errors import error_codes_extension
+from servicekit.router_only import router_only_extension
 from subgraphs.products.context import READ_SOURCE_HEADER
 from subgraphs.products.internal_types import StockReservation, StockReservationItemInput
 from subgraphs.products.service import catalogue, reservations

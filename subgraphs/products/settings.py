@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from pydantic import field_validator
 
-from subgraphs.common.settings import SubgraphSettings, env_field, normalize_database_url
+from servicekit.settings import SubgraphSettings, env_field, normalize_database_url
 
 
 class ProductsSettings(SubgraphSettings):

@@ -10,7 +10,7 @@ from typing import Annotated
 import strawberry
 from strawberry import federation
 
-from subgraphs.common.errors import BadUserInput
+from servicekit.errors import BadUserInput
 from subgraphs.products.context import ProductsContext
 from subgraphs.products.money import Price
 from subgraphs.products.service.records import Page, ProductRecord

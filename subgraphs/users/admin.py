@@ -15,8 +15,8 @@ import sys
 from collections.abc import Sequence
 
 from db.engine import create_engine, session_factory
-from subgraphs.common.errors import MarketplaceError
-from subgraphs.common.settings import load_settings
+from servicekit.errors import MarketplaceError
+from servicekit.settings import load_settings
 from subgraphs.users.app import passwords_from
 from subgraphs.users.service import accounts
 from subgraphs.users.settings import UsersSettings

@@ -18,11 +18,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from db.engine import create_engine, session_factory
-from subgraphs.common.app import create_subgraph_app
-from subgraphs.common.auth import TokenVerifier
-from subgraphs.common.context import authenticate
-from subgraphs.common.internal import internal_secret
-from subgraphs.common.keys import KeyRing
+from servicekit.app import create_subgraph_app
+from servicekit.auth import TokenVerifier
+from servicekit.context import authenticate
+from servicekit.internal import internal_secret
+from servicekit.keys import KeyRing
 from subgraphs.users.context import UsersContext
 from subgraphs.users.loaders import UserLoaders
 from subgraphs.users.passwords import Passwords

@@ -11,9 +11,9 @@ import contextlib
 import dataclasses
 from dataclasses import dataclass
 
-from subgraphs.common.auth import Principal, TokenVerifier
-from subgraphs.common.context import RequestContext
-from subgraphs.common.errors import Unauthenticated
+from servicekit.auth import Principal, TokenVerifier
+from servicekit.context import RequestContext
+from servicekit.errors import Unauthenticated
 from subgraphs.users.loaders import UserLoaders
 from subgraphs.users.service.credentials import Credentials
 

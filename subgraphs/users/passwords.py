@@ -16,7 +16,7 @@ import unicodedata
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from subgraphs.common.errors import BadUserInput
+from servicekit.errors import BadUserInput
 
 
 class Passwords:

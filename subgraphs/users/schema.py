@@ -16,10 +16,10 @@ from strawberry import federation
 from strawberry.extensions import AddValidationRules, SchemaExtension
 from strawberry.types import Info
 
-from subgraphs.common.auth import bearer_token
-from subgraphs.common.errors import BadUserInput, Forbidden, NotFound
-from subgraphs.common.graphql_errors import error_codes_extension
-from subgraphs.common.router_only import router_only_extension
+from servicekit.auth import bearer_token
+from servicekit.errors import BadUserInput, Forbidden, NotFound
+from servicekit.graphql_errors import error_codes_extension
+from servicekit.router_only import router_only_extension
 from subgraphs.users.context import UsersContext
 from subgraphs.users.service import accounts, credentials
 from subgraphs.users.types import AuthPayload, CreateUserInput, CredentialsValidity, Role, UpdateUserInput, User

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from pydantic import field_validator, model_validator
 
-from subgraphs.common.settings import SubgraphSettings, env_field
+from servicekit.settings import SubgraphSettings, env_field
 
 # OWASP's minimum for argon2id: 19 MiB of memory, 2 iterations, 1 lane.
 ARGON2_MIN_MEMORY_KIB = 19 * 1024

@@ -2,7 +2,7 @@
 
 Access tokens carry ``iss, aud, sub, exp, iat, nbf, jti`` and ``role``, with the signing key's
 ``kid`` in the header; verifiers (every service and the router) check them with
-:mod:`subgraphs.common.auth` against the JWKS this service publishes.
+:mod:`servicekit.auth` against the JWKS this service publishes.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from subgraphs.common.keys import KeyRing, KeyRingError, split_pems
+from servicekit.keys import KeyRing, KeyRingError, split_pems
 from subgraphs.users.settings import UsersSettings
 
 TOKEN_TYPE = "Bearer"  # noqa: S105 (a token type, not a secret)

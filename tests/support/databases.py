@@ -8,7 +8,7 @@ import uuid
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from subgraphs.common.settings import normalize_database_url
+from servicekit.settings import normalize_database_url
 
 
 def asyncpg_dsn(url: str) -> str:

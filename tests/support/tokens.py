@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 import uuid
 
-from subgraphs.common.auth import TokenVerifier
-from subgraphs.common.keys import KeyRing
+from servicekit.auth import TokenVerifier
+from servicekit.keys import KeyRing
 
 
 class TestTokens:

@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import func, insert, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from subgraphs.common.auth import Principal
-from subgraphs.common.errors import BadUserInput, Conflict, Forbidden, NotFound, Unavailable
+from servicekit.auth import Principal
+from servicekit.errors import BadUserInput, Conflict, Forbidden, NotFound, Unavailable
 from subgraphs.orders.domain import (
     ADDRESS_CHANGEABLE,
     CANCELLABLE,

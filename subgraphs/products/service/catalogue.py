@@ -29,8 +29,8 @@ from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models.products import Product
-from subgraphs.common.auth import Principal
-from subgraphs.common.errors import Forbidden, NotFound
+from servicekit.auth import Principal
+from servicekit.errors import Forbidden, NotFound
 from subgraphs.products.service.records import NewProduct, Page, ProductChanges, ProductFilter, ProductRecord
 
 products = cast(Table, Product.__table__)

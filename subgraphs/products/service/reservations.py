@@ -30,7 +30,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models.products import Product, StockReservation, StockReservationOrder
-from subgraphs.common.errors import BadUserInput, Conflict
+from servicekit.errors import BadUserInput, Conflict
 from subgraphs.products.money import Price
 from subgraphs.products.service.records import (
     LineOutcome,

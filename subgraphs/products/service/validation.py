@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from subgraphs.common.errors import BadUserInput
+from servicekit.errors import BadUserInput
 from subgraphs.products.money import MAX_AMOUNT, validate_currency, validate_price
 from subgraphs.products.service.records import NewProduct, ProductChanges, ProductFilter
 

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models.users import ROLES, RefreshToken, User
-from subgraphs.common.errors import BadUserInput, Conflict, NotFound
+from servicekit.errors import BadUserInput, Conflict, NotFound
 from subgraphs.users.passwords import Passwords
 
 EMAIL_MAX_LENGTH = 320

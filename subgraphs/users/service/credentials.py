@@ -15,8 +15,8 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models.users import User
-from subgraphs.common.auth import TokenVerifier
-from subgraphs.common.errors import Unauthenticated
+from servicekit.auth import TokenVerifier
+from servicekit.errors import Unauthenticated
 from subgraphs.users.passwords import Passwords
 from subgraphs.users.service import refresh_tokens, throttle
 from subgraphs.users.service.accounts import live_user

@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from subgraphs.common.errors import RateLimited
+from servicekit.errors import RateLimited
 
 PURGE_PROBABILITY = 0.01
 

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
-from subgraphs.common.internal import HEADER, mint_service_token
+from servicekit.internal import HEADER, mint_service_token
 from subgraphs.orders.app import create_app
 from subgraphs.orders.queue import build_broker, is_rabbitmq, queue_depth
 from subgraphs.orders.runtime import StockFactory, http_stock_client

@@ -13,7 +13,7 @@ import pytest
 import pytest_asyncio
 from starlette.applications import Starlette
 
-from subgraphs.common.internal import HEADER, mint_service_token
+from servicekit.internal import HEADER, mint_service_token
 from subgraphs.products.app import create_app
 from subgraphs.products.settings import ProductsSettings
 from tests.support.servers import serve_app

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from router.server.app import RouterOptions
-from subgraphs.common.internal import HEADER, verify_service_token
+from servicekit.internal import HEADER, verify_service_token
 from tests.federation.support.subgraph import FakeSubgraph
 from tests.integration.router.support import running_router
 
@@ -103,7 +103,7 @@ def test_metrics_count_operations_fetches_and_caches(supergraph_file: Path, subg
 def test_one_json_log_line_per_request(
     supergraph_file: Path, subgraphs: dict[str, FakeSubgraph], caplog: pytest.LogCaptureFixture
 ) -> None:
-    from subgraphs.common.observability import JsonFormatter
+    from servicekit.observability import JsonFormatter
 
     caplog.set_level(logging.INFO, logger="router.request")
     with running_router(supergraph_file) as url:

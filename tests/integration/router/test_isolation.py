@@ -17,8 +17,8 @@ from router.server.app import RouterOptions, create_router_app
 from router.server.config import RouterConfig
 from router.server.reload import ComposeSource
 from router.server.service_token import ServiceTokenCache
-from subgraphs.common.internal import HEADER, mint_service_token
-from subgraphs.common.router_only import router_only_extension
+from servicekit.internal import HEADER, mint_service_token
+from servicekit.router_only import router_only_extension
 from tests.federation.support.subgraph import FakeSubgraph
 from tests.support.servers import serve_app
 from tests.support.servers import serve_app as serve_fake

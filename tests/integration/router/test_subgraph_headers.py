@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from router.server.app import RouterOptions
-from subgraphs.common.internal import HEADER, verify_service_token
+from servicekit.internal import HEADER, verify_service_token
 from tests.federation.support.subgraph import FakeSubgraph
 from tests.integration.router.support import running_router
 

@@ -22,7 +22,7 @@ from router.server.app import RouterOptions, create_router_app
 from router.server.config import RouterConfig
 from router.server.reload import FileSource
 from router.server.subgraph_calls import SubgraphCalls
-from subgraphs.common.tracing import TracingMiddleware, TracingSettings
+from servicekit.tracing import TracingMiddleware, TracingSettings
 from tests.integration.router.otlp_receiver import OtlpReceiver, ReceivedSpan
 from tests.integration.router.support import running_router
 from tests.integration.router.traced_subgraphs import products_app, users_app

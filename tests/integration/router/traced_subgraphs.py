@@ -12,8 +12,8 @@ import strawberry
 from starlette.applications import Starlette
 from strawberry.federation import Schema
 
-from subgraphs.common.app import create_subgraph_app
-from subgraphs.common.tracing import TracingSettings
+from servicekit.app import create_subgraph_app
+from servicekit.tracing import TracingSettings
 
 NAMES = {"u1": "Ada", "u2": "Bob"}
 

@@ -14,7 +14,7 @@ import pytest
 import pytest_asyncio
 from starlette.applications import Starlette
 
-from subgraphs.common.internal import HEADER, internal_secret, mint_service_token
+from servicekit.internal import HEADER, internal_secret, mint_service_token
 from subgraphs.users.admin import create_admin
 from subgraphs.users.app import create_app
 from subgraphs.users.settings import UsersSettings

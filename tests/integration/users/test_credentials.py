@@ -11,7 +11,7 @@ import httpx
 import jwt
 import pytest
 
-from subgraphs.common.auth import TokenVerifier
+from servicekit.auth import TokenVerifier
 from tests.integration.users.conftest import LOGIN, PASSWORD, VALIDATE, Account, UsersApi, codes
 
 pytestmark = [pytest.mark.users, pytest.mark.integration]

@@ -21,9 +21,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from subgraphs.common.auth import Principal, TokenVerifier, bearer_token
-from subgraphs.common.errors import Unauthenticated, Unavailable
-from subgraphs.common.keys import KeyRing
+from servicekit.auth import Principal, TokenVerifier, bearer_token
+from servicekit.errors import Unauthenticated, Unavailable
+from servicekit.keys import KeyRing
 from tests.support.servers import serve_app
 
 pytestmark = pytest.mark.users

@@ -13,7 +13,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from subgraphs.common.keys import KeyRing, KeyRingError, SigningKey, split_pems, thumbprint
+from servicekit.keys import KeyRing, KeyRingError, SigningKey, split_pems, thumbprint
 
 pytestmark = pytest.mark.users
 

@@ -12,13 +12,13 @@ from pydantic_settings import BaseSettings
 pytestmark = pytest.mark.foundation
 ROOT = Path(__file__).resolve().parents[3]
 SETTINGS_CLASSES = [
-    "subgraphs.common.settings:CommonSettings",
+    "servicekit.settings:CommonSettings",
     "marketplace.settings:LauncherSettings",
     "subgraphs.users.settings:UsersSettings",
     "subgraphs.products.settings:ProductsSettings",
     "subgraphs.orders.settings:OrdersSettings",
     "router.server.settings:RouterSettings",
-    "subgraphs.common.tracing:TracingSettings",
+    "servicekit.tracing:TracingSettings",
 ]
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from marketplace.settings import LauncherSettings
-from subgraphs.common.settings import CommonSettings, SettingsError, build_settings, load_settings
+from servicekit.settings import CommonSettings, SettingsError, build_settings, load_settings
 from subgraphs.products.settings import ProductsSettings
 
 pytestmark = pytest.mark.foundation

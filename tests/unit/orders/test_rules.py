@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from subgraphs.common.errors import BadUserInput
+from servicekit.errors import BadUserInput
 from subgraphs.orders.domain import CANCELLABLE, REQUESTABLE, TRANSITIONS, Actor, ItemRequest, Status, TrackingInfo
 from subgraphs.orders.stock import StockUnavailable, parse_reservation
 from subgraphs.orders.validation import order_id_for, validate_order, validate_tracking

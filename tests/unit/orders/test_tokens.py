@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
-from subgraphs.common.auth import Principal, TokenVerifier
-from subgraphs.common.errors import Unauthenticated
+from servicekit.auth import Principal, TokenVerifier
+from servicekit.errors import Unauthenticated
 from subgraphs.orders.tokens import VerifiedTokens
 from tests.support.tokens import TestTokens
 

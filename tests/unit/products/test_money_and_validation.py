@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from subgraphs.common.errors import BadUserInput
+from servicekit.errors import BadUserInput
 from subgraphs.products.money import MINOR_UNITS, validate_currency, validate_price
 from subgraphs.products.service.validation import (
     parse_id,

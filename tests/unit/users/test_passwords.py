@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from subgraphs.common.errors import BadUserInput
+from servicekit.errors import BadUserInput
 from subgraphs.users.passwords import Passwords
 from subgraphs.users.settings import ARGON2_MIN_MEMORY_KIB
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from subgraphs.common.keys import KeyRing, KeyRingError
-from subgraphs.common.settings import SettingsError, build_settings
+from servicekit.keys import KeyRing, KeyRingError
+from servicekit.settings import SettingsError, build_settings
 from subgraphs.users.settings import UsersSettings
 from subgraphs.users.tokens import load_key_ring
 

@@ -6,7 +6,7 @@ import pytest
 
 from router.server.config import parse_router_config
 from router.server.tracing import router_tracing
-from subgraphs.common.tracing import TracingSettings, traces_url
+from servicekit.tracing import TracingSettings, traces_url
 
 
 def otlp(**values: object) -> dict[str, object]:

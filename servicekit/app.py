@@ -1,6 +1,6 @@
 """The app factory every subgraph uses: GraphQL at ``/graphql`` plus ``/health``, ``/ready``, ``/metrics``.
 
-``/ready`` answers 503 as soon as the process starts draining (see :mod:`subgraphs.common.serve`) and
+``/ready`` answers 503 as soon as the process starts draining (see :mod:`servicekit.serve`) and
 while any readiness check fails, so a load balancer stops sending traffic before the process stops.
 """
 
@@ -21,8 +21,8 @@ from starlette.routing import BaseRoute, Route
 from strawberry.asgi import GraphQL
 from strawberry.federation import Schema
 
-from subgraphs.common.observability import RequestObservability, ServiceMetrics
-from subgraphs.common.tracing import TracingMiddleware, TracingSettings, tracing_from_settings
+from servicekit.observability import RequestObservability, ServiceMetrics
+from servicekit.tracing import TracingMiddleware, TracingSettings, tracing_from_settings
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import jwt
 
-from subgraphs.common.errors import Unauthenticated, Unavailable
+from servicekit.errors import Unauthenticated, Unavailable
 
 REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub", "jti")
 ROLE_ADMIN = "ADMIN"

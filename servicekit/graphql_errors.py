@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from subgraphs.common.errors import ErrorCode, MarketplaceError
+from servicekit.errors import ErrorCode, MarketplaceError
 
 log = logging.getLogger(__name__)
 

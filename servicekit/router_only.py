@@ -3,7 +3,7 @@
 ``_entities`` resolves any entity by key with none of the checks the public root fields make, and
 ``_service`` reveals the whole subgraph SDL (``@inaccessible`` parts included), so a client that
 reaches a subgraph directly must not get them. The router sends a short-lived HS256 service token
-(:mod:`subgraphs.common.internal`, header ``X-Marketplace-Service-Token``, subject
+(:mod:`servicekit.internal`, header ``X-Marketplace-Service-Token``, subject
 ``service:router``) with every subgraph request; this Strawberry extension refuses any operation
 that selects either field (at the root, directly or through fragments) unless that header holds a
 valid router token. Everything else (the public root fields) is untouched.
@@ -35,8 +35,8 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
-from subgraphs.common.errors import MarketplaceError
-from subgraphs.common.internal import HEADER, verify_service_token
+from servicekit.errors import MarketplaceError
+from servicekit.internal import HEADER, verify_service_token
 
 ROUTER_ONLY_FIELDS = frozenset({"_entities", "_service"})
 ROUTER_SERVICE = frozenset({"router"})

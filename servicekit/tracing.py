@@ -27,7 +27,7 @@ from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from subgraphs.common.settings import env_field
+from servicekit.settings import env_field
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider

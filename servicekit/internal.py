@@ -16,7 +16,7 @@ from pathlib import Path
 
 import jwt
 
-from subgraphs.common.errors import Unauthenticated
+from servicekit.errors import Unauthenticated
 
 HEADER = "X-Marketplace-Service-Token"
 AUDIENCE = "marketplace-internal"

@@ -12,8 +12,8 @@ from typing import Any
 
 from starlette.requests import Request
 
-from subgraphs.common.auth import Principal, TokenVerifier, bearer_token
-from subgraphs.common.errors import Forbidden, MarketplaceError, Unauthenticated
+from servicekit.auth import Principal, TokenVerifier, bearer_token
+from servicekit.errors import Forbidden, MarketplaceError, Unauthenticated
 
 
 @dataclass
