@@ -38,6 +38,7 @@ up: env
 	$(UV) run marketplace up --replicas $(REPLICAS)
 
 test: env node-deps
+	@sh scripts/system-deps.sh
 	$(UV) run pytest $(PYTEST_ARGS)
 
 lint: env
