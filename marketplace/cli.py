@@ -36,6 +36,12 @@ def build_parser() -> argparse.ArgumentParser:
     seed = commands.add_parser("seed", help="fill the catalogue with demo users and products (idempotent)")
     seed.add_argument("--users", type=int, default=100)
     seed.add_argument("--products", type=int, default=1000)
+    seed.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bars with their rate on stderr (default: on seeds of 10000 rows or more, on a terminal)",
+    )
     plan = commands.add_parser(
         "plan", help="print the query plan of an operation (composed from the running subgraphs by default)"
     )
@@ -102,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "seed":
         from marketplace.seed import seed_command
 
-        return seed_command(args.users, args.products)
+        return seed_command(args.users, args.products, args.progress)
     if args.command == "plan":
         from marketplace.plan import plan_command
 
