@@ -13,6 +13,7 @@ help:
 	@echo "make up      start every service on embedded PostgreSQL and Redis (Ctrl-C stops all)"
 	@echo "make test    run the whole test suite (TEST_DATABASE_URL / BROKER_URL select real servers)"
 	@echo "make lint    ruff and mypy (strict)"
+	@echo "make assets  build the GraphiQL and Swagger UI (/docs) bundles from npm (make up does it when needed)"
 	@echo "make test-users | test-products | test-orders | test-router | test-foundation"
 
 $(CURDIR)/.tools/bin/uv:
