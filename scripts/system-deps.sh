@@ -27,7 +27,7 @@ fi
 echo "system-deps: installing $missing with apt-get"
 # Installing nginx must not start Debian's nginx service on port 80: a policy-rc.d that refuses every
 # service start (exit 101, as Debian's Docker images do) while apt runs, removed afterwards.
-policy=/usr/sbin/policy-rc.d
+policy="${SYSTEM_DEPS_POLICY_RC:-/usr/sbin/policy-rc.d}"
 added_policy=""
 if [ ! -e "$policy" ]; then
     printf '#!/bin/sh\nexit 101\n' > "$policy"
