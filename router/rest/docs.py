@@ -8,7 +8,8 @@ time) the page loads the same pinned version from a CDN instead, and the router 
 
 "Try it out" sends its requests to the page's own origin (the document declares no ``servers``), so
 they are same-origin: no CORS is involved, and the REST routes need no CSRF header (they take
-credentials only as a bearer token, which a forging site cannot attach).
+credentials only as a bearer token, which a forging site cannot attach, and bodies only as
+``application/json``, which a browser preflights when cross-origin).
 """
 
 from __future__ import annotations
