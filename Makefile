@@ -7,12 +7,13 @@ UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 PYTEST_ARGS ?=
 REPLICAS ?= 1
 
-.PHONY: help env node-deps up test lint format test-foundation test-users test-products test-orders test-router bench
+.PHONY: help env assets node-deps up test lint format test-foundation test-users test-products test-orders test-router bench
 
 help:
 	@echo "make up      start every service on embedded PostgreSQL and Redis (Ctrl-C stops all)"
 	@echo "make test    run the whole test suite (TEST_DATABASE_URL / BROKER_URL select real servers)"
 	@echo "make lint    ruff and mypy (strict)"
+	@echo "make assets  build the GraphiQL and Swagger UI (/docs) bundles from npm (make up does it when needed)"
 	@echo "make test-users | test-products | test-orders | test-router | test-foundation"
 
 $(CURDIR)/.tools/bin/uv:
@@ -23,21 +24,28 @@ $(CURDIR)/.tools/bin/uv:
 env: $(UV)
 	$(UV) sync --frozen
 
-# Apollo's composition and gateway (the test oracle) and the GraphiQL assets come from the npm registry.
-node-deps:
+# The browser bundles of GraphiQL and Swagger UI (/docs), from the npm registry: all that running needs.
+assets:
+	@if command -v npm >/dev/null; then \
+		npm ci --prefix router/server/assets --ignore-scripts --no-audit --no-fund --loglevel=error && \
+		(cd router/server/assets && node build.mjs); \
+	else echo "npm not found: GraphiQL and /docs load their assets from a CDN"; fi
+
+# For the tests, also Apollo's composition and gateway (the test oracle).
+node-deps: assets
 	@if command -v npm >/dev/null; then \
 		npm ci --prefix tests/apollo --no-audit --no-fund --loglevel=error; \
-		if [ -f router/server/assets/package.json ]; then \
-			npm ci --prefix router/server/assets --no-audit --no-fund --loglevel=error && \
-			(cd router/server/assets && node build.mjs); fi; \
-	else echo "npm not found: Apollo oracle tests need Node.js; GraphiQL falls back to a CDN"; fi
+	else echo "npm not found: Apollo oracle tests need Node.js"; fi
 
-up: env
-	@if command -v npm >/dev/null && [ -f router/server/assets/package.json ] && [ ! -d router/server/assets/dist ]; then \
-		$(MAKE) --no-print-directory node-deps; fi
-	$(UV) run marketplace up --replicas $(REPLICAS)
+# Running needs no dev group (tests, linters): --no-dev, and --inexact keeps it if `make test` installed it.
+up: $(UV)
+	$(UV) sync --frozen --no-dev --inexact
+	@if [ ! -f router/server/assets/dist/swagger-ui/swagger-ui-bundle.js ]; then \
+		$(MAKE) --no-print-directory assets; fi
+	$(UV) run --frozen --no-dev marketplace up --replicas $(REPLICAS)
 
 test: env node-deps
+	@sh scripts/system-deps.sh
 	$(UV) run pytest $(PYTEST_ARGS)
 
 lint: env

@@ -7,7 +7,6 @@ import asyncio
 import importlib
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from db.migrate import SERVICES, migrate_all
 from db.wait import DatabaseUnavailable
@@ -37,9 +36,18 @@ def build_parser() -> argparse.ArgumentParser:
     seed = commands.add_parser("seed", help="fill the catalogue with demo users and products (idempotent)")
     seed.add_argument("--users", type=int, default=100)
     seed.add_argument("--products", type=int, default=1000)
-    plan = commands.add_parser("plan", help="print the query plan of an operation")
-    plan.add_argument("query", help="the GraphQL operation text, or @file")
-    plan.add_argument("--supergraph", default="supergraph.graphql", help="supergraph SDL file")
+    seed.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bars with their rate on stderr (default: on seeds of 10000 rows or more, on a terminal)",
+    )
+    plan = commands.add_parser(
+        "plan", help="print the query plan of an operation (composed from the running subgraphs by default)"
+    )
+    plan.add_argument("query", help="the GraphQL operation text, '@FILE' to read it from a file, or '-' for stdin")
+    plan.add_argument("--supergraph", metavar="FILE", help="plan over this supergraph SDL instead of composing one")
+    plan.add_argument("--config", metavar="FILE", help="composition config (default: the repository's supergraph.yaml)")
     plan.add_argument("--operation-name")
     return parser
 
@@ -100,27 +108,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "seed":
         from marketplace.seed import seed_command
 
-        return seed_command(args.users, args.products)
+        return seed_command(args.users, args.products, args.progress)
     if args.command == "plan":
-        try:
-            query = Path(args.query[1:]).read_text() if args.query.startswith("@") else args.query
-            if not Path(args.supergraph).is_file():
-                raise FileNotFoundError(f"no supergraph file {args.supergraph} (make one with `router compose`)")
-        except OSError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 2
-        return _call_plan(args.supergraph, query, args.operation_name)
+        from marketplace.plan import plan_command
+
+        return plan_command(args.query, args.operation_name, args.supergraph, args.config)
     raise AssertionError(args.command)
-
-
-def _call_plan(supergraph_path: str, query: str, operation_name: str | None) -> int:
-    try:
-        from router.plan_cli import plan_command
-    except ModuleNotFoundError:
-        print("error: the query planner is not available in this checkout", file=sys.stderr)
-        return 2
-    print(plan_command(supergraph_path, query, operation_name))
-    return 0
 
 
 if __name__ == "__main__":

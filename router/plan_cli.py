@@ -25,7 +25,12 @@ def plan_command(supergraph_path: str, query: str, operation_name: str | None = 
     """Load the supergraph at ``supergraph_path``, validate ``query`` against its API schema and
     return the printed plan (Apollo's text form). Raises :class:`PlanCommandError` (or
     ``SupergraphError``) with a readable message otherwise."""
-    supergraph = load_supergraph(Path(supergraph_path).read_text(encoding="utf-8"))
+    return plan_text(Path(supergraph_path).read_text(encoding="utf-8"), query, operation_name)
+
+
+def plan_text(supergraph_sdl: str, query: str, operation_name: str | None = None) -> str:
+    """:func:`plan_command` over a supergraph SDL already in hand (``marketplace plan`` composes one)."""
+    supergraph = load_supergraph(supergraph_sdl)
     try:
         document = parse(query)
     except GraphQLError as error:

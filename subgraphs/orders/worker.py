@@ -129,7 +129,7 @@ def main(settings: OrdersSettings) -> int:
         embedded = start_embedded_postgres(settings.data_dir)
         settings = settings.model_copy(update={"database_url": embedded.url()})
     if settings.broker_url is None:
-        from marketplace.embedded_redis import start_embedded_redis
+        from servicekit.embedded_redis import start_embedded_redis
 
         if not settings.embedded_broker_socket.exists():
             start_embedded_redis(settings.data_dir)

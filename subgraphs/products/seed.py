@@ -12,6 +12,7 @@ instead. So a second run, or two runs at once, add nothing twice. Everything is 
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 import uuid
 from dataclasses import dataclass
@@ -32,6 +33,10 @@ DEMO_PASSWORD = "marketplace-demo"  # noqa: S105 - documented demo password, for
 DEMO_PASSWORD_HASH = "$argon2id$v=19$m=19456,t=2,p=1$1LS2HT6yX6C3nV61r0e3Xw$h8HVqWOFY7nyH7T51DHLHpgHMcSMuVBKnXKGBefIJ2g"  # noqa: S105
 CHUNK = 10_000
 USER_CHUNK = 1_000
+# Rows per COPY inside a chunk's transaction: the progress bar moves this often.
+COPY_BATCH = 2_000
+# By default the progress bars show on seeds of this many rows or more, when stderr is a terminal.
+LARGE_SEED = 10_000
 
 _STAGING = """
 CREATE TEMP TABLE IF NOT EXISTS seed_products (
@@ -54,11 +59,16 @@ class SeedResult:
     products_total: int
     seconds: float
 
+    @property
+    def rows_per_second(self) -> float:
+        """Rows stored (users and products) per second of the whole run."""
+        return (self.users_created + self.products_created) / self.seconds if self.seconds > 0 else 0.0
+
     def __str__(self) -> str:
         return (
             f"seeded {self.users_created} new of {self.users_total} demo users and "
-            f"{self.products_created} new of {self.products_total} demo products in {self.seconds:.1f}s "
-            f"(demo password: {DEMO_PASSWORD})"
+            f"{self.products_created} new of {self.products_total} demo products in {self.seconds:.1f}s, "
+            f"{self.rows_per_second:,.0f} rows/s (demo password: {DEMO_PASSWORD})"
         )
 
 
@@ -113,25 +123,33 @@ async def _seed_products(raw: asyncpg.Connection, count: int, users: int, bar: t
         assert upcoming is not None
         records = await upcoming
         upcoming = await generate(chunks[position + 1]) if position + 1 < len(chunks) else None
+        done = bar.n + len(chunk)
         if records:
-            created += await _store(raw, records)
-        bar.update(len(chunk))
+            created += await _store(raw, records, bar)
+        bar.update(done - bar.n)  # rows that already existed count as done too
     if created:
         await raw.execute("SELECT gin_clean_pending_list('products.ix_products_search'::regclass)")
     await raw.execute("RESET gin_pending_list_limit")
     return created
 
 
-async def _store(raw: asyncpg.Connection, records: list[ProductRow]) -> int:
-    """COPY straight into the table; if another run stored some of these rows meanwhile, go through a
-    staging table and ``ON CONFLICT DO NOTHING`` instead. Returns how many rows were added."""
+async def _store(raw: asyncpg.Connection, records: list[ProductRow], bar: tqdm[Any]) -> int:
+    """COPY straight into the table (in batches, one transaction, so the bar moves); if another run
+    stored some of these rows meanwhile, go through a staging table and ``ON CONFLICT DO NOTHING``
+    instead. Returns how many rows were added."""
+    start = bar.n
     try:
         async with raw.transaction():
-            await raw.copy_records_to_table(
-                "products", schema_name="products", records=records, columns=PRODUCT_COLUMNS
-            )
+            for first in range(0, len(records), COPY_BATCH):
+                batch = records[first : first + COPY_BATCH]
+                await raw.copy_records_to_table(
+                    "products", schema_name="products", records=batch, columns=PRODUCT_COLUMNS
+                )
+                bar.update(len(batch))
         return len(records)
     except asyncpg.UniqueViolationError:
+        bar.n = start  # the transaction stored nothing: the bar goes back
+        bar.refresh()
         async with raw.transaction():
             await raw.execute(_STAGING)
             await raw.copy_records_to_table("seed_products", records=records, columns=PRODUCT_COLUMNS)
@@ -139,10 +157,21 @@ async def _store(raw: asyncpg.Connection, records: list[ProductRow]) -> int:
         return int(status.rsplit(" ", 1)[-1])
 
 
-async def seed(database_url: str, *, users: int, products: int, progress: bool = True) -> SeedResult:
-    """Create ``users`` demo users and ``products`` demo products (those missing), sold by those users."""
+def show_progress(progress: bool | None, rows: int) -> bool:
+    """``None``: bars on large seeds (``LARGE_SEED`` rows or more) when stderr is a terminal."""
+    if progress is not None:
+        return progress
+    return rows >= LARGE_SEED and sys.stderr.isatty()
+
+
+async def seed(database_url: str, *, users: int, products: int, progress: bool | None = None) -> SeedResult:
+    """Create ``users`` demo users and ``products`` demo products (those missing), sold by those users.
+
+    ``progress``: show tqdm bars on stderr (their rate included); ``None`` decides by :func:`show_progress`.
+    """
     if users < 1 and products > 0:
         raise ValueError("products need at least one demo user to sell them")
+    progress = show_progress(progress, users + products)
     started = time.perf_counter()
     engine = create_engine(database_url, pool_size=1, max_overflow=0)
     try:

@@ -9,25 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Page, Route, sync_playwright
 
 from router.server.graphiql import ASSETS_DIR, BUNDLES
 from tests.integration.router.support import accounts, compose, products, running_router
+from tests.support.browser import OfflinePage, offline_page
 from tests.support.servers import serve_app as serve_fake
 
-pytestmark = [pytest.mark.router, pytest.mark.e2e]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+pytestmark = [pytest.mark.router, pytest.mark.e2e, pytest.mark.browser]
 
 
 @pytest.fixture(scope="module")
@@ -43,32 +33,14 @@ def router_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
-def page(router_url: str) -> Iterator[tuple[Page, list[str]]]:
-    assert all((ASSETS_DIR / name).is_file() for name in BUNDLES), "GraphiQL assets not built: run `make node-deps`"
-    blocked: list[str] = []
-
-    def offline(route: Route) -> None:
-        host = urlparse(route.request.url).hostname
-        if host in ("127.0.0.1", "localhost"):
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            context = browser.new_context()
-            context.route("**/*", offline)
-            yield context.new_page(), blocked
-        finally:
-            browser.close()
+def page(router_url: str) -> Iterator[OfflinePage]:
+    assert all((ASSETS_DIR / name).is_file() for name in BUNDLES), "GraphiQL assets not built: run `make assets`"
+    with offline_page() as page:
+        yield page
 
 
-def test_graphiql_runs_a_query_and_explores_the_schema(router_url: str, page: tuple[Page, list[str]]) -> None:
-    tab, blocked = page
-    errors: list[str] = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
+def test_graphiql_runs_a_query_and_explores_the_schema(router_url: str, page: OfflinePage) -> None:
+    tab = page.page
     tab.goto(f"{router_url}/graphql")
     tab.wait_for_selector(".graphiql-container", timeout=30_000)
     editor = tab.wait_for_selector(".graphiql-query-editor .CodeMirror", timeout=30_000)
@@ -96,5 +68,5 @@ def test_graphiql_runs_a_query_and_explores_the_schema(router_url: str, page: tu
     assert "products" in fields
     assert "users" in fields
 
-    assert blocked == []
-    assert errors == []
+    assert page.blocked == []
+    assert page.errors == []
