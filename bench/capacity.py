@@ -10,6 +10,9 @@ case, requests/s, p50/p99 latency and the CPU time each process spent per reques
 ``/proc/PID/stat``), i.e. requests per core-second of the router and of each subgraph. CPU per request
 is what sizes replicas: it does not depend on how busy the shared machine was, while requests/s does.
 
+It also times one argon2id password check with the users subgraph's default settings (every login and
+password change pays it), in this process, CPU time per check.
+
 Cases: the router's ``products`` page (router, products, users: the seller of each item), one
 ``product`` through the router (router, products), and the same ``product`` query sent straight to the
 products subgraph (the subgraph alone, no router).
@@ -31,6 +34,7 @@ from pathlib import Path
 
 import aiohttp
 import asyncpg
+from argon2 import PasswordHasher, Type
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -79,7 +83,14 @@ async def drive(url: str, body: dict[str, object] | None, ids: list[str], second
     return latencies
 
 
-def measure(name: str, url: str, body: dict[str, object] | None, ids: list[str], pids: dict[str, int], args: argparse.Namespace) -> None:
+def measure(
+    name: str,
+    url: str,
+    body: dict[str, object] | None,
+    ids: list[str],
+    pids: dict[str, int],
+    args: argparse.Namespace,
+) -> None:
     asyncio.run(drive(url, body, ids, 1.0, args.concurrency))  # warm-up: caches, connections, plans
     before = {role: cpu_seconds(pid) for role, pid in pids.items()}
     started = time.monotonic()
@@ -88,12 +99,34 @@ def measure(name: str, url: str, body: dict[str, object] | None, ids: list[str],
     after = {role: cpu_seconds(pid) for role, pid in pids.items()}
     count = len(latencies)
     quantiles = statistics.quantiles(latencies, n=100)
-    print(f"\n{name}: {count / elapsed:.0f} req/s, p50 {quantiles[49] * 1000:.1f} ms, p99 {quantiles[98] * 1000:.1f} ms")
+    p50, p99 = quantiles[49] * 1000, quantiles[98] * 1000
+    print(f"\n{name}: {count / elapsed:.0f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms")
     for role in sorted(pids):
         spent = after[role] - before[role]
         if spent > 0.02 * elapsed:
             per_request = spent / count
             print(f"  {role:<9} {per_request * 1e3:6.2f} ms CPU/request = {1 / per_request:6.0f} req per core-second")
+
+
+def password_check_cost(checks: int = 20) -> None:
+    from subgraphs.users.settings import UsersSettings
+
+    settings = UsersSettings()
+    hasher = PasswordHasher(
+        time_cost=settings.argon2_time_cost,
+        memory_cost=settings.argon2_memory_kib,
+        parallelism=settings.argon2_parallelism,
+        type=Type.ID,
+    )
+    stored = hasher.hash("correct horse battery staple")
+    started = time.process_time()
+    for _ in range(checks):
+        hasher.verify(stored, "correct horse battery staple")
+    per_check = (time.process_time() - started) / checks
+    print(
+        f"\nargon2id check (m={settings.argon2_memory_kib} KiB, t={settings.argon2_time_cost}, "
+        f"p={settings.argon2_parallelism}): {per_check * 1e3:.1f} ms CPU = {1 / per_check:.0f} logins per core-second"
+    )
 
 
 async def scratch_database(server: str) -> tuple[str, str]:
@@ -115,9 +148,10 @@ async def drop_database(server: str, name: str) -> None:
 
 
 async def product_ids(router: str) -> list[str]:
-    async with aiohttp.ClientSession() as session, session.post(
-        router, json={"query": "{ products(limit: 100) { items { id } } }"}
-    ) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(router, json={"query": "{ products(limit: 100) { items { id } } }"}) as response,
+    ):
         data = await response.json()
     return [item["id"] for item in data["data"]["products"]["items"]]
 
@@ -165,10 +199,11 @@ def main() -> None:
             router = f"http://127.0.0.1:{ports['router']}/graphql"
             products = f"http://127.0.0.1:{ports['products']}/graphql"
             ids = asyncio.run(product_ids(router))
-            print(f"{args.concurrency} clients, {args.seconds:g} s per case, {args.products} products; processes {pids}")
+            print(f"{args.concurrency} clients, {args.seconds:g} s per case, {args.products} products; {pids}")
             measure("router: products page (router + products + users)", router, {"query": PAGE}, ids, pids, args)
             measure("router: one product (router + products)", router, None, ids, pids, args)
             measure("products subgraph alone: one product", products, None, ids, pids, args)
+            password_check_cost()
         finally:
             if process is not None and process.poll() is None:
                 process.terminate()

@@ -102,7 +102,8 @@ def test_the_command_is_a_console_script_the_lock_installs(service: str) -> None
     assert module in project["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"]
     lock = tomllib.loads((ROOT / "uv.lock").read_text())
     ours = [p for p in lock["package"] if p["name"] == project["project"]["name"]]
-    assert ours and "editable" in ours[0]["source"]  # the project itself, installed by `uv sync --frozen`
+    assert ours
+    assert "editable" in ours[0]["source"]  # the project itself, installed by `uv sync --frozen`
     parsed = PARSERS[module]().parse_args(arguments)  # SystemExit on a command the CLI does not have
     if module == "marketplace":
         assert parsed.service == service
@@ -116,7 +117,8 @@ def test_the_image_runs_as_a_numeric_non_root_user_and_checks_its_own_port(servi
     user = final.last("USER")
     assert user is not None
     uid = user.split(":")[0]
-    assert uid.isdigit() and int(uid) != 0, user  # numeric: Kubernetes' runAsNonRoot can verify it
+    assert uid.isdigit(), user  # numeric: Kubernetes' runAsNonRoot can verify it
+    assert int(uid) != 0
     assert final.last("EXPOSE") == str(SERVICES[service])
     healthcheck = final.last("HEALTHCHECK") or ""
     assert f"127.0.0.1:{SERVICES[service]}/health" in healthcheck

@@ -124,9 +124,7 @@ def test_workers_scale_on_both_brokers_queue(builds: dict[str, list[Doc]]) -> No
 
 
 @pytest.mark.parametrize("name", BUILDS)
-def test_every_deployment_has_probes_resources_and_a_disruption_budget(
-    builds: dict[str, list[Doc]], name: str
-) -> None:
+def test_every_deployment_has_probes_resources_and_a_disruption_budget(builds: dict[str, list[Doc]], name: str) -> None:
     docs = builds[name]
     budgets = of_kind(docs, "PodDisruptionBudget").values()
     for deployment in of_kind(docs, "Deployment").values():
@@ -136,7 +134,8 @@ def test_every_deployment_has_probes_resources_and_a_disruption_budget(
         pod = deployment["spec"]["template"]["spec"]
         assert pod["securityContext"]["runAsNonRoot"] is True
         for container in pod["containers"]:
-            assert container["resources"]["requests"]["cpu"] and container["resources"]["limits"]["memory"]
+            assert container["resources"]["requests"]["cpu"]
+            assert container["resources"]["limits"]["memory"]
             assert "livenessProbe" in container
             if container.get("ports"):
                 assert container["readinessProbe"]["httpGet"]["path"] == "/ready"
@@ -195,8 +194,11 @@ def test_products_reads_from_the_read_replica_service(builds: dict[str, list[Doc
 
 
 def test_every_setting_the_pods_get_is_one_the_code_reads(builds: dict[str, list[Doc]]) -> None:
-    code = "\n".join(path.read_text() for folder in ("servicekit", "subgraphs", "router", "marketplace", "db")
-                     for path in (ROOT / folder).rglob("*.py"))
+    code = "\n".join(
+        path.read_text()
+        for folder in ("servicekit", "subgraphs", "router", "marketplace", "db")
+        for path in (ROOT / folder).rglob("*.py")
+    )
     names = set()
     for doc in builds["overlays/prod"] + builds["overlays/dev"]:
         if doc["kind"] == "ConfigMap":

@@ -12,7 +12,6 @@ import subprocess
 import sys
 import tomllib
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from _pytest.mark.expression import Expression
@@ -20,18 +19,21 @@ from _pytest.mark.expression import Expression
 from tests.stages import ROOT, SERVICES, STAGES, WHOLE_SYSTEM, main
 
 pytestmark = pytest.mark.delivery
+PLUGIN = ("-p", "tests.unit.delivery.marker_dump")
 
 
 def _selects(expression: str, markers: set[str]) -> bool:
-    return Expression.compile(expression).evaluate(lambda name, **_: name in markers)
+    def matcher(name: str, /, **kwargs: str | int | bool | None) -> bool:
+        return name in markers
+
+    return Expression.compile(expression).evaluate(matcher)
 
 
 @pytest.fixture(scope="module")
 def collected(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[str]]:
     dump = tmp_path_factory.mktemp("markers") / "markers.json"
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"]
-        + ["-p", "tests.unit.delivery.marker_dump"],
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *PLUGIN],
         cwd=ROOT,
         env={**os.environ, "MARKER_DUMP": str(dump)},
         capture_output=True,

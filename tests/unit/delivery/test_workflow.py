@@ -135,6 +135,7 @@ def test_end_to_end_runs_after_the_services_and_deploy_after_everything(workflow
     rollback = next(s for s in steps if "rollout undo" in s.get("run", ""))
     assert rollback["if"].startswith("failure()")
     smoke = [s for s in steps if "smoke.sh" in s.get("run", "")]
-    assert smoke and steps.index(smoke[0]) < steps.index(rollback)
+    assert smoke
+    assert steps.index(smoke[0]) < steps.index(rollback)
     for service in SERVICES[1:]:
         assert service in jobs["deploy"]["env"]["DEPLOYMENTS"].split()
