@@ -55,7 +55,7 @@ system-deps:
 	else echo "scripts/system-deps.sh not present: system packages left as they are"; fi
 
 # The integration tests alone (.ci/run runs them once more on the embedded servers).
-test-integration: env
+test-integration: env node-deps
 	$(UV) run pytest -m integration $(PYTEST_ARGS)
 
 lint: env
