@@ -7,14 +7,16 @@ UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 PYTEST_ARGS ?=
 REPLICAS ?= 1
 
-.PHONY: help env assets node-deps up test lint format test-foundation test-users test-products test-orders test-router bench
+.PHONY: help system-deps env assets node-deps up test lint format bench test-integration \
+	test-foundation test-users test-products test-orders test-router test-e2e test-browser test-chaos
 
 help:
 	@echo "make up      start every service on embedded PostgreSQL and Redis (Ctrl-C stops all)"
 	@echo "make test    run the whole test suite (TEST_DATABASE_URL / BROKER_URL select real servers)"
 	@echo "make lint    ruff and mypy (strict)"
 	@echo "make assets  build the GraphiQL and Swagger UI (/docs) bundles from npm (make up does it when needed)"
-	@echo "make test-users | test-products | test-orders | test-router | test-foundation"
+	@echo "make test-foundation | test-users | test-products | test-orders | test-router   one service alone"
+	@echo "make test-e2e | test-browser | test-chaos   the whole system (nginx, headless chromium, faults)"
 
 $(CURDIR)/.tools/bin/uv:
 	@echo "uv not found: bootstrapping uv $(UV_VERSION) into .tools/ with pip"
@@ -44,9 +46,23 @@ up: $(UV)
 		$(MAKE) --no-print-directory assets; fi
 	$(UV) run --frozen --no-dev marketplace up --replicas $(REPLICAS)
 
-test: env node-deps
+# `make test` runs the pipeline's stages in order and prints each one's duration: system packages,
+# the environment, each service alone, then the whole system (tests/stages.py holds the stages' marker
+# expressions; together they run every test exactly once). PYTEST_ARGS goes to every pytest run.
+STAGES := $(UV) run python -m tests.stages
+
+test:
+	@t=$$SECONDS; $(MAKE) --no-print-directory system-deps && echo "=== stage system-deps: $$((SECONDS - t))s"
+	@t=$$SECONDS; $(MAKE) --no-print-directory env node-deps && echo "=== stage env: $$((SECONDS - t))s"
+	$(STAGES) -- $(PYTEST_ARGS)
+
+# Debian packages the suite needs (nginx, chromium): installed when missing and running as root.
+system-deps:
 	@sh scripts/system-deps.sh
-	$(UV) run pytest $(PYTEST_ARGS)
+
+# The integration tests alone (.ci/run runs them once more on the embedded servers).
+test-integration: env node-deps
+	$(UV) run pytest -m integration $(PYTEST_ARGS)
 
 lint: env
 	$(UV) run ruff check .
@@ -57,20 +73,17 @@ format: env
 	$(UV) run ruff format .
 	$(UV) run ruff check --fix .
 
-test-foundation: env
-	$(UV) run pytest -m foundation $(PYTEST_ARGS)
-
-test-users: env
-	$(UV) run pytest -m users $(PYTEST_ARGS)
-
-test-products: env
-	$(UV) run pytest -m products $(PYTEST_ARGS)
-
-test-orders: env
-	$(UV) run pytest -m orders $(PYTEST_ARGS)
+test-foundation test-users test-products test-orders: env
+	$(STAGES) $(@:test-%=%) -- $(PYTEST_ARGS)
 
 test-router: env node-deps
-	$(UV) run pytest -m router $(PYTEST_ARGS)
+	$(STAGES) router -- $(PYTEST_ARGS)
+
+test-e2e: system-deps env node-deps
+	$(STAGES) e2e browser chaos -- $(PYTEST_ARGS)
+
+test-browser test-chaos: system-deps env node-deps
+	$(STAGES) $(@:test-%=%) -- $(PYTEST_ARGS)
 
 bench: env node-deps
 	$(UV) run python bench/router.py

@@ -22,7 +22,7 @@ def test_the_example_router_config_is_valid_and_lets_browsers_use_every_rest_met
 def test_compose_and_kubernetes_files_parse_and_run_every_process_kind() -> None:
     compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
     assert {"users", "products", "orders", "worker", "router", "nginx", "migrate"} <= set(compose["services"])
-    documents = [doc for doc in yaml.safe_load_all((DEPLOY / "k8s" / "marketplace.yaml").read_text()) if doc]
+    documents = [doc for doc in yaml.safe_load_all((DEPLOY / "k8s" / "base" / "marketplace.yaml").read_text()) if doc]
     deployments = {doc["metadata"]["name"] for doc in documents if doc["kind"] == "Deployment"}
     assert deployments == {"users", "products", "orders", "router", "order-worker"}
     for doc in documents:

@@ -1,0 +1,141 @@
+"""The GitHub workflow: valid against the workflow JSON schema (check-jsonschema's vendored copy, offline),
+and every make target, pytest stage, path filter and file it names exists here."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.stages import ROOT, SERVICES, STAGE_NAMES
+
+pytestmark = pytest.mark.delivery
+WORKFLOW = ROOT / ".github" / "workflows" / "ci.yml"
+IMAGES = ("users", "products", "orders", "router")
+OFFLINE = {"HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9", "NO_PROXY": ""}
+
+
+@pytest.fixture(scope="module")
+def workflow() -> dict[Any, Any]:
+    loaded = yaml.safe_load(WORKFLOW.read_text())
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def check_jsonschema(path: Path) -> subprocess.CompletedProcess[str]:
+    command = [Path(sys.executable).parent / "check-jsonschema", "--builtin-schema", "vendor.github-workflows"]
+    return subprocess.run(
+        [*map(str, command), str(path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **OFFLINE},  # the schema ships inside the package: no network needed
+        timeout=60,
+        check=False,
+    )
+
+
+def test_the_workflow_validates_against_the_github_workflow_schema() -> None:
+    result = check_jsonschema(WORKFLOW)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_schema_check_rejects_a_broken_workflow(tmp_path: Path) -> None:
+    broken = tmp_path / "ci.yml"
+    broken.write_text(WORKFLOW.read_text().replace("runs-on: ubuntu-24.04", "run-on: ubuntu-24.04", 1))
+    result = check_jsonschema(broken)
+    assert result.returncode != 0
+    assert "run-on" in result.stdout + result.stderr
+
+
+def run_scripts(workflow: dict[Any, Any]) -> list[str]:
+    return [step["run"] for job in workflow["jobs"].values() for step in job.get("steps", []) if "run" in step]
+
+
+def filters(workflow: dict[Any, Any]) -> dict[str, list[str]]:
+    step = next(s for s in workflow["jobs"]["changes"]["steps"] if s.get("id") == "filter")
+    parsed = yaml.safe_load(step["with"]["filters"])
+    assert isinstance(parsed, dict)
+    return parsed
+
+
+def expand(text: str, service: str) -> str:
+    return text.replace("${{ matrix.service }}", service)
+
+
+def test_every_make_target_named_exists(workflow: dict[Any, Any]) -> None:
+    services = [name for name in filters(workflow) if name != "shared"]
+    targets = set()
+    for script in run_scripts(workflow):
+        for service in services:
+            targets |= set(re.findall(r"\bmake ([\w${}. -]+?)(?:\s+[A-Z_]+=|$|\n|;|&)", expand(script, service)))
+    targets = {word for target in targets for word in target.split() if not word.startswith("-")}
+    assert {"lint", "test-e2e", "test-integration", "system-deps"} | {f"test-{s}" for s in services} <= targets
+    for target in sorted(targets):
+        result = subprocess.run(["make", "-n", target], cwd=ROOT, capture_output=True, text=True, check=False)
+        assert result.returncode == 0, f"make {target}: {result.stderr}"
+
+
+def test_the_service_jobs_run_the_stages_make_test_runs(workflow: dict[Any, Any]) -> None:
+    services = [name for name in filters(workflow) if name != "shared"]
+    assert tuple(services) == SERVICES  # the matrix offers every service stage, in make test's order
+    pick = next(s for s in workflow["jobs"]["changes"]["steps"] if s.get("id") == "pick")["run"]
+    assert "all='" + str(list(SERVICES)).replace("'", '"').replace(" ", "") + "'" in pick
+    makefile = (ROOT / "Makefile").read_text()
+    e2e_stages = re.search(r"^test-e2e:.*\n\t\$\(STAGES\) ([\w ]+) --", makefile, re.M)
+    assert e2e_stages is not None
+    assert tuple(e2e_stages.group(1).split()) == STAGE_NAMES[len(SERVICES) :]  # e2e, browser, chaos
+    markers = {m for script in run_scripts(workflow) for m in re.findall(r"-m\s+['\"]?(\w+)", script)}
+    assert markers <= set(STAGE_NAMES) | {"integration"}
+
+
+def test_every_path_filter_matches_files_and_every_file_it_names_exists(workflow: dict[Any, Any]) -> None:
+    for name, patterns in filters(workflow).items():
+        for pattern in patterns:
+            assert any(ROOT.glob(pattern)), f"filter {name}: {pattern} matches no file"
+    named = set()
+    for script in run_scripts(workflow):
+        named |= set(re.findall(r"\b((?:deploy|tests|scripts)/[\w./-]+\w)", script))
+    for job in workflow["jobs"].values():
+        named |= {value for key, value in job.get("env", {}).items() if str(value).startswith("deploy/")}
+        for step in job.get("steps", []):
+            for key in ("file", "cache-dependency-path"):
+                value = step.get("with", {}).get(key)
+                if value:
+                    named |= {expand(value, service) for service in IMAGES}
+    assert {"deploy/k8s/overlays/prod", "deploy/k8s/smoke.sh", "Dockerfile.router"} <= named
+    missing = sorted(path for path in named if not (ROOT / path).exists())
+    assert missing == []
+
+
+def test_images_are_cached_tagged_with_the_commit_and_pushed_on_main_only(workflow: dict[Any, Any]) -> None:
+    job = workflow["jobs"]["images"]
+    assert job["strategy"]["matrix"]["service"] == list(IMAGES)
+    build = next(s for s in job["steps"] if s.get("uses", "").startswith("docker/build-push-action"))
+    assert "${{ github.sha }}" in build["with"]["tags"]
+    assert build["with"]["cache-from"].startswith("type=gha")
+    assert build["with"]["cache-to"].startswith("type=gha")
+    assert "refs/heads/main" in job["env"]["PUSH"]
+    for service in IMAGES:
+        assert (ROOT / expand(build["with"]["file"], service)).is_file()
+
+
+def test_end_to_end_runs_after_the_services_and_deploy_after_everything(workflow: dict[Any, Any]) -> None:
+    jobs = workflow["jobs"]
+    assert "service" in jobs["e2e"]["needs"]
+    assert set(jobs["deploy"]["needs"]) == {"e2e", "images"}
+    assert jobs["deploy"]["environment"]["name"] == "production"  # gated by the environment's reviewers
+    assert "refs/heads/main" in jobs["deploy"]["if"]
+    steps = jobs["deploy"]["steps"]
+    rollback = next(s for s in steps if "rollout undo" in s.get("run", ""))
+    assert rollback["if"].startswith("failure()")
+    smoke = [s for s in steps if "smoke.sh" in s.get("run", "")]
+    assert smoke
+    assert steps.index(smoke[0]) < steps.index(rollback)
+    for service in SERVICES[1:]:
+        assert service in jobs["deploy"]["env"]["DEPLOYMENTS"].split()
