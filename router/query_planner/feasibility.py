@@ -6,27 +6,23 @@ parent-entity call (``reentry``) reaches another subgraph; the traversal asks be
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from graphql import SelectionSetNode
 
 from router.supergraph import FieldInGraph
 
 from .operation import NField, NFragment, NSelection
 from .position import Position, provided_field
-from .reentry import Lineage
-
-if TYPE_CHECKING:
-    from .planning_traversal import PlanningTraversal
+from .query_graph import QueryGraph
+from .reentry import Lineage, ParentEntityCalls
 
 
 class Feasibility:
     """The traversal's helper for "can this be fetched from there?" questions."""
 
-    def __init__(self, traversal: PlanningTraversal) -> None:
-        self.traversal = traversal
-        self.qg = traversal.qg
-        self.supergraph = traversal.supergraph
+    def __init__(self, query_graph: QueryGraph, reentry: ParentEntityCalls) -> None:
+        self.qg = query_graph
+        self.supergraph = query_graph.supergraph
+        self.reentry = reentry
 
     def keep_local(self, position: Position, type_name: str, field: NField) -> bool:
         """Whether to take a composite ``field`` in the current subgraph: yes when all of its
@@ -105,7 +101,7 @@ class Feasibility:
                 continue
             reach = (*lineage, (type_name, selection.name))
             if position is None or not any(
-                self.traversal.reentry.possible(position, position_type, reach, other) for other in others
+                self.reentry.possible(position, position_type, reach, other) for other in others
             ):
                 return False
         return True

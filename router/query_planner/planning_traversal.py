@@ -37,7 +37,7 @@ class PlanningTraversal:
         self.memo: Memo = {}
         self.requirements = RequirementPlanner(self)
         self.reentry = ParentEntityCalls(self)
-        self.feasibility = Feasibility(self)
+        self.feasibility = Feasibility(query_graph, self.reentry)
 
     # -- root -----------------------------------------------------------------------------------
 
@@ -164,7 +164,7 @@ class PlanningTraversal:
                 # The subgraph would answer with the interface's name: ask one that knows the type.
                 position = self.enter_knower(replace(position, conditions=conditions), type_name)
             position.selection.add_field("__typename", field.alias, (), field.directives)
-            self._use(position.group, conditions)
+            self.use(position.group, conditions)
             return
         if abstract:
             self._plan_abstract_field(position, type_name, field, conditions, requires_done)
@@ -306,7 +306,7 @@ class PlanningTraversal:
             composite=composite,
             runtime_type=position.runtime_type,
         )
-        self._use(position.group, conditions)
+        self.use(position.group, conditions)
         if field.selections is None or added.selections is None:
             return
         sub_type, depth = self.qg.field_type(type_name, field.name)
@@ -328,7 +328,7 @@ class PlanningTraversal:
         )
         self.plan_selections(sub, sub_type, field.selections)
 
-    def _use(self, group: FetchGroup, conditions: ConditionSet) -> None:
+    def use(self, group: FetchGroup, conditions: ConditionSet) -> None:
         group.note_use(conditions)
         for collector in self.collectors:
             collector.add(group)
@@ -408,7 +408,7 @@ class PlanningTraversal:
             typename=not at_entry,
             client=self.requirements.client_selections(position),
         )
-        self._use(position.group, position.conditions)
+        self.use(position.group, position.conditions)
         parents = (position.group, *(g for g in extra_parents if g is not position.group))
         discriminator = 0
         while True:
