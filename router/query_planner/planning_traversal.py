@@ -19,6 +19,7 @@ from router.supergraph import FieldInGraph, FieldSet, Supergraph
 
 from .feasibility import Feasibility
 from .fetch_dependency_graph import ConditionSet, FetchDependencyGraph, FetchGroup
+from .key_entry import ComposedKeys
 from .operation import NField, NFragment, NormalizedOperation, NSelection, PlanningError
 from .position import Position, entered_as, provided_field, siblings_of
 from .query_graph import Hop, Memo, QueryGraph
@@ -37,7 +38,8 @@ class PlanningTraversal:
         self.memo: Memo = {}
         self.requirements = RequirementPlanner(self)
         self.reentry = ParentEntityCalls(self)
-        self.feasibility = Feasibility(query_graph, self.reentry)
+        self.composed_keys = ComposedKeys(query_graph, self.reentry)
+        self.feasibility = Feasibility(query_graph, self.reentry, self.composed_keys)
 
     # -- root -----------------------------------------------------------------------------------
 
@@ -343,9 +345,12 @@ class PlanningTraversal:
         candidates = self.qg.resolvable_graphs(type_name, field.name)
         for index, graph in enumerate(candidates):
             route = self.qg.route(type_name, source, graph)
-            if route is None:
+            if route is not None:
+                cost = len(route)
+            elif graph != source and self.composed_keys.key(position, type_name, graph) is not None:
+                cost = 2  # the key fields' fetch, then the entity fetch
+            else:
                 continue
-            cost = len(route)
             if field.selections is not None:
                 sub_type, _ = self.qg.field_type(type_name, field.name)
                 cost += self.qg.estimate(graph, sub_type, field.selections, self.memo)
@@ -371,7 +376,7 @@ class PlanningTraversal:
         else:
             found = self.qg.route(type_name, source, target)
             if found is None:
-                raise PlanningError(f"cannot enter {type_name} in {target!r} from {source!r}: no usable key")
+                return self._enter_by_composed_key(position, type_name, target, requires)
             route = found
         current = position
         for hop in route[:-1]:
@@ -387,6 +392,31 @@ class PlanningTraversal:
         extra = tuple(sorted(collected, key=lambda g: g.id))
         return self.hop(current, type_name, route[-1], extra, required)
 
+    def _enter_by_composed_key(
+        self, position: Position, type_name: str, target: str, requires: FieldSet | None
+    ) -> Position:
+        """Enter ``target`` by a key whose fields are gathered from several subgraphs (``key_entry``)."""
+        source = position.group.subgraph
+        key = self.composed_keys.key(position, type_name, target)
+        if key is None:
+            raise PlanningError(
+                f"cannot enter {type_name} in {target!r} from {source!r}: no key of {type_name} in {target!r} "
+                f"can be fetched at {'.'.join(position.path) or 'the root'}"
+            )
+        progress = (type_name, target, position.path)
+        collected: set[FetchGroup] = set()
+        self.collectors.append(collected)
+        self.composed_keys.in_progress.add(progress)
+        try:
+            shape = self.requirements.plan_requirements(position, type_name, key)
+            if requires is not None:
+                self.requirements.merge_shape(shape, self.requirements.plan_requirements(position, type_name, requires))
+        finally:
+            self.collectors.pop()
+            self.composed_keys.in_progress.discard(progress)
+        extra = tuple(sorted(collected, key=lambda g: g.id))
+        return self.hop(position, type_name, Hop(target, key), extra, shape, key_planned=True)
+
     def hop(
         self,
         position: Position,
@@ -395,19 +425,27 @@ class PlanningTraversal:
         extra_parents: tuple[FetchGroup, ...] = (),
         required: FetchSelectionSet | None = None,
         entry_type: str | None = None,
+        *,
+        key_planned: bool = False,
     ) -> Position:
+        """``key_planned``: the key's fields were planned as a requirement (they are in ``required``)."""
         key_shape = FetchSelectionSet()
         at_entry = position.group.is_entity and any(
             position.selection is item.selections for item in position.group.selection
         )
-        self.requirements.add_key(
-            position.selection,
-            type_name,
-            hop.key.selection_set,
-            key_shape,
-            typename=not at_entry,
-            client=self.requirements.client_selections(position),
-        )
+        if key_planned:
+            key_shape.add_field("__typename")
+            if not at_entry:
+                position.selection.add_field("__typename", front=True)
+        else:
+            self.requirements.add_key(
+                position.selection,
+                type_name,
+                hop.key.selection_set,
+                key_shape,
+                typename=not at_entry,
+                client=self.requirements.client_selections(position),
+            )
         self.use(position.group, position.conditions)
         parents = (position.group, *(g for g in extra_parents if g is not position.group))
         discriminator = 0
