@@ -19,7 +19,7 @@ from graphql import FieldNode, SelectionSetNode
 
 from router.supergraph import FieldSet
 
-from .position import Position
+from .position import Position, provided_field
 from .query_graph import QueryGraph
 from .reentry import ParentEntityCalls
 
@@ -52,6 +52,31 @@ class ComposedKeys:
             if self.obtainable(type_name, key.selection_set, position.group.subgraph, target, reenter):
                 return key
         return None
+
+    def provided_key(self, position: Position, type_name: str, target: str) -> FieldSet | None:
+        """A key of ``type_name`` in ``target`` that the current subgraph gives at ``position`` by
+        itself, counting fields a ``@provides`` above makes readable here (an external field is
+        readable nowhere else)."""
+        source = position.group.subgraph
+        if source == target or position.provided is None:
+            return None
+        for key in self.supergraph.keys(type_name, target):
+            if all(self._given(position, type_name, item) for item in key.selection_set.selections):
+                return key
+        return None
+
+    def _given(self, position: Position, type_name: str, item: object) -> bool:
+        if not isinstance(item, FieldNode):
+            return False
+        if self.qg.can_provide(type_name, SelectionSetNode(selections=(item,)), position.group.subgraph):
+            return True
+        provided = provided_field(position.provided, type_name, item.name.value)
+        if provided is None:
+            return False
+        if item.selection_set is None:
+            return True
+        inner = {s.name.value for s in provided.selection_set.selections if isinstance(s, FieldNode)}
+        return all(isinstance(s, FieldNode) and s.name.value in inner for s in item.selection_set.selections)
 
     def reachable(self, type_name: str, source: str, target: str, reenter: Reenter | None = None) -> bool:
         """Whether ``target`` can be entered from ``source`` by a single key or a composed one

@@ -344,7 +344,8 @@ class PlanningTraversal:
         chosen: str | None = None
         candidates = self.qg.resolvable_graphs(type_name, field.name)
         for index, graph in enumerate(candidates):
-            route = self.qg.route(type_name, source, graph)
+            provided = self.composed_keys.provided_key(position, type_name, graph)
+            route = (Hop(graph, provided),) if provided is not None else self.qg.route(type_name, source, graph)
             if route is not None:
                 cost = len(route)
             elif graph != source and self.composed_keys.key(position, type_name, graph) is not None:
@@ -374,7 +375,8 @@ class PlanningTraversal:
                 raise PlanningError(f"{type_name} has no resolvable key in {source!r} (needed for @requires)")
             route: tuple[Hop, ...] = (Hop(source, key),)
         else:
-            found = self.qg.route(type_name, source, target)
+            provided = self.composed_keys.provided_key(position, type_name, target)
+            found = (Hop(target, provided),) if provided is not None else self.qg.route(type_name, source, target)
             if found is None:
                 return self._enter_by_composed_key(position, type_name, target, requires)
             route = found

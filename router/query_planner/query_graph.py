@@ -90,18 +90,25 @@ class QueryGraph:
                 if name == "__typename":
                     continue
                 in_graph = self.supergraph.field_in_graph(type_name, name, graph)
-                # Key fields marked external (Federation 1 extensions) are still known to the subgraph.
                 if in_graph is None or in_graph.used_overridden:
                     return False
-                if in_graph.external and not self._is_key_field(type_name, name, graph):
-                    return False
+                if in_graph.external and not self._fed1_key_field(type_name, name, graph):
+                    return False  # the subgraph would answer with a placeholder (issue 14, class 3)
                 if selection.selection_set is not None:
                     sub_type, _ = self.field_type(type_name, name)
                     if not self.can_provide(sub_type, selection.selection_set, graph):
                         return False
         return True
 
-    def _is_key_field(self, type_name: str, field_name: str, graph: str) -> bool:
+    def _fed1_key_field(self, type_name: str, field_name: str, graph: str) -> bool:
+        """An external key field of a Federation 1 type extension (``extend type T @key(fields:
+        "id") { id: ID! @external }``) is still known to the subgraph: it receives it in every
+        representation and may return it. Apollo's composition drops ``@external`` from such keys when
+        it upgrades Federation 1 subgraphs; a supergraph that keeps it marks the type an extension.
+        Anywhere else an external field is only readable under a ``@provides``."""
+        meta = self.supergraph.types.get(type_name)
+        if meta is None or not meta.is_extension_in(graph):
+            return False
         return any(
             any(isinstance(s, FieldNode) and s.name.value == field_name for s in key.selection_set.selections)
             for key in self.supergraph.keys(type_name, graph, resolvable_only=False)
