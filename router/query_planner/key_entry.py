@@ -75,6 +75,8 @@ class ComposedKeys:
             return False
         if item.selection_set is None:
             return True
+        if provided.selection_set is None:
+            return False
         inner = {s.name.value for s in provided.selection_set.selections if isinstance(s, FieldNode)}
         return all(isinstance(s, FieldNode) and s.name.value in inner for s in item.selection_set.selections)
 
