@@ -172,6 +172,7 @@ class PlanningTraversal:
             self._plan_abstract_field(position, type_name, field, conditions, requires_done)
             return
         local = self.feasibility.local(position, type_name, field.name)
+        fallback = local
         if (
             local is not None
             and not requires_done  # just entered here for this field: do not bounce back
@@ -190,7 +191,14 @@ class PlanningTraversal:
                 return
             chosen = self._choose_graph(position, type_name, field)
             if chosen is None:
-                self._plan_by_reentry(position, type_name, field, conditions)
+                try:
+                    self._plan_by_reentry(position, type_name, field, conditions)
+                except PlanningError:
+                    if fallback is None or fallback.requires is not None:
+                        raise
+                    # Nowhere else either: take it here, so the error names the field below that no
+                    # subgraph can give (e.g. only through a `resolvable: false` key), not this one.
+                    self._add_local(position, type_name, field, fallback, conditions)
                 return
             target = chosen
             in_target = self.supergraph.field_in_graph(type_name, field.name, target)
