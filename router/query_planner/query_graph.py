@@ -24,10 +24,11 @@ from graphql import (
 
 from router.supergraph import FieldInGraph, FieldSet, Supergraph
 
+from .field_sets import provided_field
 from .operation import NField, NSelection
 
 UNREACHABLE = 1_000
-Memo = dict[tuple[str, str, int], int]
+Memo = dict[tuple[str, str, int, int], int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,11 +151,20 @@ class QueryGraph:
 
     # -- costs --------------------------------------------------------------------------------
 
-    def estimate(self, graph: str, type_name: str, selections: list[NSelection], memo: Memo) -> int:
+    def estimate(
+        self,
+        graph: str,
+        type_name: str,
+        selections: list[NSelection],
+        memo: Memo,
+        provided: SelectionSetNode | None = None,
+    ) -> int:
         """Rough number of fetches needed below a position in ``graph`` (for choosing between
-        subgraphs that can all resolve a field). ``memo`` lives as long as one operation's planning
-        (it is keyed by the identity of that operation's selection lists)."""
-        cache_key = (graph, type_name, id(selections))
+        subgraphs that can all resolve a field). ``provided``: what a ``@provides`` makes readable
+        here (those fields cost nothing, so a path through a providing subgraph wins). ``memo`` lives
+        as long as one operation's planning (it is keyed by the identity of that operation's
+        selection lists and of the provided field set)."""
+        cache_key = (graph, type_name, id(selections), id(provided))
         cached = memo.get(cache_key)
         if cached is not None:
             return cached
@@ -163,17 +173,31 @@ class QueryGraph:
         hops: set[str] = set()
         for selection in selections:
             if isinstance(selection, NField):
-                cost += self._field_cost(graph, type_name, selection, hops, memo)
+                cost += self._field_cost(graph, type_name, selection, hops, memo, provided)
             else:
                 target = selection.type_condition or type_name
-                cost += self.estimate(graph, target, selection.selections, memo)
+                cost += self.estimate(graph, target, selection.selections, memo, provided)
         cost += len(hops)
         memo[cache_key] = cost
         return cost
 
-    def _field_cost(self, graph: str, type_name: str, field: NField, hops: set[str], memo: Memo) -> int:
+    def _field_cost(
+        self,
+        graph: str,
+        type_name: str,
+        field: NField,
+        hops: set[str],
+        memo: Memo,
+        provided: SelectionSetNode | None = None,
+    ) -> int:
         if field.name == "__typename":
             return 0
+        given = provided_field(provided, type_name, field.name)
+        if given is not None:
+            if field.selections is None:
+                return 0
+            sub_type, _ = self.field_type(type_name, field.name)
+            return self.estimate(graph, sub_type, field.selections, memo, given.selection_set)
         owners = self._owner_types(type_name, field.name)
         if not owners:
             return 0
@@ -187,7 +211,8 @@ class QueryGraph:
                     cost += 1
                 if field.selections is not None:
                     sub_type, _ = self.field_type(owner, field.name)
-                    cost += self.estimate(candidate, sub_type, field.selections, memo)
+                    inner = in_graph.provides.selection_set if in_graph is not None and in_graph.provides else None
+                    cost += self.estimate(candidate, sub_type, field.selections, memo, inner)
                 if cost < best:
                     best, best_graph = cost, candidate
         if best_graph != graph:
