@@ -163,7 +163,12 @@ class PlanningTraversal(EntityEntry):
             matching = [t for t in self.supergraph.possible_types(condition) if t in here]
             if not matching:
                 return
-            if self.supergraph.type_in_graph(condition, graph):
+            # Keep the abstract condition only when, in this subgraph, every matching type
+            # implements it (per-subgraph @join__implements): else the subgraph would skip the
+            # types that do not, so the fragment is split per concrete type (class 6).
+            if self.supergraph.type_in_graph(condition, graph) and set(matching) <= set(
+                self.supergraph.possible_types(condition, graph)
+            ):
                 inner = position.selection.add_fragment(condition, fragment.directives)
                 self.plan_selections(
                     replace(position, selection=inner.selections, conditions=conditions), condition, fragment.selections
@@ -340,9 +345,13 @@ class PlanningTraversal(EntityEntry):
         self.use(position.group, conditions)
         if field.selections is None or added.selections is None:
             return
-        sub_type, depth = self.qg.field_type(type_name, field.name)
-        if self.supergraph.is_abstract(sub_type):
+        api_type, depth = self.qg.field_type(type_name, field.name)
+        if self.supergraph.is_abstract(api_type):
             added.selections.add_field("__typename", front=True)
+        # The field's type in this subgraph may be narrower (``Book`` where the supergraph says the
+        # union ``Media``): plan the sub-selection against it, so type conditions that cannot apply
+        # here are dropped from this fetch (class 7).
+        sub_type = self.qg.type_in_graph(type_name, field.name, local) or api_type
         path = (*position.path, field.response_key, *(["@"] * depth))
         provided = local.provides.selection_set if local.provides is not None else None
         if provided is None:

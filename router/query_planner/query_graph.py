@@ -68,6 +68,16 @@ class QueryGraph:
         self._field_types[cache_key] = result
         return result
 
+    def type_in_graph(self, type_name: str, field_name: str, in_graph: FieldInGraph) -> str | None:
+        """The named type of the field in that subgraph when ``@join__field(type:)`` gives one that
+        differs from the supergraph's and is known there (else None: use the supergraph's)."""
+        if in_graph.type is None:
+            return None
+        named = in_graph.type.replace("[", "").replace("]", "").replace("!", "").strip()
+        if named == self.field_type(type_name, field_name)[0] or self.schema.get_type(named) is None:
+            return None
+        return named
+
     def resolvable(self, type_name: str, field_name: str, graph: str) -> FieldInGraph | None:
         """The field's join data in ``graph`` when ``graph`` resolves it (not external/overridden)."""
         in_graph = self.supergraph.field_in_graph(type_name, field_name, graph)
