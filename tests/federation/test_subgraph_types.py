@@ -20,9 +20,7 @@ from tests.federation.support.subgraph import FakeSubgraph, keyed
 
 pytestmark = pytest.mark.router
 
-LINK = (
-    'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])\n'
-)
+LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])\n'
 
 APPLIANCES: list[dict[str, Any]] = [
     {"__typename": "Oven", "id": "o1", "temp": 220},
