@@ -14,6 +14,7 @@ from graphql import GraphQLError, parse, validate
 
 from router.display import format_query_plan
 from router.query_planner import PlanningError, QueryPlanner
+from router.query_planner.cost import plan_cost
 from router.supergraph import SupergraphError, load_supergraph
 
 
@@ -21,14 +22,15 @@ class PlanCommandError(Exception):
     """The query cannot be planned; the message lists the reasons."""
 
 
-def plan_command(supergraph_path: str, query: str, operation_name: str | None = None) -> str:
+def plan_command(supergraph_path: str, query: str, operation_name: str | None = None, *, cost: bool = False) -> str:
     """Load the supergraph at ``supergraph_path``, validate ``query`` against its API schema and
-    return the printed plan (Apollo's text form). Raises :class:`PlanCommandError` (or
-    ``SupergraphError``) with a readable message otherwise."""
-    return plan_text(Path(supergraph_path).read_text(encoding="utf-8"), query, operation_name)
+    return the printed plan (Apollo's text form), followed by its cost line (``Cost: fetches=N
+    depth=M``) when ``cost``. Raises :class:`PlanCommandError` (or ``SupergraphError``) with a
+    readable message otherwise."""
+    return plan_text(Path(supergraph_path).read_text(encoding="utf-8"), query, operation_name, cost=cost)
 
 
-def plan_text(supergraph_sdl: str, query: str, operation_name: str | None = None) -> str:
+def plan_text(supergraph_sdl: str, query: str, operation_name: str | None = None, *, cost: bool = False) -> str:
     """:func:`plan_command` over a supergraph SDL already in hand (``marketplace plan`` composes one)."""
     supergraph = load_supergraph(supergraph_sdl)
     try:
@@ -42,7 +44,10 @@ def plan_text(supergraph_sdl: str, query: str, operation_name: str | None = None
         plan = QueryPlanner(supergraph).build_query_plan(document, operation_name)
     except PlanningError as error:
         raise PlanCommandError(str(error)) from None
-    return format_query_plan(plan)
+    text = format_query_plan(plan)
+    if cost:
+        text += f"\nCost: {plan_cost(plan)}"
+    return text
 
 
 def add_plan_parser(commands: Any) -> None:
@@ -53,6 +58,9 @@ def add_plan_parser(commands: Any) -> None:
         "-s", "--supergraph", default="supergraph.graphql", help="supergraph SDL file (default: supergraph.graphql)"
     )
     plan.add_argument("-n", "--operation-name", help="the operation to plan when the document has several")
+    plan.add_argument(
+        "--cost", action="store_true", help="also print the plan's cost (fetches, then fetch-graph depth)"
+    )
 
 
 def run_plan(args: argparse.Namespace) -> int:
@@ -62,7 +70,7 @@ def run_plan(args: argparse.Namespace) -> int:
     elif query.startswith("@"):
         query = Path(query[1:]).read_text(encoding="utf-8")
     try:
-        text = plan_command(args.supergraph, query, args.operation_name)
+        text = plan_command(args.supergraph, query, args.operation_name, cost=args.cost)
     except (PlanCommandError, SupergraphError, OSError) as error:
         print(f"router plan: {error}", file=sys.stderr)
         return 1

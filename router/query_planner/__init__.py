@@ -2,7 +2,8 @@
 
 ``query_graph`` (what each subgraph can resolve and how entities are entered), ``planning_traversal``
 (placing each selection in a fetch group, at a ``position``; helped by ``feasibility``,
-``requirements`` and ``reentry``), ``fetch_dependency_graph`` (the groups and their dependencies),
+``requirements`` and ``reentry``, which call back only through ``traversal_api``: the import graph
+has no cycle), ``fetch_dependency_graph`` (the groups and their dependencies),
 ``fetch_dependency_graph_processor`` (groups → plan nodes; ``aliasing`` aliases what a subgraph
 could not merge), ``caching``.
 """

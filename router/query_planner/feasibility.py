@@ -6,27 +6,25 @@ parent-entity call (``reentry``) reaches another subgraph; the traversal asks be
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from graphql import SelectionSetNode
 
 from router.supergraph import FieldInGraph
 
+from .key_entry import ComposedKeys, Reenter
 from .operation import NField, NFragment, NSelection
 from .position import Position, provided_field
-from .reentry import Lineage
-
-if TYPE_CHECKING:
-    from .planning_traversal import PlanningTraversal
+from .query_graph import QueryGraph
+from .reentry import Lineage, ParentEntityCalls
 
 
 class Feasibility:
     """The traversal's helper for "can this be fetched from there?" questions."""
 
-    def __init__(self, traversal: PlanningTraversal) -> None:
-        self.traversal = traversal
-        self.qg = traversal.qg
-        self.supergraph = traversal.supergraph
+    def __init__(self, query_graph: QueryGraph, reentry: ParentEntityCalls, keys: ComposedKeys) -> None:
+        self.keys = keys
+        self.qg = query_graph
+        self.supergraph = query_graph.supergraph
+        self.reentry = reentry
 
     def keep_local(self, position: Position, type_name: str, field: NField) -> bool:
         """Whether to take a composite ``field`` in the current subgraph: yes when all of its
@@ -36,7 +34,7 @@ class Feasibility:
             return True
         source = position.group.subgraph
         for other in self.qg.resolvable_graphs(type_name, field.name):
-            if other == source or self.qg.route(type_name, source, other) is None:
+            if other == source or not self.keys.reachable(type_name, source, other):
                 continue
             if self.feasible_below(position, type_name, field, other, reentry=False):
                 return False
@@ -101,14 +99,24 @@ class Feasibility:
             others = [g for g in self.qg.resolvable_graphs(type_name, selection.name) if g != graph]
             if not others:
                 continue  # reached through an @interfaceObject, or unplannable anyway: not decided here
-            if any(self.qg.route(type_name, graph, other) is not None for other in others):
+            reenter = self._reenter_below(position, position_type, lineage) if position is not None else None
+            if any(self.keys.reachable(type_name, graph, other, reenter) for other in others):
                 continue
             reach = (*lineage, (type_name, selection.name))
             if position is None or not any(
-                self.traversal.reentry.possible(position, position_type, reach, other) for other in others
+                self.reentry.possible(position, position_type, reach, other) for other in others
             ):
                 return False
         return True
+
+    def _reenter_below(self, position: Position, position_type: str, lineage: Lineage) -> Reenter:
+        """Whether a key field of the object at ``lineage`` below ``position`` can be fetched from a
+        subgraph by re-entering an ancestor there."""
+
+        def reenter(field_type: str, name: str, target: str) -> bool:
+            return self.reentry.possible(position, position_type, (*lineage, (field_type, name)), target)
+
+        return reenter
 
     def local(self, position: Position, type_name: str, name: str) -> FieldInGraph | None:
         graph = position.group.subgraph

@@ -109,8 +109,9 @@ class FetchDependencyGraphProcessor:
         current = groups
         while current:
             nodes: list[_Node] = []
+            stage_ids = frozenset(g.id for g in current)
             for group in current:
-                node, unhandled = self._group(group, handled)
+                node, unhandled = self._group(group, handled, stage_ids - {group.id})
                 nodes.append(node)
                 pending.extend(g for g in unhandled if g not in pending)
             stage = _many("Parallel", nodes)
@@ -120,14 +121,22 @@ class FetchDependencyGraphProcessor:
             pending = [g for g in pending if g not in current and g.id not in self.processed]
         return _many("Sequence", stages), pending
 
-    def _group(self, group: FetchGroup, handled: ConditionSet) -> tuple[_Node, list[FetchGroup]]:
+    def _group(
+        self, group: FetchGroup, handled: ConditionSet, running: frozenset[int] = frozenset()
+    ) -> tuple[_Node, list[FetchGroup]]:
+        """``running``: groups run in parallel with this one; a child that also waits for one of
+        them cannot follow this group alone (it is handed up, to run after the whole stage)."""
         self.processed.add(group.id)
         conditions = (group.conditions or frozenset()) - handled
         inner_handled = handled | conditions
         # Apollo lists the children of a group shallowest path first, latest first among equals;
         # keep its order so that plans compare equal.
         ordered = sorted(reversed(group.children), key=lambda c: len(c.merge_path))
-        ready = [c for c in ordered if self._ready(c) and c.id not in self.processed]
+        ready = [
+            c
+            for c in ordered
+            if self._ready(c) and c.id not in self.processed and not any(p.id in running for p in c.parents)
+        ]
         waiting = [c for c in group.children if c not in ready and c.id not in self.processed]
         node: _Node = _Fetch(group)
         if ready:

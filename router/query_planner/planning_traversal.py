@@ -14,21 +14,31 @@ from dataclasses import replace
 
 from graphql import DirectiveNode
 
-from router.query_plan import FetchRewrite
-from router.supergraph import FieldInGraph, FieldSet, Supergraph
+from router.supergraph import FieldInGraph, Supergraph
 
+from .entity_entry import EntityEntry
 from .feasibility import Feasibility
 from .fetch_dependency_graph import ConditionSet, FetchDependencyGraph, FetchGroup
+from .key_entry import ComposedKeys
 from .operation import NField, NFragment, NormalizedOperation, NSelection, PlanningError
 from .position import Position, entered_as, provided_field, siblings_of
 from .query_graph import Hop, Memo, QueryGraph
 from .reentry import ParentEntityCalls
 from .requirements import RequirementPlanner
-from .selection import FetchSelectionSet
 
 
-class PlanningTraversal:
-    def __init__(self, supergraph: Supergraph, query_graph: QueryGraph, operation: NormalizedOperation) -> None:
+class PlanningTraversal(EntityEntry):
+    def __init__(
+        self,
+        supergraph: Supergraph,
+        query_graph: QueryGraph,
+        operation: NormalizedOperation,
+        root_choices: dict[int, str] | None = None,
+    ) -> None:
+        # The subgraph of each root field (by its index among the root fields): given ones are
+        # imposed (the planner trying alternatives), the others are chosen and recorded here.
+        self.root_choices: dict[int, str] = dict(root_choices or {})
+        self._root_candidates: dict[int, list[str]] = {}
         self.supergraph = supergraph
         self.qg = query_graph
         self.operation = operation
@@ -37,7 +47,8 @@ class PlanningTraversal:
         self.memo: Memo = {}
         self.requirements = RequirementPlanner(self)
         self.reentry = ParentEntityCalls(self)
-        self.feasibility = Feasibility(self)
+        self.composed_keys = ComposedKeys(query_graph, self.reentry)
+        self.feasibility = Feasibility(query_graph, self.reentry, self.composed_keys)
 
     # -- root -----------------------------------------------------------------------------------
 
@@ -52,10 +63,14 @@ class PlanningTraversal:
         used: list[str] = []
         step = -1
         previous: str | None = None
-        for field, conditions in fields:
+        for index, (field, conditions) in enumerate(fields):
             if field.name == "__typename":
                 continue  # answered by the executor from the root type: no fetch needed
-            graph = self._choose_root_graph(root_type, field, used)
+            graph = self.root_choices.get(index) or self._choose_root_graph(root_type, field, used)
+            self.root_choices[index] = graph
+            candidates = self.qg.resolvable_graphs(root_type, field.name)
+            if len(candidates) > 1:
+                self._root_candidates[index] = candidates
             if self.operation.kind == "mutation":
                 if graph != previous:
                     step += 1
@@ -67,6 +82,15 @@ class PlanningTraversal:
             position = Position(group, group.selection, (), None, conditions, siblings)
             self.plan_field(position, root_type, field)
         return self.graph
+
+    def root_alternatives(self) -> list[tuple[int, str]]:
+        """After ``plan``: (root field index, another subgraph resolving it), for the planner to try."""
+        return [
+            (index, graph)
+            for index, candidates in self._root_candidates.items()
+            for graph in candidates
+            if graph != self.root_choices[index]
+        ]
 
     def _root_fields(
         self, selections: list[NSelection], directives: tuple[DirectiveNode, ...], conditions: ConditionSet
@@ -96,8 +120,11 @@ class PlanningTraversal:
         sub_type, _ = self.qg.field_type(root_type, field.name)
 
         def cost(graph: str) -> tuple[int, int, int]:
-            estimate = self.qg.estimate(graph, sub_type, field.selections, self.memo) if field.selections else 0
             requires = self.supergraph.field_in_graph(root_type, field.name, graph)
+            provided = requires.provides.selection_set if requires is not None and requires.provides else None
+            estimate = (
+                self.qg.estimate(graph, sub_type, field.selections, self.memo, provided) if field.selections else 0
+            )
             extra = 1 if requires is not None and requires.requires is not None else 0
             return estimate + extra, 0 if graph in used else 1, candidates.index(graph)
 
@@ -136,7 +163,12 @@ class PlanningTraversal:
             matching = [t for t in self.supergraph.possible_types(condition) if t in here]
             if not matching:
                 return
-            if self.supergraph.type_in_graph(condition, graph):
+            # Keep the abstract condition only when, in this subgraph, every matching type
+            # implements it (per-subgraph @join__implements): else the subgraph would skip the
+            # types that do not, so the fragment is split per concrete type (class 6).
+            if self.supergraph.type_in_graph(condition, graph) and set(matching) <= set(
+                self.supergraph.possible_types(condition, graph)
+            ):
                 inner = position.selection.add_fragment(condition, fragment.directives)
                 self.plan_selections(
                     replace(position, selection=inner.selections, conditions=conditions), condition, fragment.selections
@@ -164,12 +196,13 @@ class PlanningTraversal:
                 # The subgraph would answer with the interface's name: ask one that knows the type.
                 position = self.enter_knower(replace(position, conditions=conditions), type_name)
             position.selection.add_field("__typename", field.alias, (), field.directives)
-            self._use(position.group, conditions)
+            self.use(position.group, conditions)
             return
         if abstract:
             self._plan_abstract_field(position, type_name, field, conditions, requires_done)
             return
         local = self.feasibility.local(position, type_name, field.name)
+        fallback = local
         if (
             local is not None
             and not requires_done  # just entered here for this field: do not bounce back
@@ -188,7 +221,14 @@ class PlanningTraversal:
                 return
             chosen = self._choose_graph(position, type_name, field)
             if chosen is None:
-                self._plan_by_reentry(position, type_name, field, conditions)
+                try:
+                    self._plan_by_reentry(position, type_name, field, conditions)
+                except PlanningError:
+                    if fallback is None or fallback.requires is not None:
+                        raise
+                    # Nowhere else either: take it here, so the error names the field below that no
+                    # subgraph can give (e.g. only through a `resolvable: false` key), not this one.
+                    self._add_local(position, type_name, field, fallback, conditions)
                 return
             target = chosen
             in_target = self.supergraph.field_in_graph(type_name, field.name, target)
@@ -264,10 +304,6 @@ class PlanningTraversal:
             inner = position.selection.add_fragment(concrete)
             self.plan_field(replace(position, selection=inner.selections), concrete, field)
 
-    def _is_interface_object(self, type_name: str, graph: str) -> bool:
-        meta = self.supergraph.types.get(type_name)
-        return meta is not None and meta.is_interface_object_in(graph)
-
     def enter_knower(self, position: Position, type_name: str) -> Position:
         """Hop from an @interfaceObject subgraph to one that knows the implementations."""
         source = position.group.subgraph
@@ -306,12 +342,16 @@ class PlanningTraversal:
             composite=composite,
             runtime_type=position.runtime_type,
         )
-        self._use(position.group, conditions)
+        self.use(position.group, conditions)
         if field.selections is None or added.selections is None:
             return
-        sub_type, depth = self.qg.field_type(type_name, field.name)
-        if self.supergraph.is_abstract(sub_type):
+        api_type, depth = self.qg.field_type(type_name, field.name)
+        if self.supergraph.is_abstract(api_type):
             added.selections.add_field("__typename", front=True)
+        # The field's type in this subgraph may be narrower (``Book`` where the supergraph says the
+        # union ``Media``): plan the sub-selection against it, so type conditions that cannot apply
+        # here are dropped from this fetch (class 7).
+        sub_type = self.qg.type_in_graph(type_name, field.name, local) or api_type
         path = (*position.path, field.response_key, *(["@"] * depth))
         provided = local.provides.selection_set if local.provides is not None else None
         if provided is None:
@@ -328,7 +368,7 @@ class PlanningTraversal:
         )
         self.plan_selections(sub, sub_type, field.selections)
 
-    def _use(self, group: FetchGroup, conditions: ConditionSet) -> None:
+    def use(self, group: FetchGroup, conditions: ConditionSet) -> None:
         group.note_use(conditions)
         for collector in self.collectors:
             collector.add(group)
@@ -342,14 +382,19 @@ class PlanningTraversal:
         chosen: str | None = None
         candidates = self.qg.resolvable_graphs(type_name, field.name)
         for index, graph in enumerate(candidates):
-            route = self.qg.route(type_name, source, graph)
-            if route is None:
+            provided = self.composed_keys.provided_key(position, type_name, graph)
+            route = (Hop(graph, provided),) if provided is not None else self.qg.route(type_name, source, graph)
+            if route is not None:
+                cost = len(route)
+            elif graph != source and self.composed_keys.key(position, type_name, graph) is not None:
+                cost = 2  # the key fields' fetch, then the entity fetch
+            else:
                 continue
-            cost = len(route)
+            in_graph = self.supergraph.field_in_graph(type_name, field.name, graph)
             if field.selections is not None:
                 sub_type, _ = self.qg.field_type(type_name, field.name)
-                cost += self.qg.estimate(graph, sub_type, field.selections, self.memo)
-            in_graph = self.supergraph.field_in_graph(type_name, field.name, graph)
+                given = in_graph.provides.selection_set if in_graph is not None and in_graph.provides else None
+                cost += self.qg.estimate(graph, sub_type, field.selections, self.memo, given)
             if in_graph is not None and in_graph.requires is not None:
                 cost += 1
             rank = (cost, 0 if self._has_group(graph, position) else 1, index)
@@ -359,77 +404,3 @@ class PlanningTraversal:
 
     def _has_group(self, graph: str, position: Position) -> bool:
         return any(child.subgraph == graph and child.merge_path == position.path for child in position.group.children)
-
-    def enter(self, position: Position, type_name: str, target: str, requires: FieldSet | None) -> Position:
-        """Continue in an entity fetch of ``target`` for the object at ``position``."""
-        source = position.group.subgraph
-        if target == source:
-            key = self.qg.entry_key(type_name, source, source)
-            if key is None:
-                raise PlanningError(f"{type_name} has no resolvable key in {source!r} (needed for @requires)")
-            route: tuple[Hop, ...] = (Hop(source, key),)
-        else:
-            found = self.qg.route(type_name, source, target)
-            if found is None:
-                raise PlanningError(f"cannot enter {type_name} in {target!r} from {source!r}: no usable key")
-            route = found
-        current = position
-        for hop in route[:-1]:
-            current = self.hop(current, type_name, hop)
-        if requires is None:
-            return self.hop(current, type_name, route[-1])
-        collected: set[FetchGroup] = set()
-        self.collectors.append(collected)
-        try:
-            required = self.requirements.plan_requirements(current, type_name, requires)
-        finally:
-            self.collectors.pop()
-        extra = tuple(sorted(collected, key=lambda g: g.id))
-        return self.hop(current, type_name, route[-1], extra, required)
-
-    def hop(
-        self,
-        position: Position,
-        type_name: str,
-        hop: Hop,
-        extra_parents: tuple[FetchGroup, ...] = (),
-        required: FetchSelectionSet | None = None,
-        entry_type: str | None = None,
-    ) -> Position:
-        key_shape = FetchSelectionSet()
-        at_entry = position.group.is_entity and any(
-            position.selection is item.selections for item in position.group.selection
-        )
-        self.requirements.add_key(
-            position.selection,
-            type_name,
-            hop.key.selection_set,
-            key_shape,
-            typename=not at_entry,
-            client=self.requirements.client_selections(position),
-        )
-        self._use(position.group, position.conditions)
-        parents = (position.group, *(g for g in extra_parents if g is not position.group))
-        discriminator = 0
-        while True:
-            group = self.graph.entity_group(hop.graph, position.path, parents, discriminator)
-            inputs = group.inputs.add_fragment(type_name)
-            if required is None or self.requirements.compatible(inputs.selections, required):
-                break
-            discriminator += 1
-        self.requirements.merge_shape(inputs.selections, key_shape)
-        if required is not None:
-            self.requirements.merge_shape(inputs.selections, required)
-        group.note_use(position.conditions)
-        entry_type = entry_type or type_name
-        entry = group.selection.add_fragment(entry_type)
-        if self.supergraph.is_abstract(entry_type):
-            if self._is_interface_object(entry_type, hop.graph):
-                rewrite = FetchRewrite((f"... on {type_name}", "__typename"), entry_type)
-                if rewrite not in group.input_rewrites:
-                    group.input_rewrites.append(rewrite)
-            else:
-                entry.selections.add_field("__typename", front=True)
-        return Position(
-            group, entry.selections, position.path, None, position.conditions, position.siblings, position.parent
-        )

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from graphql import FieldNode, InlineFragmentNode, SelectionSetNode
+from graphql import SelectionSetNode
 
 from .fetch_dependency_graph import ConditionSet, FetchGroup
+from .field_sets import provided_field
 from .operation import NField, NSelection
 from .selection import FetchSelectionSet, arguments_text
 
@@ -50,16 +51,4 @@ def entered_as(position: Position, runtime_type: str) -> Position:
     return replace(position, runtime_type=runtime_type)
 
 
-def provided_field(provided: SelectionSetNode | None, type_name: str, name: str) -> FieldNode | None:
-    if provided is None:
-        return None
-    for selection in provided.selections:
-        if isinstance(selection, FieldNode) and selection.name.value == name:
-            return selection
-        if isinstance(selection, InlineFragmentNode) and (
-            selection.type_condition is None or selection.type_condition.name.value == type_name
-        ):
-            found = provided_field(selection.selection_set, type_name, name)
-            if found is not None:
-                return found
-    return None
+__all__ = ["Parent", "Position", "entered_as", "provided_field", "siblings_of"]

@@ -24,10 +24,11 @@ from graphql import (
 
 from router.supergraph import FieldInGraph, FieldSet, Supergraph
 
+from .field_sets import provided_field
 from .operation import NField, NSelection
 
 UNREACHABLE = 1_000
-Memo = dict[tuple[str, str, int], int]
+Memo = dict[tuple[str, str, int, int], int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,16 @@ class QueryGraph:
         self._field_types[cache_key] = result
         return result
 
+    def type_in_graph(self, type_name: str, field_name: str, in_graph: FieldInGraph) -> str | None:
+        """The named type of the field in that subgraph when ``@join__field(type:)`` gives one that
+        differs from the supergraph's and is known there (else None: use the supergraph's)."""
+        if in_graph.type is None:
+            return None
+        named = in_graph.type.replace("[", "").replace("]", "").replace("!", "").strip()
+        if named == self.field_type(type_name, field_name)[0] or self.schema.get_type(named) is None:
+            return None
+        return named
+
     def resolvable(self, type_name: str, field_name: str, graph: str) -> FieldInGraph | None:
         """The field's join data in ``graph`` when ``graph`` resolves it (not external/overridden)."""
         in_graph = self.supergraph.field_in_graph(type_name, field_name, graph)
@@ -90,18 +101,25 @@ class QueryGraph:
                 if name == "__typename":
                     continue
                 in_graph = self.supergraph.field_in_graph(type_name, name, graph)
-                # Key fields marked external (Federation 1 extensions) are still known to the subgraph.
                 if in_graph is None or in_graph.used_overridden:
                     return False
-                if in_graph.external and not self._is_key_field(type_name, name, graph):
-                    return False
+                if in_graph.external and not self._fed1_key_field(type_name, name, graph):
+                    return False  # the subgraph would answer with a placeholder (issue 14, class 3)
                 if selection.selection_set is not None:
                     sub_type, _ = self.field_type(type_name, name)
                     if not self.can_provide(sub_type, selection.selection_set, graph):
                         return False
         return True
 
-    def _is_key_field(self, type_name: str, field_name: str, graph: str) -> bool:
+    def _fed1_key_field(self, type_name: str, field_name: str, graph: str) -> bool:
+        """An external key field of a Federation 1 type extension (``extend type T @key(fields:
+        "id") { id: ID! @external }``) is still known to the subgraph: it receives it in every
+        representation and may return it. Apollo's composition drops ``@external`` from such keys when
+        it upgrades Federation 1 subgraphs; a supergraph that keeps it marks the type an extension.
+        Anywhere else an external field is only readable under a ``@provides``."""
+        meta = self.supergraph.types.get(type_name)
+        if meta is None or not meta.is_extension_in(graph):
+            return False
         return any(
             any(isinstance(s, FieldNode) and s.name.value == field_name for s in key.selection_set.selections)
             for key in self.supergraph.keys(type_name, graph, resolvable_only=False)
@@ -143,11 +161,20 @@ class QueryGraph:
 
     # -- costs --------------------------------------------------------------------------------
 
-    def estimate(self, graph: str, type_name: str, selections: list[NSelection], memo: Memo) -> int:
+    def estimate(
+        self,
+        graph: str,
+        type_name: str,
+        selections: list[NSelection],
+        memo: Memo,
+        provided: SelectionSetNode | None = None,
+    ) -> int:
         """Rough number of fetches needed below a position in ``graph`` (for choosing between
-        subgraphs that can all resolve a field). ``memo`` lives as long as one operation's planning
-        (it is keyed by the identity of that operation's selection lists)."""
-        cache_key = (graph, type_name, id(selections))
+        subgraphs that can all resolve a field). ``provided``: what a ``@provides`` makes readable
+        here (those fields cost nothing, so a path through a providing subgraph wins). ``memo`` lives
+        as long as one operation's planning (it is keyed by the identity of that operation's
+        selection lists and of the provided field set)."""
+        cache_key = (graph, type_name, id(selections), id(provided))
         cached = memo.get(cache_key)
         if cached is not None:
             return cached
@@ -156,17 +183,31 @@ class QueryGraph:
         hops: set[str] = set()
         for selection in selections:
             if isinstance(selection, NField):
-                cost += self._field_cost(graph, type_name, selection, hops, memo)
+                cost += self._field_cost(graph, type_name, selection, hops, memo, provided)
             else:
                 target = selection.type_condition or type_name
-                cost += self.estimate(graph, target, selection.selections, memo)
+                cost += self.estimate(graph, target, selection.selections, memo, provided)
         cost += len(hops)
         memo[cache_key] = cost
         return cost
 
-    def _field_cost(self, graph: str, type_name: str, field: NField, hops: set[str], memo: Memo) -> int:
+    def _field_cost(
+        self,
+        graph: str,
+        type_name: str,
+        field: NField,
+        hops: set[str],
+        memo: Memo,
+        provided: SelectionSetNode | None = None,
+    ) -> int:
         if field.name == "__typename":
             return 0
+        given = provided_field(provided, type_name, field.name)
+        if given is not None:
+            if field.selections is None:
+                return 0
+            sub_type, _ = self.field_type(type_name, field.name)
+            return self.estimate(graph, sub_type, field.selections, memo, given.selection_set)
         owners = self._owner_types(type_name, field.name)
         if not owners:
             return 0
@@ -180,7 +221,8 @@ class QueryGraph:
                     cost += 1
                 if field.selections is not None:
                     sub_type, _ = self.field_type(owner, field.name)
-                    cost += self.estimate(candidate, sub_type, field.selections, memo)
+                    inner = in_graph.provides.selection_set if in_graph is not None and in_graph.provides else None
+                    cost += self.estimate(candidate, sub_type, field.selections, memo, inner)
                 if cost < best:
                     best, best_graph = cost, candidate
         if best_graph != graph:

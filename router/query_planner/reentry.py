@@ -18,13 +18,13 @@ from .selection import FetchSelectionSet
 
 if TYPE_CHECKING:
     from .operation import NField
-    from .planning_traversal import PlanningTraversal
+    from .traversal_api import Traversal
 
 Lineage = tuple[tuple[str, str], ...]  # (parent type, field name) from an object down
 
 
 class ParentEntityCalls:
-    def __init__(self, traversal: PlanningTraversal) -> None:
+    def __init__(self, traversal: Traversal) -> None:
         self.traversal = traversal
 
     def possible(self, position: Position, type_name: str, lineage: Lineage, target: str) -> bool:
@@ -97,7 +97,7 @@ class ParentEntityCalls:
         traversal = self.traversal
         added = position.selection.add_field(field.name, field.alias, field.arguments, field.directives, composite=True)
         assert added.selections is not None
-        traversal._use(position.group, position.conditions)
+        traversal.use(position.group, position.conditions)
         sub_type, depth = traversal.qg.field_type(parent_type, field.name)
         selection: FetchSelectionSet = added.selections
         if traversal.supergraph.is_abstract(sub_type):

@@ -19,8 +19,8 @@ from .selection import FetchField, FetchFragment, FetchSelectionSet, arguments_t
 if TYPE_CHECKING:
     from router.supergraph import FieldSet
 
-    from .planning_traversal import PlanningTraversal
     from .position import Position
+    from .traversal_api import Traversal
 
 ScopeKey = tuple[tuple[str, ...], str, tuple[str, ...]]
 
@@ -75,7 +75,7 @@ def _keys_of(selections: list[NSelection] | None) -> dict[str, tuple[str, str]]:
 class RequirementPlanner:
     """The traversal's helper for keys and requirements (it plans required fields through it)."""
 
-    def __init__(self, traversal: PlanningTraversal) -> None:
+    def __init__(self, traversal: Traversal) -> None:
         self.traversal = traversal
         # Per object in the response (path, type, response keys below it): the response keys already
         # taken there → (field, arguments). Seeded from the client's selections.

@@ -15,7 +15,7 @@ import os
 import select
 import subprocess
 import tempfile
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,7 +96,8 @@ class Deployment:
 
     @property
     def engine(self) -> Engine:
-        return next(iter(self.engines.values()))
+        """Our planner's engine when it runs (else the engine on Apollo's plans)."""
+        return self.engines.get("ours") or next(iter(self.engines.values()))
 
     async def ours(
         self, query: str, variables: dict[str, Any] | None = None, operation_name: str | None = None
@@ -148,12 +149,21 @@ def _errors(response: dict[str, Any], mode: ErrorMode) -> Any:
 
 
 @asynccontextmanager
-async def deploy(subgraphs: Sequence[FakeSubgraph]) -> AsyncIterator[Deployment]:
-    """Serve ``subgraphs`` behind Apollo Gateway and behind our engines (see ``planners``)."""
+async def deploy(
+    subgraphs: Sequence[FakeSubgraph], edit: Callable[[str], str] | None = None
+) -> AsyncIterator[Deployment]:
+    """Serve ``subgraphs`` behind Apollo Gateway and behind our engines (see ``planners``).
+
+    ``edit`` rewrites the composed supergraph first: for shapes Apollo's composition refuses but a
+    supergraph can still carry (a field reachable only through a ``resolvable: false`` key)."""
     with ExitStack() as stack:
         for graph in subgraphs:
             graph.url = stack.enter_context(serve_app(graph.asgi_app()))
         supergraph_sdl = compose(subgraphs)
+        if edit is not None:
+            edited = edit(supergraph_sdl)
+            assert edited != supergraph_sdl, "the edit changed nothing"
+            supergraph_sdl = edited
         gateway = ApolloGatewayProcess(supergraph_sdl)
         stack.callback(gateway.close)
         engines: dict[str, Engine] = {}
