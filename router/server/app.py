@@ -153,7 +153,10 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
         except RequestError as error:
             return error.body()
         request = GraphQLRequest(query, dict(variables), operation_name)
-        outcome = await pipeline.run(request, method="POST", principal=principal, subgraph_headers=headers)
+        # Not shareable: the REST layer builds its response from the body and must own it.
+        outcome = await pipeline.run(
+            request, method="POST", principal=principal, subgraph_headers=headers, shareable=False
+        )
         return outcome.body
 
     rest = (
