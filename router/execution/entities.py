@@ -158,9 +158,13 @@ class EntityBatch:
     __slots__ = ("groups", "objects", "representations")
 
     def __init__(self) -> None:
-        self.representations: list[bytes] = []
+        self.representations: list[dict[str, Any]] = []
         self.groups: list[list[dict[str, Any]]] = []
         self.objects: list[dict[str, Any]] = []
+
+    def encoded(self) -> bytes:
+        """The representations as one JSON array (one ``orjson.dumps`` for the whole batch)."""
+        return orjson.dumps(self.representations)
 
     @classmethod
     def build(
@@ -172,9 +176,14 @@ class EntityBatch:
     ) -> EntityBatch:
         batch = cls()
         batch.objects = objects
-        index: dict[bytes, int] = {}
+        representations = batch.representations
+        groups = batch.groups
+        index: dict[Any, int] = {}
         requires = fetch.requires
+        # Per ``__typename``: the selections to copy (looked up once, not per object), and per
+        # representation type the key fields a null in which makes the object unrepresentable.
         fragments: dict[Any, Sequence[Requirement] | None] = {}
+        keys_of: dict[Any, Collection[str]] = {}
         rewrites = fetch.input_rewrites
         for obj in objects:
             typename = obj.get("__typename")
@@ -191,16 +200,22 @@ class EntityBatch:
                 continue
             if rewrites:
                 apply_rewrites(relations, rewrites, representation)
-            if key_fields is not None and _has_null_key(representation, key_fields):
-                continue
-            encoded = orjson.dumps(representation)
-            position = index.get(encoded)
+            if key_fields is not None:
+                kind = representation.get("__typename")
+                try:
+                    keys = keys_of[kind]
+                except KeyError:
+                    keys = keys_of[kind] = key_fields(kind) if isinstance(kind, str) else ()
+                if keys and _has_null_key(representation, keys):
+                    continue
+            identity = _identity(representation)
+            position = index.get(identity)
             if position is None:
-                index[encoded] = len(batch.representations)
-                batch.representations.append(encoded)
-                batch.groups.append([obj])
+                index[identity] = len(representations)
+                representations.append(representation)
+                groups.append([obj])
             else:
-                batch.groups[position].append(obj)
+                groups[position].append(obj)
         return batch
 
     def merge(self, entities: list[Any], fetch: FetchNode, relations: TypeRelations) -> None:
@@ -224,12 +239,24 @@ class EntityBatch:
         return [path for path, value in _paths_at(data, flatten_path) if id(value) in wanted]
 
 
-def _has_null_key(representation: dict[str, Any], key_fields: Callable[[str], Collection[str]]) -> bool:
-    typename = representation.get("__typename")
-    if not isinstance(typename, str):
-        return False
-    fields = key_fields(typename)
-    return any(name in representation and representation[name] is None for name in fields)
+def _has_null_key(representation: dict[str, Any], fields: Collection[str]) -> bool:
+    for name in fields:  # noqa: SIM110 - a plain loop, not any(genexpr): this runs once per entity object
+        if name in representation and representation[name] is None:
+            return True
+    return False
+
+
+def _identity(representation: dict[str, Any]) -> Any:
+    """What two equal representations share, to send each once.
+
+    Usually every value is a string (``__typename`` and ID keys): then the items themselves, hashed in
+    C, with no serialization. Otherwise the canonical JSON (a nested key, or numbers and booleans,
+    which a tuple would confuse: ``1 == True``).
+    """
+    for value in representation.values():
+        if type(value) is not str:
+            return orjson.dumps(representation)
+    return tuple(representation.items())
 
 
 def apply_rewrites(relations: TypeRelations, rewrites: Sequence[FetchRewrite], value: Any) -> None:

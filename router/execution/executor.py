@@ -173,7 +173,7 @@ class _Run:
         )
         if not batch.representations:
             return
-        response = await self._send(fetch, b'"representations":[' + b",".join(batch.representations) + b"]")
+        response = await self._send(fetch, b'"representations":' + batch.encoded())
         errors = response.get("errors")
         if errors:
             self._collect_errors(fetch.service_name, errors, (flatten.path, batch))
