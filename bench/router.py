@@ -261,19 +261,25 @@ def _spawn_router_server(
     *,
     extra_config: str = "",
     workers: int | None = None,
+    source: Path = ROOT,
 ) -> subprocess.Popen[bytes]:
-    """``router serve`` itself, as `marketplace up` and the images run it (under cProfile with ``profile_to``)."""
+    """``router serve`` itself, as `marketplace up` and the images run it (under cProfile with ``profile_to``).
+
+    ``source``: the checkout whose ``router`` package runs (another revision's, for ``--baseline``).
+    """
     folder = tempfile.mkdtemp(prefix="bench-router-")
     config = Path(folder) / "router.yaml"
     config.write_text(ROUTER_CONFIG + extra_config)
     env = {**os.environ, "MARKETPLACE_DATA_DIR": folder, "MARKETPLACE_LOG_LEVEL": "WARNING"}
+    if source != ROOT:
+        env["PYTHONPATH"] = str(source)
     profiler = ["-m", "cProfile", "-o", profile_to] if profile_to else []
     command = [sys.executable, *profiler, "-m", "router", "serve", "--supergraph", supergraph_path]
     command += ["--port", str(port)]
     if workers is not None:
         command += ["--workers", str(workers)]
     command += ["--router-config", str(config), "--no-hot-reload", "--no-rest"]
-    return _spawn(command, env=env, cwd=str(ROOT), stdout=subprocess.DEVNULL)
+    return _spawn(command, env=env, cwd=str(source), stdout=subprocess.DEVNULL)
 
 
 def _spawn(args: list[str], **options: Any) -> subprocess.Popen[bytes]:
@@ -296,6 +302,11 @@ def main() -> None:
         action="store_true",
         help="only the many-fetch case (issue 17): router vs Apollo, unique and identical requests, 1 and 2 workers",
     )
+    parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="with --many: also run `router serve` of this git revision (e.g. a commit before a change), same run",
+    )
     parser.add_argument("--serve-subgraphs", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--serve-many", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--serve-router", nargs=2, help=argparse.SUPPRESS)
@@ -306,7 +317,7 @@ def main() -> None:
         serve(args.serve_many)
         return
     if args.many:
-        asyncio.run(run_many(args.seconds, args.concurrency))
+        asyncio.run(run_many(args.seconds, args.concurrency, args.baseline))
         return
     if args.serve_subgraphs:
         serve_subgraphs(args.serve_subgraphs)
@@ -478,17 +489,13 @@ async def run(seconds: float, concurrency: int) -> None:
 
 # ---- the many-fetch case (issue 17) -------------------------------------------------------------
 
-NO_DEDUP_CONFIG = (
-    ""
-    if os.environ.get("BENCH_BEFORE")
-    else """
+NO_DEDUP_CONFIG = """
 traffic_shaping:
   router:
     deduplicate_requests: false
   all:
     deduplicate_query: false
 """
-)
 
 
 async def _subgraph_count(base: str, session: aiohttp.ClientSession, *, reset: bool = False) -> int:
@@ -534,7 +541,19 @@ async def _response_size(url: str) -> int:
             return len(await response.read())
 
 
-async def run_many(seconds: float, concurrency: int) -> None:
+def _checkout(revision: str) -> Path:
+    """The Python packages of ``revision`` extracted into a temporary folder (run with this venv)."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-baseline-"))
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", revision, "router", "servicekit", "subgraphs", "marketplace"],
+        capture_output=True,
+        check=True,
+    )
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    return folder
+
+
+async def run_many(seconds: float, concurrency: int, baseline: str | None = None) -> None:
     """Issue 17's case: our router (dedup off and on, 1 and 2 workers) beside Apollo Gateway."""
     from bench import many_fetch
     from tests.federation.support.harness import APOLLO_DIR, compose
@@ -560,6 +579,10 @@ async def run_many(seconds: float, concurrency: int) -> None:
         targets["router+dedup"] = (dedup, f"http://127.0.0.1:{ports[2]}/graphql")
         two = _spawn_router_server(handle.name, ports[3], extra_config=NO_DEDUP_CONFIG, workers=2)
         targets["router x2"] = (two, f"http://127.0.0.1:{ports[3]}/graphql")
+        if baseline:
+            port = _free_port()
+            old = _spawn_router_server(handle.name, port, source=_checkout(baseline))
+            targets[f"@{baseline[:10]}"] = (old, f"http://127.0.0.1:{port}/graphql")
         processes += [process for process, _ in targets.values()]
         await _wait_ready(f"{sub_base}/products/", "{ topProducts(first: 1) { upc } }")
         for name, (process, url) in list(targets.items()):
@@ -573,6 +596,7 @@ async def run_many(seconds: float, concurrency: int) -> None:
         size = await _response_size(targets["router"][1])
         plan = [
             ("unique", "apollo", False),
+            *([("unique", f"@{baseline[:10]}", False)] if baseline else []),
             ("unique", "router", False),
             ("unique", "router x2", False),
             ("identical", "apollo", True),
