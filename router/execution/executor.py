@@ -118,7 +118,16 @@ class _Run:
             for child in node.nodes:
                 await self.node(child)
         elif isinstance(node, ParallelNode):
-            await asyncio.gather(*(self.node(child) for child in node.nodes))
+            # The first branch runs in this task, the others in tasks of their own (one task fewer per
+            # Parallel than gather over them all; a plan's Parallels are where its tasks come from).
+            first, *others = node.nodes
+            if not others:
+                await self.node(first)
+                return
+            loop = asyncio.get_running_loop()
+            tasks = [loop.create_task(self.node(child)) for child in others]
+            await self.node(first)
+            await asyncio.gather(*tasks)
         elif isinstance(node, ConditionNode):
             branch = node.if_clause if self.variables.get(node.condition) is True else node.else_clause
             if branch is not None:
