@@ -307,6 +307,12 @@ def main() -> None:
         metavar="REV",
         help="with --many: also run `router serve` of this git revision (e.g. a commit before a change), same run",
     )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="with --many: measure every target this many times, interleaved, and keep each one's best round",
+    )
     parser.add_argument("--serve-subgraphs", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--serve-many", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--serve-router", nargs=2, help=argparse.SUPPRESS)
@@ -317,7 +323,7 @@ def main() -> None:
         serve(args.serve_many)
         return
     if args.many:
-        asyncio.run(run_many(args.seconds, args.concurrency, args.baseline))
+        asyncio.run(run_many(args.seconds, args.concurrency, args.baseline, args.repeat))
         return
     if args.serve_subgraphs:
         serve_subgraphs(args.serve_subgraphs)
@@ -553,7 +559,7 @@ def _checkout(revision: str) -> Path:
     return folder
 
 
-async def run_many(seconds: float, concurrency: int, baseline: str | None = None) -> None:
+async def run_many(seconds: float, concurrency: int, baseline: str | None = None, repeat: int = 1) -> None:
     """Issue 17's case: our router (dedup off and on, 1 and 2 workers) beside Apollo Gateway."""
     from bench import many_fetch
     from tests.federation.support.harness import APOLLO_DIR, compose
@@ -603,11 +609,18 @@ async def run_many(seconds: float, concurrency: int, baseline: str | None = None
             ("identical", "router", True),
             ("identical", "router+dedup", True),
         ]
-        for variant, name, identical in plan:
-            if name in targets:
-                process, url = targets[name]
-                row = await measure_many(name, url, process.pid, sub_base, seconds, concurrency, identical=identical)
-                rows.append((variant, row))
+        best: dict[tuple[str, str], dict[str, Any]] = {}
+        for _ in range(repeat):  # interleaved rounds: a burst of load from elsewhere hits every target alike
+            for variant, name, identical in plan:
+                if name in targets:
+                    process, url = targets[name]
+                    row = await measure_many(
+                        name, url, process.pid, sub_base, seconds, concurrency, identical=identical
+                    )
+                    kept = best.get((variant, name))
+                    if kept is None or row["rps_per_cpu"] > kept["rps_per_cpu"]:
+                        best[(variant, name)] = row
+        rows = [(variant, row) for (variant, _), row in best.items()]
     finally:
         for process in processes:
             process.terminate()
@@ -616,7 +629,7 @@ async def run_many(seconds: float, concurrency: int, baseline: str | None = None
 
     print(
         f"\nmany-fetch case: 12 subgraph fetches in 5 rounds, "
-        f"{size / 1000:.1f} KB response; {seconds:.0f}s per target, {concurrency} connections, "
+        f"{size / 1000:.1f} KB response; {seconds:.0f}s per target, best of {repeat}, {concurrency} connections, "
         f"{os.cpu_count()} CPUs (shared)\n"
     )
     header = (
