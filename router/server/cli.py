@@ -91,7 +91,9 @@ def serve_command(args: argparse.Namespace) -> int:
     except ConfigFileError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    workers = args.workers or config.workers or (usable_cores() if settings.is_production else 1)
+    workers = args.workers if args.workers is not None else config.workers
+    if workers is None:
+        workers = usable_cores() if settings.is_production else 1
     if workers < 1:
         print("error: --workers: must be a positive number of worker processes", file=sys.stderr)
         return 2

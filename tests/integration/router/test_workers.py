@@ -190,3 +190,18 @@ def test_a_bad_configuration_stops_the_start_with_one_line(tmp_path: Path, super
     )
     assert result.returncode == 2
     assert "workers: must be a positive number of worker processes" in result.stderr
+
+
+def test_zero_workers_on_the_command_line_is_refused(tmp_path: Path, supergraph_file_module: Path) -> None:
+    command = [sys.executable, "-m", "router", "serve", "--supergraph", str(supergraph_file_module), "--workers", "0"]
+    result = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "MARKETPLACE_DATA_DIR": str(tmp_path)},
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "--workers: must be a positive number of worker processes" in result.stderr
