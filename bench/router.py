@@ -13,8 +13,15 @@ hits in-process.
     uv run python bench/router.py [--seconds 3] [--concurrency 16]
     uv run python bench/router.py --profile                   # cProfile the engine in-process (b, c)
     uv run python bench/router.py --profile-server --seconds 4  # cProfile `router serve` under load (b, c)
+    uv run python bench/router.py --many --seconds 3 --concurrency 50   # the many-fetch case (issue 17)
 
 Cases: (a) one subgraph, (b) a two-hop entity query, (c) three subgraphs with ``@requires``.
+
+``--many`` runs only the many-fetch case of ``bench/many_fetch.py`` (12 fetches in 5 rounds, a response
+over 50 KB, memoised subgraphs): Apollo Gateway, ``router serve`` with deduplication off, with two
+workers, and with deduplication on, on unique and on identical requests; it prints requests per
+CPU-second (of the whole process tree), p50/p99, peak RSS, subgraph requests per client request, the
+ratio to Apollo Gateway and the scaling of two workers over one.
 """
 
 from __future__ import annotations
@@ -54,9 +61,40 @@ def _free_port() -> int:
 
 
 def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = int(fields[11]) + int(fields[12])  # utime + stime
-    return ticks / os.sysconf("SC_CLK_TCK")
+    """CPU seconds (user + system) of ``pid`` and every process below it (``router serve --workers``)."""
+    total = 0.0
+    for each in _process_tree(pid):
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    return total
+
+
+def _process_tree(pid: int) -> list[int]:
+    found = [pid]
+    for each in found:
+        for task in Path(f"/proc/{each}/task").glob("*/children") if Path(f"/proc/{each}").exists() else ():
+            try:
+                found.extend(int(child) for child in task.read_text().split())
+            except OSError:
+                continue
+    return found
+
+
+def _max_rss_mb(pid: int) -> float:
+    """The peak resident memory (VmHWM) of ``pid`` and its children, summed, in MB."""
+    total = 0
+    for each in _process_tree(pid):
+        try:
+            status = Path(f"/proc/{each}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                total += int(line.split()[1])
+    return total / 1024
 
 
 # ---- child processes ----------------------------------------------------------------------------
@@ -126,8 +164,14 @@ async def _wait_ready(url: str, query: str) -> None:
             await asyncio.sleep(0.2)
 
 
-async def drive(url: str, query: str, seconds: float, concurrency: int) -> tuple[int, list[float], int]:
-    """Send ``query`` from ``concurrency`` clients for ``seconds``; return (count, latencies, errors)."""
+async def drive(
+    url: str, query: str, seconds: float, concurrency: int, *, identical: bool = False
+) -> tuple[int, list[float], int]:
+    """Send ``query`` from ``concurrency`` clients for ``seconds``; return (count, latencies, errors).
+
+    Each request carries its own ``Authorization`` header (forwarded to every subgraph by both routers,
+    so nothing can be merged), unless ``identical``: then every request is byte for byte the same.
+    """
     latencies: list[float] = []
     errors = 0
     body = orjson.dumps({"query": query})
@@ -140,7 +184,8 @@ async def drive(url: str, query: str, seconds: float, concurrency: int) -> tuple
             nonlocal counter, errors
             while time.monotonic() < deadline:
                 counter += 1
-                headers = {"content-type": "application/json", "authorization": f"Bearer token-{counter}"}
+                token = "token-shared" if identical else f"token-{counter}"
+                headers = {"content-type": "application/json", "authorization": f"Bearer {token}"}
                 start = time.perf_counter()
                 async with session.post(url, data=body, headers=headers) as response:
                     payload = await response.read()
@@ -209,17 +254,32 @@ sandbox:
 """
 
 
-def _spawn_router_server(supergraph_path: str, port: int, profile_to: str | None = None) -> subprocess.Popen[bytes]:
-    """``router serve`` itself, as `marketplace up` and the images run it (under cProfile with ``profile_to``)."""
+def _spawn_router_server(
+    supergraph_path: str,
+    port: int,
+    profile_to: str | None = None,
+    *,
+    extra_config: str = "",
+    workers: int | None = None,
+    source: Path = ROOT,
+) -> subprocess.Popen[bytes]:
+    """``router serve`` itself, as `marketplace up` and the images run it (under cProfile with ``profile_to``).
+
+    ``source``: the checkout whose ``router`` package runs (another revision's, for ``--baseline``).
+    """
     folder = tempfile.mkdtemp(prefix="bench-router-")
     config = Path(folder) / "router.yaml"
-    config.write_text(ROUTER_CONFIG)
+    config.write_text(ROUTER_CONFIG + extra_config)
     env = {**os.environ, "MARKETPLACE_DATA_DIR": folder, "MARKETPLACE_LOG_LEVEL": "WARNING"}
+    if source != ROOT:
+        env["PYTHONPATH"] = str(source)
     profiler = ["-m", "cProfile", "-o", profile_to] if profile_to else []
     command = [sys.executable, *profiler, "-m", "router", "serve", "--supergraph", supergraph_path]
     command += ["--port", str(port)]
+    if workers is not None:
+        command += ["--workers", str(workers)]
     command += ["--router-config", str(config), "--no-hot-reload", "--no-rest"]
-    return _spawn(command, env=env, cwd=str(ROOT), stdout=subprocess.DEVNULL)
+    return _spawn(command, env=env, cwd=str(source), stdout=subprocess.DEVNULL)
 
 
 def _spawn(args: list[str], **options: Any) -> subprocess.Popen[bytes]:
@@ -237,9 +297,34 @@ def main() -> None:
         action="store_true",
         help="cProfile the full `router serve` process under the bench's load on cases b and c",
     )
+    parser.add_argument(
+        "--many",
+        action="store_true",
+        help="only the many-fetch case (issue 17): router vs Apollo, unique and identical requests, 1 and 2 workers",
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="with --many: also run `router serve` of this git revision (e.g. a commit before a change), same run",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="with --many: measure every target this many times, interleaved, and keep each one's best round",
+    )
     parser.add_argument("--serve-subgraphs", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--serve-many", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--serve-router", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve_many:
+        from bench.many_fetch import serve
+
+        serve(args.serve_many)
+        return
+    if args.many:
+        asyncio.run(run_many(args.seconds, args.concurrency, args.baseline, args.repeat))
+        return
     if args.serve_subgraphs:
         serve_subgraphs(args.serve_subgraphs)
         return
@@ -406,6 +491,165 @@ async def run(seconds: float, concurrency: int) -> None:
             f"full router server {server_ratio:.2f}x"
         )
     print(f"\nplan cache (Engine.prepare, case c): miss {miss:.0f} µs, hit {hit:.2f} µs")
+
+
+# ---- the many-fetch case (issue 17) -------------------------------------------------------------
+
+NO_DEDUP_CONFIG = """
+traffic_shaping:
+  router:
+    deduplicate_requests: false
+  all:
+    deduplicate_query: false
+"""
+
+
+async def _subgraph_count(base: str, session: aiohttp.ClientSession, *, reset: bool = False) -> int:
+    async with session.request("POST" if reset else "GET", f"{base}/count") as response:
+        count: int = (await response.json())["count"]
+        return count
+
+
+async def measure_many(
+    name: str, url: str, pid: int, sub_base: str, seconds: float, concurrency: int, *, identical: bool
+) -> dict[str, Any]:
+    """One target on the many-fetch query: the usual figures plus RSS and subgraph requests per request."""
+    from bench.many_fetch import QUERY
+
+    await drive(url, QUERY, min(1.0, seconds / 3), concurrency, identical=identical)  # warm up
+    async with aiohttp.ClientSession() as session:
+        await _subgraph_count(sub_base, session, reset=True)
+        cpu_before = _cpu_seconds(pid)
+        started = time.perf_counter()
+        count, latencies, errors = await drive(url, QUERY, seconds, concurrency, identical=identical)
+        elapsed = time.perf_counter() - started
+        cpu = _cpu_seconds(pid) - cpu_before
+        fetched = await _subgraph_count(sub_base, session)
+    return {
+        "target": name,
+        "rps": count / elapsed,
+        "p50": _percentile(latencies, 0.5) * 1000,
+        "p99": _percentile(latencies, 0.99) * 1000,
+        "cpu_us": cpu / count * 1e6 if count else float("nan"),
+        "rps_per_cpu": count / cpu if cpu > 0 else float("nan"),
+        "rss": _max_rss_mb(pid),
+        "sub_per_req": fetched / count if count else float("nan"),
+        "errors": errors,
+    }
+
+
+async def _response_size(url: str) -> int:
+    from bench.many_fetch import QUERY
+
+    async with aiohttp.ClientSession() as session:
+        headers = {"content-type": "application/json", "authorization": "Bearer size"}
+        async with session.post(url, data=orjson.dumps({"query": QUERY}), headers=headers) as response:
+            return len(await response.read())
+
+
+def _checkout(revision: str) -> Path:
+    """The Python packages of ``revision`` extracted into a temporary folder (run with this venv)."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-baseline-"))
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", revision, "router", "servicekit", "subgraphs", "marketplace"],
+        capture_output=True,
+        check=True,
+    )
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    return folder
+
+
+async def run_many(seconds: float, concurrency: int, baseline: str | None = None, repeat: int = 1) -> None:
+    """Issue 17's case: our router (dedup off and on, 1 and 2 workers) beside Apollo Gateway."""
+    from bench import many_fetch
+    from tests.federation.support.harness import APOLLO_DIR, compose
+
+    processes: list[subprocess.Popen[bytes]] = []
+    rows: list[tuple[str, dict[str, Any]]] = []
+    try:
+        sub_port = _free_port()
+        processes.append(_spawn([sys.executable, __file__, "--serve-many", str(sub_port)]))
+        sub_base = f"http://127.0.0.1:{sub_port}"
+        graphs = many_fetch.graphs()
+        for graph in graphs:
+            graph.url = f"{sub_base}/{graph.name}/"
+        with tempfile.NamedTemporaryFile("w", suffix=".graphql", delete=False) as handle:
+            handle.write(compose(graphs))
+        ports = [_free_port() for _ in range(4)]
+        targets: dict[str, tuple[subprocess.Popen[bytes], str]] = {}
+        apollo = _spawn(["node", "gateway.mjs", handle.name, str(ports[0])], cwd=APOLLO_DIR, stdout=subprocess.DEVNULL)
+        targets["apollo"] = (apollo, f"http://127.0.0.1:{ports[0]}/")
+        plain = _spawn_router_server(handle.name, ports[1], extra_config=NO_DEDUP_CONFIG)
+        targets["router"] = (plain, f"http://127.0.0.1:{ports[1]}/graphql")
+        dedup = _spawn_router_server(handle.name, ports[2])
+        targets["router+dedup"] = (dedup, f"http://127.0.0.1:{ports[2]}/graphql")
+        two = _spawn_router_server(handle.name, ports[3], extra_config=NO_DEDUP_CONFIG, workers=2)
+        targets["router x2"] = (two, f"http://127.0.0.1:{ports[3]}/graphql")
+        if baseline:
+            port = _free_port()
+            old = _spawn_router_server(handle.name, port, source=_checkout(baseline))
+            targets[f"@{baseline[:10]}"] = (old, f"http://127.0.0.1:{port}/graphql")
+        processes += [process for process, _ in targets.values()]
+        await _wait_ready(f"{sub_base}/products/", "{ topProducts(first: 1) { upc } }")
+        for name, (process, url) in list(targets.items()):
+            try:
+                await _wait_ready(url, "{ topProducts(first: 1) { upc } }")
+            except RuntimeError:
+                if process.poll() is None:
+                    raise
+                print(f"{name}: did not start (exit status {process.returncode}); left out")
+                del targets[name]
+        size = await _response_size(targets["router"][1])
+        plan = [
+            ("unique", "apollo", False),
+            *([("unique", f"@{baseline[:10]}", False)] if baseline else []),
+            ("unique", "router", False),
+            ("unique", "router x2", False),
+            ("identical", "apollo", True),
+            ("identical", "router", True),
+            ("identical", "router+dedup", True),
+        ]
+        best: dict[tuple[str, str], dict[str, Any]] = {}
+        for _ in range(repeat):  # interleaved rounds: a burst of load from elsewhere hits every target alike
+            for variant, name, identical in plan:
+                if name in targets:
+                    process, url = targets[name]
+                    row = await measure_many(
+                        name, url, process.pid, sub_base, seconds, concurrency, identical=identical
+                    )
+                    kept = best.get((variant, name))
+                    if kept is None or row["rps_per_cpu"] > kept["rps_per_cpu"]:
+                        best[(variant, name)] = row
+        rows = [(variant, row) for (variant, _), row in best.items()]
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=20)
+
+    print(
+        f"\nmany-fetch case: 12 subgraph fetches in 5 rounds, "
+        f"{size / 1000:.1f} KB response; {seconds:.0f}s per target, best of {repeat}, {concurrency} connections, "
+        f"{os.cpu_count()} CPUs (shared)\n"
+    )
+    header = (
+        f"{'requests':<10} {'target':<13} {'req/s':>7} {'req/CPU-s':>10} {'CPU µs/req':>11} {'p50 ms':>8} "
+        f"{'p99 ms':>8} {'max RSS MB':>11} {'subgraph req/req':>17} {'vs Apollo':>10} {'errors':>6}"
+    )
+    print(header)
+    print("-" * len(header))
+    apollo_by_variant = {variant: row["rps_per_cpu"] for variant, row in rows if row["target"] == "apollo"}
+    for variant, row in rows:
+        ratio = row["rps_per_cpu"] / apollo_by_variant.get(variant, float("nan"))
+        print(
+            f"{variant:<10} {row['target']:<13} {row['rps']:>7.0f} {row['rps_per_cpu']:>10.0f} {row['cpu_us']:>11.0f} "
+            f"{row['p50']:>8.1f} {row['p99']:>8.1f} {row['rss']:>11.0f} {row['sub_per_req']:>17.2f} "
+            f"{ratio:>9.2f}x {row['errors']:>6}"
+        )
+    by_name = {row["target"]: row for variant, row in rows if variant == "unique"}
+    if "router x2" in by_name:
+        scaling = by_name["router x2"]["rps"] / by_name["router"]["rps"]
+        print(f"\n2 workers vs 1, requests per second (unique requests): {scaling:.2f}x")
 
 
 if __name__ == "__main__":

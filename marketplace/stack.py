@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,6 +93,8 @@ def plan_stack(settings: LauncherSettings, database_url: str, broker_url: str, r
                         str(ROOT / "supergraph.yaml"),
                         "--port",
                         str(port),
+                        "--workers",
+                        str(min(2, os.cpu_count() or 1)),
                     ],
                     env=env,
                     ready_url=f"http://{settings.host}:{port}/ready",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 
 
@@ -33,6 +34,8 @@ def router_token_header() -> dict[str, str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # `router serve --workers N` starts its workers with the same arguments.
+    args.raw_argv = list(argv) if argv is not None else sys.argv[1:]
     if args.command == "compose":
         from router.compose.cli import compose_command
 

@@ -57,6 +57,7 @@ class PreparedOperation:
     plan: QueryPlan
     has_variable_definitions: bool
     introspection: bool
+    is_query: bool = True
     introspection_document: DocumentNode | None = None
     introspection_cache: dict[str, Any] | None = field(default=None)
 
@@ -93,6 +94,7 @@ class Engine:
         subgraph_urls: Mapping[str, str] | None = None,
         subgraph_timeout: float = 30.0,
         subgraph_timeouts: Mapping[str, float] | None = None,
+        deduplicate_query: bool | Callable[[str], bool] = True,
         pool_size: int = 100,
         operation_cache_size: int = 2048,
         planner: Planner | None = None,
@@ -113,8 +115,10 @@ class Engine:
         self.planner: Planner = planner
         urls = dict(subgraph_urls or {})
         timeouts = dict(subgraph_timeouts or {})
+        # Identical query fetches in flight share one request, per subgraph (``deduplicate_query``).
+        dedupe = deduplicate_query if callable(deduplicate_query) else (lambda _name: bool(deduplicate_query))
         endpoints = {
-            name: SubgraphEndpoint(name, urls.get(name, info.url), timeouts.get(name, subgraph_timeout))
+            name: SubgraphEndpoint(name, urls.get(name, info.url), timeouts.get(name, subgraph_timeout), dedupe(name))
             for name, info in self.supergraph.subgraphs.items()
         }
         self.fetcher = Fetcher(endpoints, pool_size=pool_size, on_fetch=on_fetch)
@@ -158,7 +162,7 @@ class Engine:
         data: dict[str, Any] = {}
         errors: list[ErrorDict] = []
         if prepared.plan.node is not None:
-            data, errors = await self.executor.execute(prepared.plan, coerced, headers)
+            data, errors = await self.executor.execute(prepared.plan, coerced, headers, shared=prepared.is_query)
         introspection = self._introspect(prepared, coerced) if prepared.introspection else None
         fetch_errors = len(errors)
         shaped = prepared.shape.shape(
@@ -242,6 +246,7 @@ class Engine:
             plan=plan,
             has_variable_definitions=bool(operation.variable_definitions),
             introspection=bool(introspection_fields),
+            is_query=operation.operation == OperationType.QUERY,
             introspection_document=introspection_document,
         )
 

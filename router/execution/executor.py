@@ -32,7 +32,11 @@ KeyFieldsLookup = Callable[[str, str], Collection[str]]
 
 
 class SubgraphFetcher(Protocol):
-    async def fetch(self, service: str, body: bytes, headers: Mapping[str, str] | None = None) -> dict[str, Any]: ...
+    async def fetch(
+        self, service: str, body: bytes, headers: Mapping[str, str] | None = None, *, shared: bool = False
+    ) -> dict[str, Any]:
+        """``shared``: an identical request in flight may answer this one (queries only, never mutations)."""
+        ...
 
 
 class _Prefixes:
@@ -77,9 +81,14 @@ class Executor:
         plan: QueryPlan,
         variables: Mapping[str, Any],
         headers: Mapping[str, str] | None = None,
+        *,
+        shared: bool = False,
     ) -> tuple[dict[str, Any], list[ErrorDict]]:
-        """Run ``plan``; return the merged (unshaped) data and the errors collected."""
-        run = _Run(self, variables, headers)
+        """Run ``plan``; return the merged (unshaped) data and the errors collected.
+
+        ``shared``: the plan is a query's, so its fetches may join identical ones in flight.
+        """
+        run = _Run(self, variables, headers, shared)
         if plan.node is not None:
             await run.node(plan.node)
         return run.data, run.errors
@@ -88,12 +97,15 @@ class Executor:
 class _Run:
     """The state of one plan execution."""
 
-    __slots__ = ("data", "errors", "executor", "headers", "variables")
+    __slots__ = ("data", "errors", "executor", "headers", "shared", "variables")
 
-    def __init__(self, executor: Executor, variables: Mapping[str, Any], headers: Mapping[str, str] | None) -> None:
+    def __init__(
+        self, executor: Executor, variables: Mapping[str, Any], headers: Mapping[str, str] | None, shared: bool
+    ) -> None:
         self.executor = executor
         self.variables = variables
         self.headers = headers
+        self.shared = shared
         self.data: dict[str, Any] = {}
         self.errors: list[ErrorDict] = []
 
@@ -106,7 +118,16 @@ class _Run:
             for child in node.nodes:
                 await self.node(child)
         elif isinstance(node, ParallelNode):
-            await asyncio.gather(*(self.node(child) for child in node.nodes))
+            # The first branch runs in this task, the others in tasks of their own (one task fewer per
+            # Parallel than gather over them all; a plan's Parallels are where its tasks come from).
+            first, *others = node.nodes
+            if not others:
+                await self.node(first)
+                return
+            loop = asyncio.get_running_loop()
+            tasks = [loop.create_task(self.node(child)) for child in others]
+            await self.node(first)
+            await asyncio.gather(*tasks)
         elif isinstance(node, ConditionNode):
             branch = node.if_clause if self.variables.get(node.condition) is True else node.else_clause
             if branch is not None:
@@ -128,7 +149,7 @@ class _Run:
         prefix = self.executor._prefixes.get(fetch)
         members = self._variables_bytes(fetch)
         body = prefix + b',"variables":{' + members + b"}}"
-        response = await self.executor.fetcher.fetch(fetch.service_name, body, self.headers)
+        response = await self.executor.fetcher.fetch(fetch.service_name, body, self.headers, shared=self.shared)
         self._collect_errors(fetch.service_name, response.get("errors"), None)
         data = response.get("data")
         if isinstance(data, dict):
@@ -161,7 +182,7 @@ class _Run:
         )
         if not batch.representations:
             return
-        response = await self._send(fetch, b'"representations":[' + b",".join(batch.representations) + b"]")
+        response = await self._send(fetch, b'"representations":' + batch.encoded())
         errors = response.get("errors")
         if errors:
             self._collect_errors(fetch.service_name, errors, (flatten.path, batch))
@@ -191,7 +212,7 @@ class _Run:
         else:
             members = members or extra_members
         body = prefix + b',"variables":{' + members + b"}}"
-        return await self.executor.fetcher.fetch(fetch.service_name, body, self.headers)
+        return await self.executor.fetcher.fetch(fetch.service_name, body, self.headers, shared=self.shared)
 
     def _collect_errors(
         self,

@@ -45,6 +45,16 @@ _LEAF: Final = 0
 _LIST: Final = 1
 _COMPOSITE: Final = 2
 
+# What the walker does with a field (the first element of its compiled row).
+_ROW_LEAF: Final = 0
+_ROW_VALUE: Final = 1  # a list or a composite
+_ROW_TYPENAME: Final = 2
+_ROW_INTROSPECTION: Final = 3
+
+# Per field, unpacked in one step by the walker: (what, response key, field name, type, leaf check, non-null).
+_Row = tuple[int, str, str, "_Type | None", "LeafCheck | None", bool]
+_Compiled = tuple[str | None, list["_FieldPlan"], list[_Row]]
+
 # A marker returned when a value is invalid and the null must bubble to the nearest nullable parent.
 _BUBBLE: Final = object()
 
@@ -138,9 +148,9 @@ class _SelectionShape:
         self.compiler = compiler
         self.static_type = static_type
         self.selection_sets = selection_sets
-        self._by_type: dict[str | None, tuple[str | None, list[_FieldPlan]] | None] = {}
+        self._by_type: dict[str | None, _Compiled | None] = {}
 
-    def for_typename(self, typename: Any) -> tuple[str | None, list[_FieldPlan]] | None:
+    def for_typename(self, typename: Any) -> _Compiled | None:
         """The fields to output for an object whose ``__typename`` is ``typename``.
 
         Returns ``(object type name or None, fields)``, or ``None`` when ``typename`` names no
@@ -224,9 +234,7 @@ class _Compiler:
             visit(selection_set)
         return fields
 
-    def compile_fields(
-        self, shape: _SelectionShape, typename: str | None
-    ) -> tuple[str | None, list[_FieldPlan]] | None:
+    def compile_fields(self, shape: _SelectionShape, typename: str | None) -> _Compiled | None:
         static = shape.static_type
         runtime: Any = static
         if typename is not None and typename != static.name:
@@ -250,7 +258,7 @@ class _Compiler:
             sub_sets = [n.selection_set for n in nodes if n.selection_set is not None]
             plans.append(_FieldPlan(key, name, self.compile_type(definition.type, sub_sets), False, False))
         object_name = runtime.name if isinstance(runtime, GraphQLObjectType) else None
-        return object_name, plans
+        return object_name, plans, [_row(plan) for plan in plans]
 
     @staticmethod
     def field_definition(runtime: Any, static: Any, name: str) -> GraphQLField | None:
@@ -339,18 +347,24 @@ class _Walker:
             self.errors.append({"message": message, "path": list(path), "extensions": {"code": "INVALID_GRAPHQL"}})
 
     def complete_object(self, obj: Mapping[str, Any], shape: _SelectionShape, path: list[str | int]) -> Any:
+        # The hottest loop of a request (once per object of the response): one row unpacked per field,
+        # leaves (most fields) settled inline, a nested value completed by a call.
         typename = obj.get("__typename")
-        compiled = shape.for_typename(typename)
+        compiled = shape._by_type.get(typename if type(typename) is str else None)
         if compiled is None:
-            self.error(f"Invalid __typename found for object at {_describe(path, shape.static_type.name)}.", path)
-            return _BUBBLE
-        object_name, plans = compiled
-        parent_name = object_name or shape.static_type.name
+            compiled = shape.for_typename(typename)
+            if compiled is None:
+                self.error(f"Invalid __typename found for object at {_describe(path, shape.static_type.name)}.", path)
+                return _BUBBLE
+        object_name, _, rows = compiled
         out: dict[str, Any] = {}
-        for plan in plans:
-            key = plan.key
-            if plan.is_typename:
-                value = obj.get(key)
+        for what, key, name, type_, check, non_null in rows:
+            value = obj.get(key)
+            if what == _ROW_LEAF:
+                if value is not None and (check is None or check(value)):
+                    out[key] = value
+                    continue
+            elif what == _ROW_TYPENAME:
                 if value is None and key != "__typename":
                     value = typename
                 named = self._object_type_name(shape, value) or object_name
@@ -358,31 +372,24 @@ class _Walker:
                     return _BUBBLE
                 out[key] = named
                 continue
-            if plan.is_introspection:
+            elif what == _ROW_INTROSPECTION:
                 out[key] = self.introspection.get(key)
                 continue
-            type_ = plan.type
-            assert type_ is not None
-            value = obj.get(key)
-            kind = type_.kind
-            if kind == _LEAF and value is not None:
-                check = type_.check
-                if check is None or check(value):
-                    out[key] = value
-                    continue
+            parent_name = object_name or shape.static_type.name
             if value is None:
-                if type_.non_null:
+                if non_null:
                     path.append(key)
-                    self.error(f"Cannot return null for non-nullable field {parent_name}.{plan.name}.", path)
+                    self.error(f"Cannot return null for non-nullable field {parent_name}.{name}.", path)
                     path.pop()
                     return _BUBBLE
                 out[key] = None
                 continue
+            assert type_ is not None
             path.append(key)
-            result = self.complete_value(value, type_, path, parent_name, plan.name)
+            result = self.complete_value(value, type_, path, parent_name, name)
             path.pop()
             if result is _BUBBLE:
-                if type_.non_null:
+                if non_null:
                     return _BUBBLE
                 result = None
             out[key] = result
@@ -426,10 +433,20 @@ class _Walker:
                         return _BUBBLE
                     items.append(None)
                     continue
-                if inner.kind == _LEAF and (inner.check is None or inner.check(item)):
+                inner_kind = inner.kind
+                if inner_kind == _LEAF and (inner.check is None or inner.check(item)):
                     items.append(item)
                     continue
                 path.append(index)
+                if inner_kind == _COMPOSITE and type(item) is dict:
+                    result = self.complete_object(item, inner.selection, path)  # type: ignore[arg-type]
+                    path.pop()
+                    if result is _BUBBLE:
+                        if inner.non_null:
+                            return _BUBBLE
+                        result = None
+                    items.append(result)
+                    continue
                 result = self.complete_value(item, inner, path, parent_name, field_name)
                 path.pop()
                 if result is _BUBBLE:
@@ -441,6 +458,17 @@ class _Walker:
         # An invalid leaf (a valid one never reaches here).
         self.error(f"Invalid value found for field {parent_name}.{field_name}.", path)
         return _BUBBLE
+
+
+def _row(plan: _FieldPlan) -> _Row:
+    if plan.is_typename:
+        return (_ROW_TYPENAME, plan.key, plan.name, None, None, False)
+    if plan.is_introspection:
+        return (_ROW_INTROSPECTION, plan.key, plan.name, None, None, False)
+    type_ = plan.type
+    assert type_ is not None
+    what = _ROW_LEAF if type_.kind == _LEAF else _ROW_VALUE
+    return (what, plan.key, plan.name, type_, type_.check, type_.non_null)
 
 
 def _describe(path: Sequence[str | int], type_name: str) -> str:

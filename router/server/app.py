@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.requests import Request
@@ -39,7 +39,7 @@ from router.server.headers import HeaderPropagation, per_subgraph_headers
 from router.server.metrics import RouterMetrics
 from router.server.observability import RequestLogging, count_subgraph_call
 from router.server.pipeline import Pipeline
-from router.server.reload import Reloader, SupergraphSource
+from router.server.reload import Reloader, SupergraphSource, fingerprint
 from router.server.runtime import RouterRuntime, RuntimeHolder, build_runtime
 from router.server.service_token import ServiceTokenCache
 from router.server.subgraph_calls import SubgraphCalls
@@ -66,12 +66,14 @@ class RouterOptions:
     tracing: TracingSettings | None = None
     # The folder of REST declarations (``@rest`` operations); ``None``: no REST routes, /openapi.json or /docs.
     rest_declarations: Path | None = None
+    # The worker's index under ``router serve --workers N`` (labels ``router_worker_supergraph``).
+    worker: int | None = None
 
 
 def create_router_app(source: SupergraphSource, config: RouterConfig, options: RouterOptions) -> Starlette:
     """The router app over the supergraph ``source``; the first load happens here, so a bad schema fails the start."""
     config = config.resolved(production=options.production)
-    metrics = RouterMetrics()
+    metrics = RouterMetrics(worker=options.worker)
     tracing = router_tracing(config.telemetry, options.tracing)
     tracer = tracing.tracer if tracing is not None else None
     propagation = HeaderPropagation(
@@ -93,6 +95,7 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
             # A new schema that breaks a declared REST operation is refused like any bad schema (a hot
             # reload keeps the old one); at start, rest_routes below raises the same error.
             load_declarations(options.rest_declarations, runtime.engine.api_schema)
+        metrics.loaded_supergraph(fingerprint(sdl))
         return runtime
 
     holder = RuntimeHolder(build(source.load()))
@@ -150,7 +153,10 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
         except RequestError as error:
             return error.body()
         request = GraphQLRequest(query, dict(variables), operation_name)
-        outcome = await pipeline.run(request, method="POST", principal=principal, subgraph_headers=headers)
+        # Not shareable: the REST layer builds its response from the body and must own it.
+        outcome = await pipeline.run(
+            request, method="POST", principal=principal, subgraph_headers=headers, shareable=False
+        )
         return outcome.body
 
     rest = (
@@ -182,7 +188,7 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
         return JSONResponse({"status": status, "service": "router"}, status_code=503)
 
     async def metrics_endpoint(_: Request) -> Response:
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     async def asset(request: Request) -> Response:
         if graphiql is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from router.server.gc_tuning import freeze_startup_heap
 from router.server.reload import ComposeSource, FileSource, SupergraphSource
 from router.server.service_token import ServiceTokenCache
 from router.server.settings import RouterSettings
+from router.server.workers import Supervisor, serve_worker, usable_cores, worker_index
 from servicekit.internal import internal_secret
 from servicekit.observability import configure_logging
 from servicekit.settings import load_settings
@@ -36,6 +38,13 @@ def add_serve_parser(commands: argparse._SubParsersAction[argparse.ArgumentParse
     serve.add_argument("--host", help="listen address (default: supergraph.listen, else MARKETPLACE_HOST)")
     serve.add_argument(
         "--port", type=int, help="listen port (default: supergraph.listen, else MARKETPLACE_ROUTER_PORT)"
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="worker processes sharing the port (default: router.yaml's workers, else 1 in development "
+        "and the usable cores in production)",
     )
     serve.add_argument("--no-hot-reload", action="store_true", help="do not watch the supergraph source for changes")
     rest = serve.add_mutually_exclusive_group()
@@ -82,6 +91,16 @@ def serve_command(args: argparse.Namespace) -> int:
     except ConfigFileError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    workers = args.workers if args.workers is not None else config.workers
+    if workers is None:
+        workers = usable_cores() if settings.is_production else 1
+    if workers < 1:
+        print("error: --workers: must be a positive number of worker processes", file=sys.stderr)
+        return 2
+    index = worker_index()
+    if workers > 1 and index is None:
+        host, port = _listen(args, config, settings)
+        return Supervisor(list(getattr(args, "raw_argv", sys.argv[1:])), workers, host, port).run()
     secret = internal_secret(settings.internal_secret, settings.data_dir)
     tokens = ServiceTokenCache(secret)
     source: SupergraphSource
@@ -105,6 +124,7 @@ def serve_command(args: argparse.Namespace) -> int:
         reload_interval=None if args.no_hot_reload else interval,
         rest_declarations=None if args.no_rest else Path(args.rest_declarations or REST_DECLARATIONS),
         tracing=load_settings(TracingSettings),
+        worker=index,
     )
     try:
         app = create_router_app(source, config, options)
@@ -118,8 +138,14 @@ def serve_command(args: argparse.Namespace) -> int:
     host, port = _listen(args, config, settings)
     from servicekit.serve import serve
 
-    log.info("router listening on http://%s:%d", host, port)
     use_uvloop()
     freeze_startup_heap()
+    if index is not None:
+        log.info("router worker %d (pid %d) listening on http://%s:%d", index, os.getpid(), host, port)
+        serve_worker(
+            app, index, host=host, port=port, drain_seconds=settings.drain_seconds, log_level=settings.log_level
+        )
+        return 0
+    log.info("router listening on http://%s:%d", host, port)
     serve(app, host=host, port=port, drain_seconds=settings.drain_seconds, log_level=settings.log_level)
     return 0

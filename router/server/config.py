@@ -207,6 +207,9 @@ class LimitsConfig(Section):
 
 class SubgraphShaping(Section):
     timeout: float | None = None
+    # Apollo's key: identical query fetches in flight at once share one subgraph request (never mutations).
+    # ``None`` under ``subgraphs.<name>``: as ``all``; ``all`` defaults to on.
+    deduplicate_query: bool | None = None
 
     @field_validator("timeout", mode="before")
     @classmethod
@@ -214,9 +217,22 @@ class SubgraphShaping(Section):
         return None if value is None else parse_duration(value)
 
 
+class RouterShaping(Section):
+    # Ours (Apollo has none): identical client queries in flight at once share one execution; "identical"
+    # covers the operation, its variables and every header that reaches a subgraph or decides authorization.
+    deduplicate_requests: bool = True
+
+
 class TrafficShapingConfig(Section):
+    router: RouterShaping = Field(default_factory=RouterShaping)
     all: SubgraphShaping = Field(default_factory=SubgraphShaping)
     subgraphs: dict[str, SubgraphShaping] = Field(default_factory=dict)
+
+    def deduplicates(self, subgraph: str) -> bool:
+        own = self.subgraphs.get(subgraph)
+        if own is not None and own.deduplicate_query is not None:
+            return own.deduplicate_query
+        return self.all.deduplicate_query is not False
 
     def timeout_for(self, subgraph: str, default: float = 30.0) -> float:
         own = self.subgraphs.get(subgraph)
@@ -375,6 +391,8 @@ class TelemetryConfig(Section):
 
 
 class RouterConfig(Section):
+    # Worker processes of `router serve` (``--workers`` wins); unset: 1 in development, the usable cores in production.
+    workers: int | None = None
     supergraph: SupergraphSection = Field(default_factory=SupergraphSection)
     cors: CorsConfig = Field(default_factory=CorsConfig)
     headers: HeadersConfig = Field(default_factory=HeadersConfig)
@@ -390,6 +408,13 @@ class RouterConfig(Section):
     apq: ApqConfig = Field(default_factory=ApqConfig)
     persisted_queries: PersistedQueriesConfig = Field(default_factory=PersistedQueriesConfig)
     telemetry: TelemetryConfig = Field(default_factory=TelemetryConfig)
+
+    @field_validator("workers")
+    @classmethod
+    def _workers(cls, value: int | None) -> int | None:
+        if value is not None and value < 1:
+            raise ValueError("must be a positive number of worker processes")
+        return value
 
     def resolved(self, *, production: bool) -> RouterConfig:
         """A copy where every environment-dependent default (``None``) has its value."""

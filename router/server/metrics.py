@@ -7,14 +7,21 @@ The per-request methods (:meth:`RouterMetrics.http_request`, :meth:`RouterMetric
 :meth:`RouterMetrics.observe_fetch`, :meth:`RouterMetrics.operation_cache_lookup`) keep the labelled
 children they use: ``labels()`` takes a lock, checks and joins the label values on every call,
 about as much work as the increment itself, and a request used to make ten such calls.
+
+Under ``router serve --workers N`` (``PROMETHEUS_MULTIPROC_DIR`` set by the supervisor) every worker
+writes prometheus_client's multiprocess files and :meth:`RouterMetrics.render` sums them all, so any
+worker answers ``/metrics`` for the whole router. The planner-cache counts, read from the planner in
+one process, are then copied into a counter by :meth:`RouterMetrics.sync` (every second and before
+each scrape). ``router_worker_supergraph`` shows, per worker, which supergraph it runs.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.metrics import MetricWrapperBase
 from prometheus_client.registry import Collector
@@ -58,8 +65,13 @@ class _PlannerCacheCollector(Collector):
 
 
 class RouterMetrics:
-    def __init__(self, max_operation_names: int = 500) -> None:
+    def __init__(self, max_operation_names: int = 500, worker: int | None = None) -> None:
         self.registry = CollectorRegistry()
+        self.multiprocess = "PROMETHEUS_MULTIPROC_DIR" in os.environ
+        self.worker = str(worker or 0)
+        self._planner_counts: Callable[[], tuple[int, int]] | None = None
+        self._planner_seen = (0, 0)
+        self._planner_counter: Counter | None = None
         self.max_operation_names = max_operation_names
         self._names: set[str] = set()
         self.http_requests = Counter(
@@ -110,6 +122,13 @@ class RouterMetrics:
         self.reloads = Counter(
             "router_schema_reloads_total", "Supergraph reloads by result", ["result"], registry=self.registry
         )
+        self.worker_supergraph = Gauge(
+            "router_worker_supergraph",
+            "The first 48 bits of the SHA-256 of the supergraph each worker runs (equal when all have reloaded)",
+            ["worker"],
+            registry=self.registry,
+            multiprocess_mode="liveall",
+        )
         self._http_requests = _Children(self.http_requests)
         self._http_latency = _Children(self.http_latency)
         self._operations = _Children(self.operations)
@@ -119,7 +138,40 @@ class RouterMetrics:
         self._operation_cache = _Children(self.operation_cache)
 
     def watch_planner_cache(self, counts: Callable[[], tuple[int, int]]) -> None:
-        self.registry.register(_PlannerCacheCollector(counts))
+        if not self.multiprocess:
+            self.registry.register(_PlannerCacheCollector(counts))
+            return
+        self._planner_counts = counts
+        self._planner_counter = Counter(
+            "router_planner_cache", "Lookups in the query planner's own plan cache", ["result"], registry=self.registry
+        )
+
+    def sync(self) -> None:
+        """Copy this worker's planner-cache counts into the shared counter (multiprocess mode)."""
+        if self._planner_counts is None or self._planner_counter is None:
+            return
+        counts = self._planner_counts()
+        for label, now, seen in zip(("hit", "miss"), counts, self._planner_seen, strict=True):
+            # A smaller count than last time: the planner was replaced by a reload and counts from 0.
+            added = now - seen if now >= seen else now
+            if added:
+                self._planner_counter.labels(label).inc(added)
+        self._planner_seen = counts
+
+    def loaded_supergraph(self, fingerprint: str) -> None:
+        """Record the (hex) fingerprint of the supergraph this worker now runs."""
+        self.worker_supergraph.labels(self.worker).set(int(fingerprint[:12], 16))
+
+    def render(self) -> bytes:
+        """The Prometheus text of this process, or of every worker in multiprocess mode."""
+        if not self.multiprocess:
+            return generate_latest(self.registry)
+        from prometheus_client import multiprocess
+
+        self.sync()
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry)
 
     def operation_label(self, name: str | None) -> str:
         if not name:

@@ -1,5 +1,8 @@
 """One GraphQL operation through the router: persisted query → checks → authorization → engine.
 
+Identical queries in flight at once share one execution (``traffic_shaping.router.deduplicate_requests``,
+on by default; never mutations): see :func:`share_key` for what "identical" covers.
+
 Every refusal before execution becomes a status code and GraphQL errors; after execution the
 response gets the nulls and errors of fields removed by authorization, and subgraph error details
 are masked where ``include_subgraph_errors`` says so.
@@ -7,20 +10,24 @@ are masked where ``include_subgraph_errors`` says so.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from graphql import DocumentNode, OperationDefinitionNode, OperationType, print_ast
 
+from router.execution.fetcher import PER_REQUEST_HEADERS
 from router.server.apq import PersistedQueries, PersistedQueryNotFound
 from router.server.authorization import FilterResult, apply_removed
 from router.server.config import RouterConfig
 from router.server.errors import OperationRefused, RequestError
 from router.server.graphql_request import GraphQLRequest
+from router.server.headers import per_subgraph_headers
 from router.server.metrics import RouterMetrics
 from router.server.observability import current_record
 from router.server.runtime import RouterRuntime, RuntimeHolder
@@ -52,6 +59,36 @@ def _select(document: DocumentNode, name: str | None) -> OperationDefinitionNode
     return None
 
 
+def share_key(
+    runtime: RouterRuntime,
+    text: str,
+    request: GraphQLRequest,
+    principal: Principal | None,
+    headers: Mapping[str, str],
+) -> Hashable | None:
+    """What makes two queries interchangeable: the schema, the operation text left after authorization,
+    the variables, the caller (identity, role, scopes, token) and every header sent to any subgraph
+    (those of per-subgraph rules too), except the ones naming the single request. ``None``: not shareable."""
+    try:
+        variables = orjson.dumps(request.variables, option=orjson.OPT_SORT_KEYS) if request.variables else b""
+    except TypeError:
+        return None
+    caller = (
+        None
+        if principal is None
+        else (principal.user_id, principal.role, principal.scopes, principal.token_id, principal.expires_at)
+    )
+    own = per_subgraph_headers.get()
+    per_subgraph = (
+        tuple(sorted((name, _headers_key(values)) for name, values in own.items())) if own is not None else None
+    )
+    return (id(runtime), text, request.operation_name, variables, caller, _headers_key(headers), per_subgraph)
+
+
+def _headers_key(headers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(item for item in headers.items() if item[0] not in PER_REQUEST_HEADERS))
+
+
 def classify(body: Mapping[str, Any]) -> str:
     if "data" not in body or (body.get("data") is None and body.get("errors")):
         return "error"
@@ -79,6 +116,9 @@ class Pipeline:
             OrderedDict()
         )
         self._filter_cache_size = filter_cache_size
+        self._dedupe = config.traffic_shaping.router.deduplicate_requests
+        self._in_flight: dict[Hashable, asyncio.Future[Outcome | None]] = {}
+        self.deduplicated = 0  # operations answered by an identical one in flight
 
     async def run(
         self,
@@ -87,7 +127,10 @@ class Pipeline:
         method: str,
         principal: Principal | None,
         subgraph_headers: Mapping[str, str],
+        shareable: bool = True,
     ) -> Outcome:
+        """Run one operation. ``shareable``: the caller treats the outcome's body as read-only, so an
+        identical query in flight may answer it (``traffic_shaping.router.deduplicate_requests``)."""
         started = time.perf_counter()
         name = request.operation_name
         kind = "unknown"
@@ -97,7 +140,9 @@ class Pipeline:
         try:
             query = await self.persisted.query_of(request)
             runtime = self.holder.acquire()  # not ``async with holder.use()``: cheaper per request
-            outcome, kind, name = await self._execute(runtime, request, query, method, principal, subgraph_headers)
+            outcome, kind, name = await self._execute(
+                runtime, request, query, method, principal, subgraph_headers, shareable and self._dedupe
+            )
         except PersistedQueryNotFound:
             outcome = Outcome(
                 200,
@@ -132,6 +177,7 @@ class Pipeline:
         method: str,
         principal: Principal | None,
         headers: Mapping[str, str],
+        shareable: bool,
     ) -> tuple[Outcome, str, str | None]:
         document = runtime.checker.check(query)
         operation = _select(document, request.operation_name)
@@ -147,6 +193,39 @@ class Pipeline:
         if self.config.authorization.directives.enabled and runtime.policy.enabled:
             removed, text = self._filter(runtime, query, document, request.operation_name, principal)
         self._count_cache(runtime, text, request.operation_name)
+        if not (shareable and text and kind == "query"):
+            return await self._run(runtime, request, text, headers, removed), kind, name
+        key = share_key(runtime, text, request, principal, headers)
+        if key is None:
+            return await self._run(runtime, request, text, headers, removed), kind, name
+        pending = self._in_flight.get(key)
+        if pending is not None:
+            # shield: a follower's cancellation (its client left) must not cancel the shared execution.
+            shared = await asyncio.shield(pending)
+            if shared is not None:
+                self.deduplicated += 1
+                return shared, kind, name
+            return await self._run(runtime, request, text, headers, removed), kind, name  # the leader failed
+        future: asyncio.Future[Outcome | None] = asyncio.get_running_loop().create_future()
+        self._in_flight[key] = future
+        try:
+            outcome = await self._run(runtime, request, text, headers, removed)
+        except BaseException:
+            future.set_result(None)
+            raise
+        finally:
+            del self._in_flight[key]
+        future.set_result(outcome)
+        return outcome, kind, name
+
+    async def _run(
+        self,
+        runtime: RouterRuntime,
+        request: GraphQLRequest,
+        text: str,
+        headers: Mapping[str, str],
+        removed: FilterResult | None,
+    ) -> Outcome:
         if text:
             body = await runtime.engine.execute(text, request.variables, request.operation_name, headers)
         else:
@@ -155,7 +234,7 @@ class Pipeline:
             body = apply_removed(body, removed)
         body = self._mask(body)
         status = 400 if "data" not in body and body.get("errors") else 200
-        return Outcome(status, body), kind, name
+        return Outcome(status, body)
 
     def _filter(
         self,

@@ -53,6 +53,7 @@ def build_runtime(
         sdl,
         subgraph_timeout=shaping.all.timeout or 30.0,
         subgraph_timeouts={name: s.timeout for name, s in shaping.subgraphs.items() if s.timeout is not None},
+        deduplicate_query=shaping.deduplicates,
         on_fetch=on_fetch,
         fetch_wrapper=fetch_wrapper,
     )

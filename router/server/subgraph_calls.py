@@ -31,18 +31,20 @@ class SubgraphCalls:
         self.inner = inner
         self.tracer = tracer
 
-    async def fetch(self, service: str, body: bytes, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
+    async def fetch(
+        self, service: str, body: bytes, headers: Mapping[str, str] | None = None, *, shared: bool = False
+    ) -> dict[str, Any]:
         own = per_subgraph_headers.get()
         if own is not None:
             headers = own.get(service, headers)
         if self.tracer is None:
-            return await self.inner.fetch(service, body, headers)
+            return await self.inner.fetch(service, body, headers, shared=shared)
         with self.tracer.start_as_current_span(
             f"subgraph {service}", kind=SpanKind.CLIENT, attributes={"subgraph.name": service}
         ) as span:
             carrier = dict(headers) if headers else {}
             PROPAGATOR.inject(carrier)
-            response = await self.inner.fetch(service, body, carrier)
+            response = await self.inner.fetch(service, body, carrier, shared=shared)
             status = fetch_status(response)
             span.set_attribute("subgraph.status", status)
             errors = response.get("errors") or ()

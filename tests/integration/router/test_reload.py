@@ -90,12 +90,12 @@ def test_in_flight_requests_finish_on_the_old_supergraph(
         supergraph_file.write_text(compose({"accounts": subgraphs["accounts"], "products": products_v2}))
         wait_for(lambda: app.state.holder.current is not old)
         assert old.in_flight == 1  # still running on the old engine, which is not closed yet
-        assert old.engine.fetcher._session is not None
+        assert old.engine.fetcher.connected
         result = slow.result(timeout=30)
         assert result == {
             "data": {"products": [{"id": "p1", "seller": {"name": "Ada"}}, {"id": "p2", "seller": {"name": "Bob"}}]}
         }
-        wait_for(lambda: old.engine.fetcher._session is None)  # closed once drained
+        wait_for(lambda: not old.engine.fetcher.connected)  # closed once drained
         assert query(url, "{ products { stock } }") == {"data": {"products": [{"stock": 7}, {"stock": 7}]}}
 
 

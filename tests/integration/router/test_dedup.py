@@ -1,0 +1,133 @@
+"""In-flight deduplication, counted on real subgraph servers: identical queries share one execution
+(inbound) or one subgraph request (outbound); two users', different variables' and mutations never do."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from router.server.app import RouterOptions
+from router.server.auth import RouterAuthenticator
+from tests.federation.support.subgraph import FakeSubgraph
+from tests.integration.router.support import running_router
+from tests.support.tokens import TestTokens
+
+pytestmark = pytest.mark.router
+
+TOKENS = TestTokens()
+QUERY = "{ products { id name seller { name } } }"
+EXPECTED = {
+    "data": {
+        "products": [
+            {"id": "p1", "name": "Table", "seller": {"name": "Ada"}},
+            {"id": "p2", "name": "Couch", "seller": {"name": "Bob"}},
+        ]
+    }
+}
+CONFIGS: dict[str, dict[str, Any]] = {
+    "both": {},
+    "outbound only": {"traffic_shaping": {"router": {"deduplicate_requests": False}}},
+    "none": {
+        "traffic_shaping": {"router": {"deduplicate_requests": False}, "all": {"deduplicate_query": False}},
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def routers(tmp_path_factory: pytest.TempPathFactory, supergraph_sdl: str) -> Iterator[dict[str, str]]:
+    path = tmp_path_factory.mktemp("dedup") / "supergraph.graphql"
+    path.write_text(supergraph_sdl)
+    options = RouterOptions(authenticator=RouterAuthenticator.with_verifiers([TOKENS.verifier()]))
+    with (
+        running_router(path, CONFIGS["both"], options) as both,
+        running_router(path, CONFIGS["outbound only"], options) as outbound,
+        running_router(path, CONFIGS["none"], options) as none,
+    ):
+        yield {"both": both, "outbound only": outbound, "none": none}
+
+
+@pytest.fixture
+def slow(subgraphs: dict[str, FakeSubgraph]) -> dict[str, FakeSubgraph]:
+    """Subgraphs slow enough that concurrent requests overlap in flight."""
+    for graph in subgraphs.values():
+        graph.delay_seconds = 0.5
+    return subgraphs
+
+
+async def _concurrently(url: str, requests: list[tuple[dict[str, str], dict[str, Any]]]) -> list[httpx.Response]:
+    async with httpx.AsyncClient(timeout=30) as client:
+        return await asyncio.gather(*(client.post(f"{url}/graphql", json=body, headers=h) for h, body in requests))
+
+
+def send(url: str, requests: list[tuple[dict[str, str], dict[str, Any]]]) -> list[httpx.Response]:
+    return asyncio.run(_concurrently(url, requests))
+
+
+def test_identical_queries_share_one_execution(routers: dict[str, str], slow: dict[str, FakeSubgraph]) -> None:
+    headers = TOKENS.headers("u1")
+    responses = send(routers["both"], [(headers, {"query": QUERY})] * 8)
+    assert [r.json() for r in responses] == [EXPECTED] * 8
+    assert len({r.headers["x-request-id"] for r in responses}) == 8  # eight requests, each answered as its own
+    assert len(slow["products"].requests) == 1
+    assert len(slow["accounts"].requests) == 1
+
+
+def test_outbound_alone_shares_subgraph_requests(routers: dict[str, str], slow: dict[str, FakeSubgraph]) -> None:
+    headers = TOKENS.headers("u1")
+    responses = send(routers["outbound only"], [(headers, {"query": QUERY})] * 8)
+    assert [r.json() for r in responses] == [EXPECTED] * 8
+    assert len(slow["products"].requests) == 1
+    assert len(slow["accounts"].requests) == 1
+
+
+def test_without_deduplication_every_request_reaches_the_subgraphs(
+    routers: dict[str, str], slow: dict[str, FakeSubgraph]
+) -> None:
+    headers = TOKENS.headers("u1")
+    responses = send(routers["none"], [(headers, {"query": QUERY})] * 8)
+    assert [r.json() for r in responses] == [EXPECTED] * 8
+    assert len(slow["products"].requests) == 8
+    assert len(slow["accounts"].requests) == 8
+
+
+@pytest.mark.parametrize("config", ["both", "outbound only"])
+def test_two_users_are_never_merged(routers: dict[str, str], slow: dict[str, FakeSubgraph], config: str) -> None:
+    ada, bob = TOKENS.headers("u1"), TOKENS.headers("u2")
+    responses = send(routers[config], [(ada, {"query": QUERY}), (bob, {"query": QUERY})] * 4)
+    assert [r.json() for r in responses] == [EXPECTED] * 8
+    for graph in ("products", "accounts"):
+        seen = sorted(r["headers"]["authorization"] for r in slow[graph].requests)
+        # One request per user at most (their own identical ones merge), each with that user's token.
+        assert seen == sorted([ada["Authorization"], bob["Authorization"]])
+
+
+def test_anonymous_and_authenticated_callers_are_not_merged(
+    routers: dict[str, str], slow: dict[str, FakeSubgraph]
+) -> None:
+    ada = TOKENS.headers("u1")
+    send(routers["both"], [(ada, {"query": QUERY}), ({}, {"query": QUERY})] * 3)
+    assert sorted(r["headers"].get("authorization", "") for r in slow["products"].requests) == [
+        "",
+        ada["Authorization"],
+    ]
+
+
+def test_different_variables_are_not_merged(routers: dict[str, str], slow: dict[str, FakeSubgraph]) -> None:
+    query = "query One($id: ID!) { product(id: $id) { name } }"
+    headers = TOKENS.headers("u1")
+    bodies = [{"query": query, "variables": {"id": "p1"}}, {"query": query, "variables": {"id": "p2"}}] * 3
+    responses = send(routers["both"], [(headers, body) for body in bodies])
+    assert [r.json()["data"]["product"]["name"] for r in responses] == ["Table", "Couch"] * 3
+    assert sorted(r["variables"]["id"] for r in slow["products"].requests) == ["p1", "p2"]
+
+
+def test_mutations_are_never_merged(routers: dict[str, str], slow: dict[str, FakeSubgraph]) -> None:
+    mutation = 'mutation { addProduct(name: "Lamp") { id name } }'
+    headers = TOKENS.headers("u1")
+    responses = send(routers["both"], [(headers, {"query": mutation})] * 4)
+    assert [r.json() for r in responses] == [{"data": {"addProduct": {"id": "p9", "name": "Lamp"}}}] * 4
+    assert len(slow["products"].requests) == 4

@@ -1,0 +1,207 @@
+"""``router serve --workers 2`` as real processes: both workers serve, /metrics sums them, SIGHUP reloads
+every worker, SIGTERM stops them all."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.servers import free_port
+
+pytestmark = pytest.mark.router
+
+ROOT = Path(__file__).resolve().parents[3]
+CONFIG = """
+authentication:
+  jwt:
+    enabled: false
+"""
+
+
+@dataclass
+class Router:
+    process: subprocess.Popen[bytes]
+    url: str
+    supergraph: Path
+
+    def workers(self) -> list[int]:
+        """The worker pids below the supervisor."""
+        pids: list[int] = []
+        for task in Path(f"/proc/{self.process.pid}/task").glob("*/children"):
+            pids.extend(int(pid) for pid in task.read_text().split())
+        return pids
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached")
+        time.sleep(0.1)
+
+
+def _ready(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/ready", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def start_router(folder: Path, supergraph_file: Path, workers: int = 2) -> Router:
+    supergraph = folder / "supergraph.graphql"
+    supergraph.write_text(supergraph_file.read_text())
+    config = folder / "router.yaml"
+    config.write_text(CONFIG)
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if key != "PROMETHEUS_MULTIPROC_DIR"}
+    env.update(MARKETPLACE_DATA_DIR=str(folder), MARKETPLACE_LOG_LEVEL="WARNING")
+    command = [sys.executable, "-m", "router", "serve", "--supergraph", str(supergraph), "--port", str(port)]
+    command += ["--workers", str(workers), "--router-config", str(config), "--no-rest", "--poll-interval", "3600"]
+    process = subprocess.Popen(command, env=env, cwd=ROOT)
+    router = Router(process, f"http://127.0.0.1:{port}", supergraph)
+    # Ready once every worker answers: each listens only after its own start-up.
+    wait_for(lambda: process.poll() is not None or (_ready(router.url) and len(set(serving(router, 40))) == workers))
+    assert process.poll() is None, "the router exited during start-up"
+    return router
+
+
+def stop(router: Router) -> int:
+    if router.process.poll() is None:
+        router.process.send_signal(signal.SIGTERM)
+    return router.process.wait(timeout=120)
+
+
+def serving(router: Router, requests: int) -> list[str]:
+    """The worker index that answered each of ``requests`` queries, each on a new connection."""
+    seen = []
+    for _ in range(requests):
+        with httpx.Client(timeout=10) as client:  # a new connection: the kernel picks a worker per connection
+            try:
+                response = client.post(f"{router.url}/graphql", json={"query": "{ products { id name } }"})
+            except httpx.HTTPError:
+                continue
+            if response.status_code == 200 and "errors" not in response.json():
+                seen.append(response.headers["x-router-worker"])
+    return seen
+
+
+def metrics(router: Router) -> str:
+    return httpx.get(f"{router.url}/metrics", timeout=10).text
+
+
+def samples(text: str, name: str) -> list[tuple[str, float]]:
+    found = []
+    for line in text.splitlines():
+        if line.startswith(name + "{") or line.startswith(name + " "):
+            labels, value = line.rsplit(" ", 1)
+            found.append((labels, float(value)))
+    return found
+
+
+@pytest.fixture(scope="module")
+def router(tmp_path_factory: pytest.TempPathFactory, supergraph_file_module: Path) -> Iterator[Router]:
+    started = start_router(tmp_path_factory.mktemp("workers"), supergraph_file_module)
+    yield started
+    stop(started)
+
+
+@pytest.fixture(scope="module")
+def supergraph_file_module(tmp_path_factory: pytest.TempPathFactory, supergraph_sdl: str) -> Path:
+    path = tmp_path_factory.mktemp("supergraph") / "supergraph.graphql"
+    path.write_text(supergraph_sdl)
+    return path
+
+
+def test_both_workers_serve_from_distinct_processes(router: Router) -> None:
+    seen = serving(router, 60)
+    assert len(seen) == 60
+    assert set(seen) == {"0", "1"}
+    pids = router.workers()
+    assert len(pids) == 2
+    assert router.process.pid not in pids
+    # Each worker reports itself, by pid, in the shared metrics.
+    reported = set(
+        re.findall(
+            r'pid="(\d+)"', " ".join(labels for labels, _ in samples(metrics(router), "router_worker_supergraph"))
+        )
+    )
+    assert reported == {str(pid) for pid in pids}
+
+
+def test_metrics_count_the_requests_of_both_workers(router: Router) -> None:
+    def graphql_requests() -> float:
+        return sum(v for labels, v in samples(metrics(router), "router_http_requests_total") if "/graphql" in labels)
+
+    before = graphql_requests()
+    seen = serving(router, 40)
+    assert set(seen) == {"0", "1"}  # both answered some of them
+    assert graphql_requests() - before == len(seen) == 40
+
+
+def test_sighup_reloads_every_worker(router: Router) -> None:
+    def fingerprints() -> set[float]:
+        return {value for _, value in samples(metrics(router), "router_worker_supergraph")}
+
+    old = fingerprints()
+    assert len(old) == 1  # both run the same supergraph
+    changed = router.supergraph.read_text() + "\n# a comment: a new text, the same schema\n"
+    router.supergraph.write_text(changed)
+    expected = float(int(hashlib.sha256(changed.encode()).hexdigest()[:12], 16))
+    assert old != {expected}
+    router.process.send_signal(signal.SIGHUP)  # polling is hourly: only the signal can reload this soon
+    wait_for(lambda: fingerprints() == {expected} and len(samples(metrics(router), "router_worker_supergraph")) == 2)
+    assert set(serving(router, 30)) == {"0", "1"}  # and both still serve
+
+
+def test_sigterm_stops_every_worker(tmp_path: Path, supergraph_file_module: Path) -> None:
+    router = start_router(tmp_path, supergraph_file_module)
+    pids = router.workers()
+    assert len(pids) == 2
+    assert stop(router) == 0
+    for pid in pids:
+        assert not Path(f"/proc/{pid}").exists()  # stopped and reaped by the supervisor
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{router.url}/health", timeout=2)
+
+
+def test_a_bad_configuration_stops_the_start_with_one_line(tmp_path: Path, supergraph_file_module: Path) -> None:
+    config = tmp_path / "router.yaml"
+    config.write_text("workers: 0\n")
+    command = [sys.executable, "-m", "router", "serve", "--supergraph", str(supergraph_file_module)]
+    result = subprocess.run(
+        [*command, "--router-config", str(config), "--port", str(free_port())],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "MARKETPLACE_DATA_DIR": str(tmp_path)},
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "workers: must be a positive number of worker processes" in result.stderr
+
+
+def test_zero_workers_on_the_command_line_is_refused(tmp_path: Path, supergraph_file_module: Path) -> None:
+    command = [sys.executable, "-m", "router", "serve", "--supergraph", str(supergraph_file_module), "--workers", "0"]
+    result = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "MARKETPLACE_DATA_DIR": str(tmp_path)},
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "--workers: must be a positive number of worker processes" in result.stderr
