@@ -182,6 +182,7 @@ class LimitsConfig(Section):
     max_aliases: int | None = 100
     max_root_fields: int | None = 20
     max_recursive_selections: int | None = 400
+    max_directives: int | None = 100
     warn_only: bool = False
 
     @field_validator("http_max_request_bytes", mode="before")
@@ -197,6 +198,7 @@ class LimitsConfig(Section):
         "max_aliases",
         "max_root_fields",
         "max_recursive_selections",
+        "max_directives",
     )
     @classmethod
     def _positive(cls, value: int | None) -> int | None:

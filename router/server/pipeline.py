@@ -21,6 +21,7 @@ from router.server.authorization import FilterResult, apply_removed
 from router.server.config import RouterConfig
 from router.server.errors import OperationRefused, RequestError
 from router.server.graphql_request import GraphQLRequest
+from router.server.limits.inputs import InputRefused, check_variables
 from router.server.metrics import RouterMetrics
 from router.server.observability import current_record
 from router.server.runtime import RouterRuntime, RuntimeHolder
@@ -134,6 +135,10 @@ class Pipeline:
         headers: Mapping[str, str],
     ) -> tuple[Outcome, str, str | None]:
         document = runtime.checker.check(query)
+        try:
+            check_variables(request.variables, max_depth=self.config.limits.parser_max_recursion)
+        except InputRefused as refused:
+            raise RequestError(400, refused.message, refused.code, **refused.extensions) from None
         operation = _select(document, request.operation_name)
         name = request.operation_name or (
             operation.name.value if operation is not None and operation.name is not None else None
