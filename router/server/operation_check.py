@@ -122,6 +122,21 @@ class OperationChecker:
                 refused.append(_format(found, "GRAPHQL_VALIDATION_FAILED"))
         if refused:
             return OperationRefused(400, refused)
+        for definition in document.definitions:
+            if (
+                isinstance(definition, OperationDefinitionNode)
+                and self.schema.get_root_type(definition.operation) is None
+            ):
+                kind = definition.operation.value
+                return OperationRefused(
+                    400,
+                    [
+                        {
+                            "message": f"The schema has no {kind} type: {kind} operations are not supported.",
+                            "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"},
+                        }
+                    ],
+                )
         if not self.introspection:
             fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
             for definition in document.definitions:
