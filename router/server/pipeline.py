@@ -26,6 +26,7 @@ from router.server.metrics import RouterMetrics
 from router.server.observability import current_record
 from router.server.runtime import RouterRuntime, RuntimeHolder
 from servicekit.auth import Principal
+from servicekit.graphql_errors import without_suggestions
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,8 @@ PUBLIC_CODES = frozenset(
     {"BAD_USER_INPUT", "UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "RATE_LIMITED", "UNAVAILABLE"}
 )
 REDACTED = "Subgraph errors redacted"
+INTERNAL = "Internal server error"
+PLANNING_FAILED = "The router could not plan this operation."
 _OPERATION_KIND = {OperationType.QUERY: "query", OperationType.MUTATION: "mutation"}
 
 
@@ -51,6 +54,24 @@ def _select(document: DocumentNode, name: str | None) -> OperationDefinitionNode
         if operation.name is not None and operation.name.value == name:
             return operation
     return None
+
+
+def _production_errors(body: dict[str, Any]) -> dict[str, Any]:
+    """Errors without schema hints or internals, for a router whose introspection is off.
+
+    "Did you mean" suggestions would reveal the schema introspection hides; a planning failure's
+    message is the planner's own exception text.
+    """
+    errors = []
+    for error in body["errors"]:
+        message = error.get("message")
+        code = (error.get("extensions") or {}).get("code")
+        if code == "QUERY_PLANNING_FAILED":
+            error = {**error, "message": PLANNING_FAILED}
+        elif isinstance(message, str) and "Did you mean" in message:
+            error = {**error, "message": without_suggestions(message)}
+        errors.append(error)
+    return {**body, "errors": errors}
 
 
 def classify(body: Mapping[str, Any]) -> str:
@@ -112,9 +133,15 @@ class Pipeline:
             outcome = Outcome(error.status, error.body())
         except OperationRefused as refused:
             outcome = Outcome(refused.status, refused.body())
+        except Exception:
+            # A bug of ours: logged with its traceback here, never shown to the client.
+            log.exception("unexpected error running operation %s", name or "anonymous")
+            outcome = Outcome(500, {"errors": [{"message": INTERNAL, "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]})
         finally:
             if runtime is not None:
                 self.holder.release(runtime)
+        if not self.config.introspection and outcome.body.get("errors"):
+            outcome = Outcome(outcome.status, _production_errors(outcome.body))
         result = "refused" if outcome.status >= 400 else classify(outcome.body)
         self.metrics.operation(name, kind, result, time.perf_counter() - started)
         record = current_record.get()
