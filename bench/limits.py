@@ -29,8 +29,8 @@ from graphql.language import Lexer, TokenKind  # noqa: E402
 from router.server.config import LimitsConfig  # noqa: E402
 from router.server.errors import OperationRefused  # noqa: E402
 from router.server.limits import Visits  # noqa: E402
-from router.server.limits.inputs import InputRefused, check_variables  # noqa: E402
 from router.server.operation_check import OperationChecker  # noqa: E402
+from servicekit.clean_input import InputRefused, check_variables  # noqa: E402
 
 SCHEMA = build_schema(
     "type Query { a(s: String): A b: Int user(id: ID!): A } type A { a: A d: A b: Int c: Int name(s: String): String }"

@@ -28,6 +28,7 @@ from router.rest import load_declarations, rest_routes
 from router.server.apq import PersistedQueries
 from router.server.asgi import request_headers
 from router.server.auth import RouterAuthenticator
+from router.server.client_address import ClientAddresses, parse_networks
 from router.server.config import RouterConfig
 from router.server.cors import RouterCORSMiddleware
 from router.server.csrf import CsrfPolicy
@@ -101,6 +102,7 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
     pipeline = Pipeline(config, holder, persisted, metrics)
     csrf = CsrfPolicy(config.csrf)
     tokens = ServiceTokenCache(options.internal_secret) if options.internal_secret else None
+    addresses = ClientAddresses(parse_networks(config.trusted_proxies))
     authenticator = options.authenticator
     graphiql = GraphiQLPage(config.supergraph.path) if config.graphiql else None
     lifecycle = Lifecycle()
@@ -125,9 +127,9 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
         """The headers every subgraph gets for the request; those of subgraphs with rules of their own
         are set aside for the request in ``per_subgraph_headers`` (read by the fetch wrapper)."""
         client = scope.get("client")
-        address = client[0] if client else None
+        address = addresses.client(client[0] if client else None, headers)
         request_id = str(scope.get("state", {}).get("request_id", "-"))
-        token = (tokens.header, tokens.token()) if tokens is not None else None
+        token = (tokens.header, tokens.token(address)) if tokens is not None else None
         if needs_all_headers:
             headers = Headers(scope=scope)
         if propagation.subgraph_rules:

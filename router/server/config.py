@@ -13,6 +13,7 @@ details are on in development and off in production.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -392,6 +393,18 @@ class RouterConfig(Section):
     apq: ApqConfig = Field(default_factory=ApqConfig)
     persisted_queries: PersistedQueriesConfig = Field(default_factory=PersistedQueriesConfig)
     telemetry: TelemetryConfig = Field(default_factory=TelemetryConfig)
+    # Proxies whose X-Forwarded-For / Forwarded headers are believed (addresses or networks); none by default.
+    trusted_proxies: list[str] = Field(default_factory=list)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, values: list[str]) -> list[str]:
+        for value in values:
+            try:
+                ipaddress.ip_network(value.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"{value!r} is not an IP address or network") from None
+        return values
 
     def resolved(self, *, production: bool) -> RouterConfig:
         """A copy where every environment-dependent default (``None``) has its value."""

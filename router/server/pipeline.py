@@ -21,11 +21,11 @@ from router.server.authorization import FilterResult, apply_removed
 from router.server.config import RouterConfig
 from router.server.errors import OperationRefused, RequestError
 from router.server.graphql_request import GraphQLRequest
-from router.server.limits.inputs import InputRefused, check_variables
 from router.server.metrics import RouterMetrics
 from router.server.observability import current_record
 from router.server.runtime import RouterRuntime, RuntimeHolder
 from servicekit.auth import Principal
+from servicekit.clean_input import InputRefused, check_variables
 from servicekit.graphql_errors import without_suggestions
 
 log = logging.getLogger(__name__)

@@ -22,7 +22,8 @@ def free_port() -> int:
 def serve_app(app: Any, port: int | None = None, timeout: float = 20.0) -> Iterator[str]:
     """Serve ``app`` on 127.0.0.1 in a thread with its own event loop; yields the base URL."""
     port = port or free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    # proxy_headers off, as servicekit.serve runs the real services: the peer stays the peer.
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", proxy_headers=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from graphql import GraphQLError, GraphQLSyntaxError, Source
 from graphql.language import Lexer, TokenKind
 
-from router.server.limits.inputs import control_character
+from servicekit.clean_input import control_character
 
 _OPEN = frozenset({TokenKind.BRACE_L, TokenKind.PAREN_L, TokenKind.BRACKET_L})
 _CLOSE = frozenset({TokenKind.BRACE_R, TokenKind.PAREN_R, TokenKind.BRACKET_R})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -351,3 +352,23 @@ def test_openapi_document_and_docs_page(rest_server: RestServer) -> None:
     assert script.status_code == 200
     assert "SwaggerUIBundle" in script.text
     assert "/openapi.json" in client.get("/docs/init.js").text
+
+
+@pytest.mark.parametrize("bad", ["\x00", "a\x01b", "\x1b[31m", "x\x7f"])
+def test_control_characters_in_any_input_are_a_400(rest_server: RestServer, bad: str) -> None:
+    client = rest_server.client
+    user_id, token = sign_up(rest_server, "Control")
+    for response in (
+        client.get("/products", params={"q": bad}),
+        client.get(f"/users/{quote(bad)}", headers=bearer(token)),
+        client.post("/users", json={"email": "c@example.com", "name": bad, "password": PASSWORD}),
+        client.patch(f"/users/{user_id}", json={"name": f"Ada {bad}"}, headers=bearer(token)),
+        client.post("/products", json={"name": "Desk", "price": {"amount": 1, "currency": bad}}, headers=bearer(token)),
+    ):
+        body = assert_problem(response, 400, "BAD_USER_INPUT")
+        assert "control characters" in body["detail"], body
+    deep: object = "x"
+    for _ in range(200):
+        deep = {"a": deep}
+    body = assert_problem(client.patch(f"/users/{user_id}", json={"name": deep}, headers=bearer(token)), 400)
+    assert "nests deeper" in body["detail"]

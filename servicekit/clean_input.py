@@ -2,7 +2,7 @@
 
 Two refusals, both before any coercion or subgraph call:
 
-* **control characters** (string literals in a document are checked by the lexical pass,
+* **control characters** (string literals in a GraphQL document are checked by the router's lexical pass,
   :mod:`router.server.limits.lexical`): NUL and the other C0 controls except tab, line feed and carriage
   return (and DEL) have no place in any text this API stores or searches. PostgreSQL refuses NUL
   in ``text`` outright, so letting one through turns a client's mistake into a server error.
