@@ -2,13 +2,13 @@
 
 Errors raised as :class:`MarketplaceError` keep their code and message. Validation errors get
 ``GRAPHQL_VALIDATION_FAILED`` (in production without their "Did you mean" suggestions). Anything
-else is unexpected: it is logged with its traceback and, in production, its message is replaced so
-that internals never reach a client.
+else is unexpected: Strawberry logs it with its traceback (client errors are turned into one INFO
+line by :class:`servicekit.observability.ClientErrorsAtInfo`) and, in production, its message is
+replaced so that internals never reach a client.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterator
 
@@ -17,7 +17,6 @@ from strawberry.extensions import SchemaExtension
 
 from servicekit.errors import ErrorCode, MarketplaceError
 
-log = logging.getLogger(__name__)
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 
@@ -42,7 +41,6 @@ def with_code(error: GraphQLError, *, mask: bool) -> GraphQLError:
         extensions.update(original.extensions)
         message = original.message
     else:
-        log.error("unexpected error in resolver", exc_info=original)
         extensions["code"] = ErrorCode.INTERNAL_SERVER_ERROR.value
         message = "internal server error" if mask else error.message
     return GraphQLError(message, nodes=error.nodes, path=error.path, original_error=original, extensions=extensions)
