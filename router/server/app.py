@@ -45,6 +45,7 @@ from router.server.runtime import RouterRuntime, RuntimeHolder, build_runtime
 from router.server.service_token import ServiceTokenCache
 from router.server.subgraph_calls import SubgraphCalls
 from router.server.tracing import finish_request_span, router_tracing
+from router.server.uri_limit import UriLengthLimit
 from servicekit.app import Lifecycle
 from servicekit.tracing import TracingMiddleware, TracingSettings
 
@@ -226,6 +227,7 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
     app.state.reloader = reloader
     app.state.config = config
     app.add_middleware(GraphQLShortcut, path=path, endpoint=graphql)  # innermost: inside CORS and logging
+    app.add_middleware(UriLengthLimit, limit=config.limits.http_max_uri_bytes)
     cors = config.cors
     app.add_middleware(
         RouterCORSMiddleware,

@@ -176,6 +176,7 @@ class LimitsConfig(Section):
     """Request limits. Apollo's network/parser defaults; operation limits on by default here."""
 
     http_max_request_bytes: int = 2_000_000
+    http_max_uri_bytes: int = 65_536
     parser_max_tokens: int = 15_000
     parser_max_recursion: int = 100
     max_depth: int | None = 15
@@ -186,7 +187,7 @@ class LimitsConfig(Section):
     max_directives: int | None = 100
     warn_only: bool = False
 
-    @field_validator("http_max_request_bytes", mode="before")
+    @field_validator("http_max_request_bytes", "http_max_uri_bytes", mode="before")
     @classmethod
     def _bytes(cls, value: Any) -> int:
         return parse_size(value)
