@@ -211,6 +211,16 @@ class Engine:
             if not named:
                 return _resolution_failure(f'Unknown operation named "{operation_name}".')
             operation = named[0]
+        if self.api_schema.get_root_type(operation.operation) is None:
+            kind = operation.operation.value
+            return RejectedOperation(
+                (
+                    {
+                        "message": f"The schema has no {kind} type: {kind} operations are not supported.",
+                        "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"},
+                    },
+                )
+            )
         if operation.operation == OperationType.SUBSCRIPTION:
             return _resolution_failure("Subscriptions are not supported by this router.")
         fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}

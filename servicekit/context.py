@@ -14,6 +14,7 @@ from starlette.requests import Request
 
 from servicekit.auth import Principal, TokenVerifier, bearer_token
 from servicekit.errors import Forbidden, MarketplaceError, Unauthenticated
+from servicekit.internal import HEADER, client_address
 
 
 @dataclass
@@ -23,6 +24,8 @@ class RequestContext:
     principal: Principal | None = None
     auth_error: MarketplaceError | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    # The internal secret, to read the client's address from the router's token (None: the peer).
+    internal_secret: str | None = None
 
     @property
     def request_id(self) -> str:
@@ -30,11 +33,14 @@ class RequestContext:
 
     @property
     def client_address(self) -> str:
-        """The caller's address: the first ``X-Forwarded-For`` hop set by our own router/nginx, else the peer."""
-        forwarded = self.request.headers.get("x-forwarded-for")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-        return self.request.client.host if self.request.client else "unknown"
+        """The caller's address: from the router's signed service token, else the TCP peer (see
+        :func:`servicekit.internal.client_address`); computed once per request."""
+        found = self.extras.get("client_address")
+        if found is None:
+            peer = self.request.client.host if self.request.client else None
+            token = self.request.headers.get(HEADER)
+            found = self.extras["client_address"] = client_address(token, self.internal_secret, peer)
+        return str(found)
 
     def require_principal(self) -> Principal:
         if self.auth_error is not None:

@@ -1,13 +1,15 @@
 """A Strawberry extension that gives every error an ``extensions.code``.
 
 Errors raised as :class:`MarketplaceError` keep their code and message. Validation errors get
-``GRAPHQL_VALIDATION_FAILED``. Anything else is unexpected: it is logged with its traceback and,
-in production, its message is replaced so that internals never reach a client.
+``GRAPHQL_VALIDATION_FAILED`` (in production without their "Did you mean" suggestions). Anything
+else is unexpected: Strawberry logs it with its traceback (client errors are turned into one INFO
+line by :class:`servicekit.observability.ClientErrorsAtInfo`) and, in production, its message is
+replaced so that internals never reach a client.
 """
 
 from __future__ import annotations
 
-import logging
+import re
 from collections.abc import Iterator
 
 from graphql import GraphQLError
@@ -15,7 +17,16 @@ from strawberry.extensions import SchemaExtension
 
 from servicekit.errors import ErrorCode, MarketplaceError
 
-log = logging.getLogger(__name__)
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
+def without_suggestions(message: str) -> str:
+    """``message`` without graphql-core's "Did you mean ...?" hints.
+
+    They name fields, types, arguments and enum values close to what was sent: with introspection
+    off they would leak the schema it hides, one guess at a time (Apollo Router drops them too).
+    """
+    return _SUGGESTION.sub("", message) if "Did you mean" in message else message
 
 
 def with_code(error: GraphQLError, *, mask: bool) -> GraphQLError:
@@ -25,12 +36,11 @@ def with_code(error: GraphQLError, *, mask: bool) -> GraphQLError:
     original = error.original_error
     if original is None:
         extensions["code"] = "GRAPHQL_VALIDATION_FAILED"
-        message = error.message
+        message = without_suggestions(error.message) if mask else error.message
     elif isinstance(original, MarketplaceError):
         extensions.update(original.extensions)
         message = original.message
     else:
-        log.error("unexpected error in resolver", exc_info=original)
         extensions["code"] = ErrorCode.INTERNAL_SERVER_ERROR.value
         message = "internal server error" if mask else error.message
     return GraphQLError(message, nodes=error.nodes, path=error.path, original_error=original, extensions=extensions)

@@ -35,9 +35,11 @@ def load_or_create_secret(data_dir: Path) -> str:
     return secret
 
 
-def mint_service_token(secret: str, service: str, *, ttl_seconds: int = 60) -> str:
+def mint_service_token(secret: str, service: str, *, ttl_seconds: int = 60, client: str | None = None) -> str:
+    """A token for ``service``; ``client`` is the address of the client the call is made for (the
+    router's calls carry it: subgraphs believe no address header, see :func:`client_address`)."""
     now = int(time.time())
-    claims = {
+    claims: dict[str, object] = {
         "iss": f"marketplace-{service}",
         "sub": f"service:{service}",
         "aud": AUDIENCE,
@@ -45,11 +47,21 @@ def mint_service_token(secret: str, service: str, *, ttl_seconds: int = 60) -> s
         "exp": now + ttl_seconds,
         "jti": str(uuid.uuid4()),
     }
+    if client is not None:
+        claims["client"] = client
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
 def verify_service_token(token: str | None, secret: str, *, allowed: frozenset[str] | None = None) -> str:
     """The calling service's name; :class:`Unauthenticated` unless the token is valid (and allowed)."""
+    service, _claims = service_token_claims(token, secret, allowed=allowed)
+    return service
+
+
+def service_token_claims(
+    token: str | None, secret: str, *, allowed: frozenset[str] | None = None
+) -> tuple[str, dict[str, object]]:
+    """The calling service's name and the token's claims; :class:`Unauthenticated` unless valid."""
     if not token:
         raise Unauthenticated("this operation is internal")
     try:
@@ -67,7 +79,26 @@ def verify_service_token(token: str | None, secret: str, *, allowed: frozenset[s
     service = subject.removeprefix("service:")
     if not subject.startswith("service:") or (allowed is not None and service not in allowed):
         raise Unauthenticated("this service may not call this operation")
-    return service
+    return service, claims
+
+
+def client_address(token: str | None, secret: str | None, peer: str | None) -> str:
+    """The address of the client a request is made for.
+
+    The ``client`` claim of a valid router token when there is one, else the TCP peer. Never a
+    header such as ``X-Forwarded-For``: anyone can send those, and a login throttle keyed on them
+    is bypassed by sending a new value each time.
+    """
+    if token and secret:
+        try:
+            _service, claims = service_token_claims(token, secret, allowed=frozenset({"router"}))
+        except Unauthenticated:
+            pass
+        else:
+            client = claims.get("client")
+            if isinstance(client, str) and client:
+                return client
+    return peer or "unknown"
 
 
 def internal_secret(configured: str | None, data_dir: Path) -> str:

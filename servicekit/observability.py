@@ -10,9 +10,11 @@ import time
 import uuid
 from typing import Any
 
+from graphql import GraphQLError
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from servicekit.errors import ErrorCode, MarketplaceError
 from servicekit.settings import CommonSettings, LogFormat
 
 REQUEST_ID_HEADER = "x-request-id"
@@ -39,6 +41,38 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(payload, default=str)
 
 
+class ClientErrorsAtInfo(logging.Filter):
+    """Strawberry logs every GraphQL error at ERROR with its traceback; most are the client's.
+
+    An error with a public code (``BAD_USER_INPUT``, ``UNAUTHENTICATED``, ``CONFLICT``…) or none
+    (a validation error) becomes one INFO line without a traceback: a wrong password is no server
+    fault. Anything else (``INTERNAL_SERVER_ERROR``, an exception of no kind we raise) stays at ERROR
+    with its traceback, the one line an operator must read.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.msg
+        if record.levelno < logging.ERROR or not isinstance(error, GraphQLError):
+            return True
+        code = (error.extensions or {}).get("code")
+        original = error.original_error
+        expected = original is None or (
+            isinstance(original, MarketplaceError) and code != ErrorCode.INTERNAL_SERVER_ERROR.value
+        )
+        if not expected:
+            return True
+        record.levelno, record.levelname = logging.INFO, "INFO"
+        record.exc_info, record.exc_text = None, None
+        path = ".".join(str(p) for p in error.path or ())
+        record.msg = "client error %s%s: %s"
+        record.args = (
+            code or "GRAPHQL_VALIDATION_FAILED",
+            f" at {path}" if path else "",
+            error.message.replace("\n", " "),
+        )
+        return logging.getLogger().isEnabledFor(logging.INFO)
+
+
 def configure_logging(settings: CommonSettings) -> None:
     handler = logging.StreamHandler(sys.stderr)
     if settings.log_format is LogFormat.JSON:
@@ -51,6 +85,9 @@ def configure_logging(settings: CommonSettings) -> None:
     # One line per request is ours to write; the HTTP clients' own per-call lines are noise at INFO.
     for noisy in ("httpx", "httpcore", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    strawberry_errors = logging.getLogger("strawberry.execution")
+    if not any(isinstance(f, ClientErrorsAtInfo) for f in strawberry_errors.filters):
+        strawberry_errors.addFilter(ClientErrorsAtInfo())
 
 
 def request_id_of(scope: Scope) -> str:

@@ -14,6 +14,8 @@ from types import FrameType
 import uvicorn
 from starlette.applications import Starlette
 
+from servicekit.http_protocol import ProblemH11Protocol
+
 log = logging.getLogger(__name__)
 
 
@@ -46,6 +48,10 @@ def serve(app: Starlette, *, host: str, port: int, drain_seconds: float = 0.0, l
         lifespan="on",
         timeout_graceful_shutdown=30,
         log_config=None,  # keep the process's own logging setup (text or JSON), not uvicorn's
+        # uvicorn would otherwise replace the peer with X-Forwarded-For's value for requests from
+        # 127.0.0.1: the router decides which proxies it trusts (trusted_proxies), subgraphs none.
+        proxy_headers=False,
+        http=ProblemH11Protocol,  # its own 400s (malformed requests) as problem documents
     )
     # uvicorn.run picks uvloop when installed; calling serve() ourselves must ask for it explicitly.
     with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:

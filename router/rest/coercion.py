@@ -31,6 +31,10 @@ from graphql import (
 )
 
 from router.rest.problems import RequestProblem
+from servicekit.clean_input import InputRefused, check_input
+
+# The deepest JSON value a parameter or body may hold (the router's parser_max_recursion default).
+MAX_INPUT_DEPTH = 100
 
 _INTEGER = re.compile(r"^[+-]?\d+$")
 
@@ -102,8 +106,17 @@ def _label(parameter: str, path: list[str | int]) -> str:
 
 
 def check_value(value: Any, type_: GraphQLInputType, *, parameter: str, location: str, kind: str) -> None:
-    """Refuse ``value`` (a 400 naming the parameter) unless it is valid for ``type_``."""
+    """Refuse ``value`` (a 400 naming the parameter) unless it is valid for ``type_``.
+
+    Control characters and over-deep nesting are refused first, whatever the type (see
+    :mod:`servicekit.clean_input`): the walk is linear, and coercion never sees such a value.
+    """
     problems: list[tuple[str, str]] = []
+    where = f"{kind} '{parameter}'" if parameter else "the request body"
+    try:
+        check_input(value, max_depth=MAX_INPUT_DEPTH, root=where)
+    except InputRefused as refused:
+        raise RequestProblem(refused.message, parameter=parameter or None, location=location) from None
 
     def on_error(path: list[str | int], _invalid: Any, error: GraphQLError) -> None:
         problems.append((_label(parameter, path), error.message))

@@ -37,8 +37,10 @@ from graphql import (
 )
 
 from router.rest.coercion import SCALAR_FORMATS
+from router.rest.constraints import Constraints
 
 Schema = dict[str, Any]
+NO_CONTROL_CHARACTERS = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$"
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 
@@ -59,6 +61,22 @@ def scalar_schema(scalar: GraphQLScalarType) -> Schema:
     return schema
 
 
+def with_keywords(schema: Schema, keywords: Schema) -> Schema:
+    """``schema`` with constraint keywords added (inside ``anyOf`` [schema, null] when nullable).
+
+    A second ``pattern`` (e.g. an email's) is combined with the control-character one by ``allOf``.
+    """
+    if not keywords:
+        return schema
+    if "anyOf" in schema and len(schema["anyOf"]) == 2 and schema["anyOf"][1] == {"type": "null"}:
+        return {**schema, "anyOf": [with_keywords(schema["anyOf"][0], keywords), schema["anyOf"][1]]}
+    merged = {**schema, **keywords}
+    if "pattern" in keywords and "pattern" in schema and keywords["pattern"] != schema["pattern"]:
+        merged["pattern"] = schema["pattern"]
+        merged["allOf"] = [*merged.get("allOf", []), {"pattern": keywords["pattern"]}]
+    return merged
+
+
 def nullable(schema: Schema) -> Schema:
     """``schema`` or ``null``."""
     if not schema:
@@ -72,9 +90,10 @@ def nullable(schema: Schema) -> Schema:
 class Components:
     """Named schemas collected while describing inputs (``#/components/schemas/...``)."""
 
-    def __init__(self, schema: GraphQLSchema) -> None:
+    def __init__(self, schema: GraphQLSchema, constraints: Constraints | None = None) -> None:
         self.schema = schema
         self.schemas: dict[str, Schema] = {}
+        self.constraints = constraints or Constraints()
 
     def ref(self, named: GraphQLNamedType) -> Schema:
         if named.name not in self.schemas:
@@ -86,7 +105,10 @@ class Components:
         if isinstance(named, GraphQLEnumType):
             schema: Schema = {"type": "string", "enum": list(named.values)}
         elif isinstance(named, GraphQLInputObjectType):
-            properties = {name: self.input_schema(field.type) for name, field in named.fields.items()}
+            properties = {
+                name: with_keywords(self.input_schema(field.type), self.constraints.for_input(named.name, name))
+                for name, field in named.fields.items()
+            }
             for name, field in named.fields.items():
                 if field.description:
                     properties[name] = {**properties[name], "description": field.description}
@@ -113,7 +135,11 @@ class Components:
         if isinstance(type_, GraphQLList):
             return {"type": "array", "items": self.input_schema(type_.of_type)}
         if isinstance(type_, GraphQLScalarType):
-            return scalar_schema(type_)
+            schema = scalar_schema(type_)
+            if type_ in (GraphQLString, GraphQLID):
+                # servicekit.clean_input refuses control characters in every text input.
+                schema["pattern"] = NO_CONTROL_CHARACTERS
+            return schema
         if isinstance(type_, GraphQLEnumType | GraphQLInputObjectType):
             return self.ref(type_)
         raise TypeError(f"{type_} is not an input type")

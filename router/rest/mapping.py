@@ -15,6 +15,7 @@ import orjson
 from graphql import GraphQLList, GraphQLNonNull
 
 from router.rest.coercion import check_value, from_text
+from router.rest.constraints import Constraints, body_violation, input_violation, violation
 from router.rest.declarations import Declaration, VariableSpec
 from router.rest.directive import BODY_METHODS
 from router.rest.problems import RequestProblem
@@ -60,6 +61,7 @@ def map_request(
     headers: Mapping[str, str],
     body: bytes = b"",
     content_type: str | None = None,
+    constraints: Constraints | None = None,
 ) -> MappedRequest:
     """Variables for ``declaration`` from one request; raises :class:`RequestProblem` (400/415).
 
@@ -79,7 +81,30 @@ def map_request(
     for spec in declaration.variables.values():
         if spec.required and spec.name not in variables:
             raise RequestProblem(_missing(spec), parameter=spec.name, location=spec.sources[-1])
+    if constraints is not None:
+        _check_constraints(declaration, variables, constraints)
     return MappedRequest(variables, consumed)
+
+
+def _check_constraints(declaration: Declaration, variables: dict[str, Any], constraints: Constraints) -> None:
+    """The constraints of constraints.yaml (also stated in /openapi.json): 400 naming the parameter."""
+    for name, value in variables.items():
+        spec = declaration.variables.get(name)
+        if spec is None:
+            continue
+        location = spec.sources[-1]
+        reason = violation(value, constraints.for_variable(declaration.name, name))
+        if reason:
+            raise RequestProblem(f"{name} {reason}", parameter=name, location=location)
+        label = "" if location == "body" else name
+        found = input_violation(value, spec.type, constraints, label)
+        if found:
+            raise RequestProblem(found, parameter=found.split(" ", 1)[0], location=location)
+    body = constraints.bodies.get(declaration.name)
+    if body:
+        reason = body_violation(variables, body)
+        if reason:
+            raise RequestProblem(reason, location="body")
 
 
 def _missing(spec: VariableSpec) -> str:

@@ -7,9 +7,10 @@ from typing import Any
 
 from graphql import GraphQLNonNull, GraphQLSchema, Undefined
 
+from router.rest.constraints import Constraints
 from router.rest.declarations import PLACEHOLDER, Declaration
 from router.rest.directive import BODY_METHODS
-from router.rest.json_schema import Components, Schema
+from router.rest.json_schema import Components, Schema, with_keywords
 from router.rest.problems import PROBLEM_MEDIA_TYPE
 
 _ERROR_DESCRIPTIONS = {
@@ -84,8 +85,9 @@ def openapi_document(
     title: str = "Marketplace REST API",
     version: str = "1.0.0",
     description: str | None = None,
+    constraints: Constraints | None = None,
 ) -> dict[str, Any]:
-    components = Components(api_schema)
+    components = Components(api_schema, constraints)
     paths: dict[str, dict[str, Any]] = {}
     for declaration in declarations:
         item = paths.setdefault(declaration.spec.path, {})
@@ -136,14 +138,14 @@ def _operation(declaration: Declaration, components: Components) -> dict[str, An
 def _parameters(declaration: Declaration, components: Components) -> list[dict[str, Any]]:
     parameters: list[dict[str, Any]] = []
     for spec in declaration.variables_from("path"):
-        schema = components.input_schema(spec.type)
+        schema = _constrained(components, declaration, spec.name, spec.type)
         parameters.append({"name": spec.name, "in": "path", "required": True, "schema": _non_null(schema)})
     for spec in declaration.variables_from("query"):
         parameter: dict[str, Any] = {
             "name": spec.name,
             "in": "query",
             "required": spec.required,
-            "schema": components.input_schema(spec.type),
+            "schema": _constrained(components, declaration, spec.name, spec.type),
         }
         if spec.default is not None and spec.default is not Undefined:
             parameter["schema"] = {**parameter["schema"], "default": spec.default}
@@ -164,6 +166,21 @@ def _parameters(declaration: Declaration, components: Components) -> list[dict[s
             }
         )
     return parameters
+
+
+def _constrained(components: Components, declaration: Declaration, name: str, type_: Any) -> Schema:
+    return with_keywords(components.input_schema(type_), components.constraints.for_variable(declaration.name, name))
+
+
+def _one_of(declaration: Declaration, components: Components, properties: Schema) -> list[Schema] | None:
+    """The body's ``oneOf`` branches, each requiring its fields non-null (as the REST layer checks)."""
+    branches = components.constraints.bodies.get(declaration.name, {}).get("oneOf")
+    if not branches:
+        return None
+    return [
+        {"required": list(b["required"]), "properties": {n: _non_null(properties[n]) for n in b["required"]}}
+        for b in branches
+    ]
 
 
 def _non_null(schema: Schema) -> Schema:
@@ -187,7 +204,7 @@ def _request_body(declaration: Declaration, components: Components) -> dict[str,
     fields = declaration.variables_from("field")
     if not fields:
         return None
-    properties = {spec.name: components.input_schema(spec.type) for spec in fields}
+    properties = {spec.name: _constrained(components, declaration, spec.name, spec.type) for spec in fields}
     for spec in fields:
         if spec.header is not None:
             properties[spec.name] = {
@@ -199,7 +216,10 @@ def _request_body(declaration: Declaration, components: Components) -> dict[str,
     schema: Schema = {"type": "object", "properties": properties, "additionalProperties": False}
     if required:
         schema["required"] = required
-    return {"required": bool(required), "content": {"application/json": {"schema": schema}}}
+    one_of = _one_of(declaration, components, properties)
+    if one_of:
+        schema["oneOf"] = one_of
+    return {"required": bool(required or one_of), "content": {"application/json": {"schema": schema}}}
 
 
 def _responses(declaration: Declaration, components: Components) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from router.rest.constraints import load_constraints
 from router.rest.declarations import DEFAULT_DIRECTORY, Declaration, load_declarations
 from router.rest.directive import BODY_METHODS
 from router.rest.docs import docs_routes
@@ -57,12 +58,15 @@ class RestApi:
         self.api_schema = api_schema
         self.execute = execute
         self.declarations = load_declarations(declarations_dir or DEFAULT_DIRECTORY, api_schema)
+        self.constraints = load_constraints(Path(declarations_dir or DEFAULT_DIRECTORY))
         self.forward_headers = forward_headers or default_forward_headers
         self.max_body_bytes = max_body_bytes
         self.openapi_path = openapi_path
         self.docs_path = docs_path
         self.title = title
-        self.openapi = openapi_document(self.declarations, api_schema, title=title, version=version)
+        self.openapi = openapi_document(
+            self.declarations, api_schema, title=title, version=version, constraints=self.constraints
+        )
         self._openapi_body = orjson.dumps(self.openapi)
 
     def routes(self) -> list[BaseRoute]:
@@ -121,6 +125,7 @@ class RestApi:
                 request.headers,
                 body,
                 request.headers.get("content-type"),
+                self.constraints,
             )
         except RequestProblem as problem:
             return request_problem_response(problem, instance)

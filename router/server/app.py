@@ -28,6 +28,7 @@ from router.rest import load_declarations, rest_routes
 from router.server.apq import PersistedQueries
 from router.server.asgi import request_headers
 from router.server.auth import RouterAuthenticator
+from router.server.client_address import ClientAddresses, parse_networks
 from router.server.config import RouterConfig
 from router.server.cors import RouterCORSMiddleware
 from router.server.csrf import CsrfPolicy
@@ -44,6 +45,7 @@ from router.server.runtime import RouterRuntime, RuntimeHolder, build_runtime
 from router.server.service_token import ServiceTokenCache
 from router.server.subgraph_calls import SubgraphCalls
 from router.server.tracing import finish_request_span, router_tracing
+from router.server.uri_limit import UriLengthLimit
 from servicekit.app import Lifecycle
 from servicekit.tracing import TracingMiddleware, TracingSettings
 
@@ -104,6 +106,7 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
     pipeline = Pipeline(config, holder, persisted, metrics)
     csrf = CsrfPolicy(config.csrf)
     tokens = ServiceTokenCache(options.internal_secret) if options.internal_secret else None
+    addresses = ClientAddresses(parse_networks(config.trusted_proxies))
     authenticator = options.authenticator
     graphiql = GraphiQLPage(config.supergraph.path) if config.graphiql else None
     lifecycle = Lifecycle()
@@ -128,9 +131,9 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
         """The headers every subgraph gets for the request; those of subgraphs with rules of their own
         are set aside for the request in ``per_subgraph_headers`` (read by the fetch wrapper)."""
         client = scope.get("client")
-        address = client[0] if client else None
+        address = addresses.client(client[0] if client else None, headers)
         request_id = str(scope.get("state", {}).get("request_id", "-"))
-        token = (tokens.header, tokens.token()) if tokens is not None else None
+        token = (tokens.header, tokens.token(address)) if tokens is not None else None
         if needs_all_headers:
             headers = Headers(scope=scope)
         if propagation.subgraph_rules:
@@ -230,6 +233,7 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
     app.state.reloader = reloader
     app.state.config = config
     app.add_middleware(GraphQLShortcut, path=path, endpoint=graphql)  # innermost: inside CORS and logging
+    app.add_middleware(UriLengthLimit, limit=config.limits.http_max_uri_bytes)
     cors = config.cors
     app.add_middleware(
         RouterCORSMiddleware,

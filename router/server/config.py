@@ -13,6 +13,7 @@ details are on in development and off in production.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -175,6 +176,7 @@ class LimitsConfig(Section):
     """Request limits. Apollo's network/parser defaults; operation limits on by default here."""
 
     http_max_request_bytes: int = 2_000_000
+    http_max_uri_bytes: int = 65_536
     parser_max_tokens: int = 15_000
     parser_max_recursion: int = 100
     max_depth: int | None = 15
@@ -182,9 +184,10 @@ class LimitsConfig(Section):
     max_aliases: int | None = 100
     max_root_fields: int | None = 20
     max_recursive_selections: int | None = 400
+    max_directives: int | None = 100
     warn_only: bool = False
 
-    @field_validator("http_max_request_bytes", mode="before")
+    @field_validator("http_max_request_bytes", "http_max_uri_bytes", mode="before")
     @classmethod
     def _bytes(cls, value: Any) -> int:
         return parse_size(value)
@@ -197,6 +200,7 @@ class LimitsConfig(Section):
         "max_aliases",
         "max_root_fields",
         "max_recursive_selections",
+        "max_directives",
     )
     @classmethod
     def _positive(cls, value: int | None) -> int | None:
@@ -408,6 +412,18 @@ class RouterConfig(Section):
     apq: ApqConfig = Field(default_factory=ApqConfig)
     persisted_queries: PersistedQueriesConfig = Field(default_factory=PersistedQueriesConfig)
     telemetry: TelemetryConfig = Field(default_factory=TelemetryConfig)
+    # Proxies whose X-Forwarded-For / Forwarded headers are believed (addresses or networks); none by default.
+    trusted_proxies: list[str] = Field(default_factory=list)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, values: list[str]) -> list[str]:
+        for value in values:
+            try:
+                ipaddress.ip_network(value.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"{value!r} is not an IP address or network") from None
+        return values
 
     @field_validator("workers")
     @classmethod

@@ -1,8 +1,9 @@
 """Which headers go to the subgraphs: Apollo's ``headers.all.request`` rules plus our fixed ones.
 
 Always sent: the client's ``Authorization`` (subgraphs verify the user themselves), the request id
-(``X-Request-Id``), ``X-Forwarded-For`` (the client's address appended, so subgraphs that
-throttle by address see the client, not the router) and the router's service token. Rules then
+(``X-Request-Id``), ``X-Forwarded-For`` (the client's address as the router resolved it, for logs:
+subgraphs that throttle by address read it from the signed service token) and the router's service
+token (with the client's address in its ``client`` claim). Rules then
 add or drop others: ``propagate`` (``named`` with optional ``rename``/``default``, or ``matching``
 a regular expression), ``insert`` (a fixed value) and ``remove``. Connection-level and body
 headers (``Content-Length``, ``Host``...) are never copied.
@@ -93,11 +94,10 @@ class HeaderPropagation:
             for rule in self.subgraph_rules.get(subgraph, ()):
                 self._apply(rule, client_headers, out)
         out[REQUEST_ID] = request_id
-        forwarded = client_headers.get(FORWARDED_FOR)
+        # Only the address the router resolved (see client_address.py), never the client's own chain;
+        # for logs only: subgraphs take the address from the signed service token.
         if client_address:
-            out[FORWARDED_FOR] = f"{forwarded}, {client_address}" if forwarded else client_address
-        elif forwarded:
-            out[FORWARDED_FOR] = forwarded
+            out[FORWARDED_FOR] = client_address
         if service_token is not None:
             out[service_token[0].lower()] = service_token[1]
         return out

@@ -20,12 +20,11 @@ from graphql import (
     OperationDefinitionNode,
     SelectionSetNode,
     parse,
-    validate,
 )
 
 from router.server.config import LimitsConfig
 from router.server.errors import ErrorDict, OperationRefused
-from router.server.limits import LexicalLimitError, check_lexical_limits, limit_rules
+from router.server.limits import LexicalLimitError, Visits, check_lexical_limits, first_refusal, limit_rules
 
 log = logging.getLogger(__name__)
 LIMIT_CODES = frozenset(
@@ -35,8 +34,14 @@ LIMIT_CODES = frozenset(
         "MAX_ALIASES_LIMIT",
         "MAX_ROOT_FIELDS_LIMIT",
         "MAX_RECURSIVE_SELECTIONS_LIMIT",
+        "MAX_DIRECTIVES_LIMIT",
     }
 )
+
+
+def _code(error: GraphQLError) -> str | None:
+    code = (error.extensions or {}).get("code")
+    return code if isinstance(code, str) else None
 
 
 def _format(error: GraphQLError, default_code: str) -> ErrorDict:
@@ -50,6 +55,7 @@ def _format(error: GraphQLError, default_code: str) -> ErrorDict:
 def _selects_introspection(
     selection_set: SelectionSetNode, fragments: dict[str, FragmentDefinitionNode], seen: set[str]
 ) -> bool:
+    Visits.add(len(selection_set.selections))
     for selection in selection_set.selections:
         if isinstance(selection, FieldNode) and selection.name.value in ("__schema", "__type"):
             return True
@@ -98,24 +104,39 @@ class OperationChecker:
         limits = self.limits
         try:
             check_lexical_limits(query, max_tokens=limits.parser_max_tokens, max_recursion=limits.parser_max_recursion)
-        except LexicalLimitError as error:
-            return OperationRefused(
-                400, [{"message": error.message, "extensions": {"code": error.code, "limit": error.limit}}]
-            )
+        except LexicalLimitError as lexical:
+            extensions: dict[str, object] = {"code": lexical.code}
+            if lexical.limit is not None:
+                extensions["limit"] = lexical.limit
+            return OperationRefused(400, [{"message": lexical.message, "extensions": extensions}])
         try:
             document = parse(query, max_tokens=limits.parser_max_tokens)
         except GraphQLError as error:
             return OperationRefused(400, [_format(error, "GRAPHQL_PARSE_FAILED")])
-        errors = validate(self.schema, document, self.rules)
-        if errors:
-            refused = [_format(e, "GRAPHQL_VALIDATION_FAILED") for e in errors]
-            if limits.warn_only:
-                for refusal in refused:
-                    if refusal["extensions"]["code"] in LIMIT_CODES:
-                        log.warning("operation over a limit (warn_only): %s", refusal["message"])
-                refused = [e for e in refused if e["extensions"]["code"] not in LIMIT_CODES]
-            if refused:
-                return OperationRefused(400, refused)
+        errors = first_refusal(document, self.rules, tolerated=lambda e: limits.warn_only and _code(e) in LIMIT_CODES)
+        refused = []
+        for found in errors:
+            if limits.warn_only and _code(found) in LIMIT_CODES:
+                log.warning("operation over a limit (warn_only): %s", found.message)
+            else:
+                refused.append(_format(found, "GRAPHQL_VALIDATION_FAILED"))
+        if refused:
+            return OperationRefused(400, refused)
+        for definition in document.definitions:
+            if (
+                isinstance(definition, OperationDefinitionNode)
+                and self.schema.get_root_type(definition.operation) is None
+            ):
+                kind = definition.operation.value
+                return OperationRefused(
+                    400,
+                    [
+                        {
+                            "message": f"The schema has no {kind} type: {kind} operations are not supported.",
+                            "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"},
+                        }
+                    ],
+                )
         if not self.introspection:
             fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
             for definition in document.definitions:

@@ -32,6 +32,8 @@ from router.server.metrics import RouterMetrics
 from router.server.observability import current_record
 from router.server.runtime import RouterRuntime, RuntimeHolder
 from servicekit.auth import Principal
+from servicekit.clean_input import InputRefused, check_variables
+from servicekit.graphql_errors import without_suggestions
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +42,8 @@ PUBLIC_CODES = frozenset(
     {"BAD_USER_INPUT", "UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "RATE_LIMITED", "UNAVAILABLE"}
 )
 REDACTED = "Subgraph errors redacted"
+INTERNAL = "Internal server error"
+PLANNING_FAILED = "The router could not plan this operation."
 _OPERATION_KIND = {OperationType.QUERY: "query", OperationType.MUTATION: "mutation"}
 
 
@@ -87,6 +91,24 @@ def share_key(
 
 def _headers_key(headers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(item for item in headers.items() if item[0] not in PER_REQUEST_HEADERS))
+
+
+def _production_errors(body: dict[str, Any]) -> dict[str, Any]:
+    """Errors without schema hints or internals, for a router whose introspection is off.
+
+    "Did you mean" suggestions would reveal the schema introspection hides; a planning failure's
+    message is the planner's own exception text.
+    """
+    errors = []
+    for error in body["errors"]:
+        message = error.get("message")
+        code = (error.get("extensions") or {}).get("code")
+        if code == "QUERY_PLANNING_FAILED":
+            error = {**error, "message": PLANNING_FAILED}
+        elif isinstance(message, str) and "Did you mean" in message:
+            error = {**error, "message": without_suggestions(message)}
+        errors.append(error)
+    return {**body, "errors": errors}
 
 
 def classify(body: Mapping[str, Any]) -> str:
@@ -156,9 +178,15 @@ class Pipeline:
             outcome = Outcome(error.status, error.body())
         except OperationRefused as refused:
             outcome = Outcome(refused.status, refused.body())
+        except Exception:
+            # A bug of ours: logged with its traceback here, never shown to the client.
+            log.exception("unexpected error running operation %s", name or "anonymous")
+            outcome = Outcome(500, {"errors": [{"message": INTERNAL, "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]})
         finally:
             if runtime is not None:
                 self.holder.release(runtime)
+        if not self.config.introspection and outcome.body.get("errors"):
+            outcome = Outcome(outcome.status, _production_errors(outcome.body))
         result = "refused" if outcome.status >= 400 else classify(outcome.body)
         self.metrics.operation(name, kind, result, time.perf_counter() - started)
         record = current_record.get()
@@ -180,6 +208,10 @@ class Pipeline:
         shareable: bool,
     ) -> tuple[Outcome, str, str | None]:
         document = runtime.checker.check(query)
+        try:
+            check_variables(request.variables, max_depth=self.config.limits.parser_max_recursion)
+        except InputRefused as refused:
+            raise RequestError(400, refused.message, refused.code, **refused.extensions) from None
         operation = _select(document, request.operation_name)
         name = request.operation_name or (
             operation.name.value if operation is not None and operation.name is not None else None

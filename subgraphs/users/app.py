@@ -87,6 +87,8 @@ def throttle_policy_from(settings: UsersSettings) -> ThrottlePolicy:
         window_seconds=settings.login_window_seconds,
         max_per_account=settings.login_max_failures_per_account,
         max_per_address=settings.login_max_failures_per_address,
+        max_per_pair=settings.login_max_failures_per_account_and_address,
+        known_days=settings.login_known_address_days,
     )
 
 
@@ -114,6 +116,7 @@ def create_app(
     policy = throttle_policy_from(settings)
     runtime = UsersRuntime(database_url)
     jwks_body = ring.jwks()
+    secret = internal_secret(settings.internal_secret, settings.data_dir)
 
     async def startup() -> None:
         await runtime.start()
@@ -134,6 +137,7 @@ def create_app(
             credentials=Credentials(sessions=sessions, passwords=passwords, tokens=issuer, throttle=policy),
             verifier=token_verifier,
             loaders=UserLoaders(sessions),
+            internal_secret=secret,
         )
 
     async def jwks(_: Request) -> Response:
@@ -144,7 +148,7 @@ def create_app(
         schema=build_schema(
             mask_errors=settings.is_production,
             introspection=not settings.is_production,
-            router_secret=internal_secret(settings.internal_secret, settings.data_dir),
+            router_secret=secret,
         ),
         context_getter=context_getter,
         on_startup=[startup],

@@ -21,7 +21,7 @@ from servicekit.errors import BadUserInput, Forbidden, NotFound
 from servicekit.graphql_errors import error_codes_extension
 from servicekit.router_only import router_only_extension
 from subgraphs.users.context import UsersContext
-from subgraphs.users.service import accounts, credentials
+from subgraphs.users.service import accounts, credentials, throttle
 from subgraphs.users.types import AuthPayload, CreateUserInput, CredentialsValidity, Role, UpdateUserInput, User
 
 UsersInfo = Info[UsersContext, Any]
@@ -78,6 +78,7 @@ async def create_user(info: UsersInfo, input: CreateUserInput) -> User:
         password=input.password,
         role=(input.role or Role.USER).value,
     )
+    await throttle.mark_known(creds.sessions, user_id=str(row.id), address=ctx.client_address)
     return User.from_row(row, creator_view=True)
 
 

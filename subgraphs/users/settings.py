@@ -34,8 +34,11 @@ class UsersSettings(SubgraphSettings):
     argon2_time_cost: int = env_field(ARGON2_MIN_TIME_COST, "USERS_ARGON2_TIME_COST")
     argon2_parallelism: int = env_field(1, "USERS_ARGON2_PARALLELISM")
     login_window_seconds: int = env_field(900, "USERS_LOGIN_WINDOW_SECONDS")
-    login_max_failures_per_account: int = env_field(5, "USERS_LOGIN_MAX_FAILURES_PER_ACCOUNT")
+    # See docs/users.md: per account and per address count only attempts from addresses not known for the account.
+    login_max_failures_per_account: int = env_field(10, "USERS_LOGIN_MAX_FAILURES_PER_ACCOUNT")
     login_max_failures_per_address: int = env_field(50, "USERS_LOGIN_MAX_FAILURES_PER_ADDRESS")
+    login_max_failures_per_account_and_address: int = env_field(5, "USERS_LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS")
+    login_known_address_days: int = env_field(90, "USERS_LOGIN_KNOWN_ADDRESS_DAYS")
 
     @field_validator(
         "access_token_ttl_seconds",
@@ -45,6 +48,8 @@ class UsersSettings(SubgraphSettings):
         "login_window_seconds",
         "login_max_failures_per_account",
         "login_max_failures_per_address",
+        "login_max_failures_per_account_and_address",
+        "login_known_address_days",
     )
     @classmethod
     def _positive(cls, value: int) -> int:

@@ -11,6 +11,8 @@ from typing import Any
 
 import uvicorn
 
+from servicekit.http_protocol import ProblemH11Protocol
+
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -22,7 +24,16 @@ def free_port() -> int:
 def serve_app(app: Any, port: int | None = None, timeout: float = 20.0) -> Iterator[str]:
     """Serve ``app`` on 127.0.0.1 in a thread with its own event loop; yields the base URL."""
     port = port or free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    # proxy_headers off, as servicekit.serve runs the real services: the peer stays the peer.
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        proxy_headers=False,
+        http=ProblemH11Protocol,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()

@@ -21,6 +21,9 @@ class LimitRule(ASTValidationRule):
     def with_limit(cls: type[R], limit: int) -> type[R]:
         return type(cls.__name__, (cls,), {"limit": limit})
 
+    def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
+        raise NotImplementedError()
+
     def refuse(self, node: OperationDefinitionNode, measured: str) -> None:
         name = f" {node.name.value!r}" if node.name else ""
         self.report_error(
@@ -30,6 +33,25 @@ class LimitRule(ASTValidationRule):
                 extensions={"code": self.code, "limit": self.limit},
             )
         )
+
+
+class Visits:
+    """How many selections the limit walks have visited since the last :meth:`reset`.
+
+    One integer add per selection: tests and ``bench/limits.py`` read it to show that the checks
+    cost a number of steps proportional to the document's size, whatever its fragments do.
+    """
+
+    count: ClassVar[int] = 0
+
+    @classmethod
+    def add(cls, n: int = 1) -> None:
+        cls.count += n
+
+    @classmethod
+    def reset(cls) -> int:
+        count, cls.count = cls.count, 0
+        return count
 
 
 class LimitReached(Exception):

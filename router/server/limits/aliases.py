@@ -10,8 +10,8 @@ from router.server.limits._counting import count_selections
 from router.server.limits._walk import LimitReached, LimitRule
 
 
-def _aliased(selection: SelectionNode, _depth: int) -> bool:
-    return isinstance(selection, FieldNode) and selection.alias is not None
+def _aliased(selection: SelectionNode) -> int:
+    return 1 if isinstance(selection, FieldNode) and selection.alias is not None else 0
 
 
 class MaxAliasesRule(LimitRule):

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, OperationDefinitionNode, SelectionSetNode
 
-from router.server.limits._walk import INTROSPECTION_ROOTS, LimitRule
+from router.server.limits._walk import INTROSPECTION_ROOTS, LimitRule, Visits
 
 
 class MaxDepthRule(LimitRule):
@@ -30,6 +30,7 @@ class MaxDepthRule(LimitRule):
         if selection_set is None:
             return 0
         deepest = 0
+        Visits.add(len(selection_set.selections))
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
                 if root and selection.name.value in INTROSPECTION_ROOTS:

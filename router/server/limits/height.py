@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, OperationDefinitionNode, SelectionSetNode
 
-from router.server.limits._walk import INTROSPECTION_ROOTS, LimitReached, LimitRule
+from router.server.limits._walk import INTROSPECTION_ROOTS, LimitReached, LimitRule, Visits
 
 
 class MaxHeightRule(LimitRule):
@@ -30,6 +30,7 @@ class MaxHeightRule(LimitRule):
     def _collect(self, selection_set: SelectionSetNode | None, path: tuple[str, ...], active: frozenset[str]) -> None:
         if selection_set is None:
             return
+        Visits.add(len(selection_set.selections))
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
                 if not path and selection.name.value in INTROSPECTION_ROOTS:

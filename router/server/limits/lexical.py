@@ -10,22 +10,26 @@ from __future__ import annotations
 from graphql import GraphQLError, GraphQLSyntaxError, Source
 from graphql.language import Lexer, TokenKind
 
+from servicekit.clean_input import control_character
+
 _OPEN = frozenset({TokenKind.BRACE_L, TokenKind.PAREN_L, TokenKind.BRACKET_L})
 _CLOSE = frozenset({TokenKind.BRACE_R, TokenKind.PAREN_R, TokenKind.BRACKET_R})
+_STRINGS = frozenset({TokenKind.STRING, TokenKind.BLOCK_STRING})
 
 
 class LexicalLimitError(Exception):
     """The text exceeds a parser limit; ``code`` is the error code clients see."""
 
-    def __init__(self, message: str, limit: int) -> None:
+    def __init__(self, message: str, limit: int | None, code: str = "GRAPHQL_PARSE_FAILED") -> None:
         super().__init__(message)
         self.message = message
         self.limit = limit
-        self.code = "GRAPHQL_PARSE_FAILED"
+        self.code = code
 
 
 def check_lexical_limits(query: str, *, max_tokens: int, max_recursion: int) -> None:
-    """Raise :class:`LexicalLimitError` when ``query`` has too many tokens or nests too deeply.
+    """Raise :class:`LexicalLimitError` when ``query`` has too many tokens or nests too deeply, or
+    when a string holds a control character (written as an escape: the lexer refuses raw ones).
 
     A lexical error (an unterminated string...) is left for the parser to report with its usual
     message, so this check never changes how a malformed document is described.
@@ -53,5 +57,11 @@ def check_lexical_limits(query: str, *, max_tokens: int, max_recursion: int) -> 
                     )
             elif kind in _CLOSE:
                 depth -= 1
+            elif kind in _STRINGS and token.value:
+                bad = control_character(token.value)
+                if bad is not None:
+                    raise LexicalLimitError(
+                        f"A string argument may not contain control characters (found {bad}).", None, "BAD_USER_INPUT"
+                    )
     except (GraphQLSyntaxError, GraphQLError):
         return

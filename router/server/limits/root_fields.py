@@ -10,8 +10,8 @@ from router.server.limits._counting import count_selections
 from router.server.limits._walk import LimitReached, LimitRule
 
 
-def _root_field(selection: SelectionNode, depth: int) -> bool:
-    return depth == 0 and isinstance(selection, FieldNode)
+def _root_field(selection: SelectionNode) -> int:
+    return 1 if isinstance(selection, FieldNode) else 0
 
 
 class MaxRootFieldsRule(LimitRule):

@@ -16,8 +16,8 @@ from router.server.limits._counting import count_selections
 from router.server.limits._walk import LimitReached, LimitRule
 
 
-def _any(_selection: SelectionNode, _depth: int) -> bool:
-    return True
+def _any(_selection: SelectionNode) -> int:
+    return 1
 
 
 class MaxRecursiveSelectionsRule(LimitRule):

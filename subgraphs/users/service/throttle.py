@@ -1,12 +1,25 @@
-"""Throttling of password attempts per account and per client address, shared through PostgreSQL.
+"""Throttling of password attempts, shared through PostgreSQL (see docs/users.md for the trade-offs).
 
-Each key (``account:<id>``, ``address:<ip>``) counts attempts in a fixed window. An attempt is
-counted *before* the password is checked, in one atomic upsert, so a burst of parallel guesses
-cannot slip past the limit while the slow hash runs; a successful attempt then clears its
-account's count and gives its address its attempt back. So what the limits bound is failed (and
-in-flight) attempts. Over a limit, the caller gets ``RATE_LIMITED`` with ``retryAfter``: the
-seconds until the window ends. Unknown accounts are counted like real ones, so the throttle does not
-tell them apart either. Rows whose window has passed are purged now and then.
+Three counters, each a fixed window of failures:
+
+* ``pair:<account>:<address>``, the tightest: one address guessing one account;
+* ``account:<id>``: one account guessed from addresses it has never been used from (a botnet);
+* ``address:<ip>``: one address guessing accounts it has never been used for (password spraying).
+
+An address is *known* for an account once the account signed up or logged in from it (a row
+``known:<account>:<address>``, kept ``known_days``). Attempts from a known address count only
+against their pair: an attacker elsewhere, however many addresses he has, cannot lock a user out
+where the user usually logs in, and one person failing from an office's address cannot lock the
+office's other users out of their own accounts.
+
+The address is the one the router signs into its service token (or the TCP peer), never a
+header a client can set: a new ``X-Forwarded-For`` per attempt would be a new counter per attempt.
+
+An attempt is counted *before* the password is checked, in one atomic upsert per counter, so a
+burst of parallel guesses cannot slip past a limit while the slow hash runs; a success then clears
+its pair, gives the account and the address their attempt back and marks the address known.
+Unknown accounts are counted like real ones. Over a limit: ``RATE_LIMITED`` with ``retryAfter``,
+the seconds until that window ends. Rows whose window has passed are purged now and then.
 """
 
 from __future__ import annotations
@@ -34,9 +47,23 @@ _COUNT = text(
     RETURNING attempts, window_start, now() AS now
     """
 )
+_KNOWN = text(
+    "SELECT EXISTS (SELECT 1 FROM users.login_throttle WHERE key = :key "
+    "AND window_start > now() - make_interval(days => :days))"
+)
+_MARK_KNOWN = text(
+    """
+    INSERT INTO users.login_throttle (key, attempts, window_start) VALUES (:key, 0, now())
+    ON CONFLICT (key) DO UPDATE SET window_start = now()
+    """
+)
 _CLEAR = text("DELETE FROM users.login_throttle WHERE key = :key")
 _GIVE_BACK = text("UPDATE users.login_throttle SET attempts = greatest(attempts - 1, 0) WHERE key = :key")
-_PURGE = text("DELETE FROM users.login_throttle WHERE window_start < now() - make_interval(secs => :window)")
+_PURGE = text(
+    "DELETE FROM users.login_throttle WHERE (key NOT LIKE 'known:%' "
+    "AND window_start < now() - make_interval(secs => :window)) "
+    "OR window_start < now() - make_interval(days => :days)"
+)
 
 
 @dataclass(frozen=True)
@@ -44,6 +71,8 @@ class ThrottlePolicy:
     window_seconds: int
     max_per_account: int
     max_per_address: int
+    max_per_pair: int = 5
+    known_days: int = 90
 
 
 def account_key(user_id: str) -> str:
@@ -54,35 +83,54 @@ def address_key(address: str) -> str:
     return f"address:{address[:100]}"
 
 
+def pair_key(user_id: str, address: str) -> str:
+    return f"pair:{user_id[:100]}:{address[:100]}"
+
+
+def known_key(user_id: str, address: str) -> str:
+    return f"known:{user_id[:100]}:{address[:100]}"
+
+
 async def begin_attempt(
     sessions: async_sessionmaker[AsyncSession], policy: ThrottlePolicy, *, user_id: str, address: str
 ) -> None:
-    """Count one password attempt for the account and the address; :class:`RateLimited` when over a limit."""
+    """Count one password attempt; :class:`RateLimited` when a counter that applies is over its limit."""
     retry_after = 0
     async with sessions.begin() as session:
-        for key, limit in (
-            (account_key(user_id), policy.max_per_account),
-            (address_key(address), policy.max_per_address),
-        ):
+        known = bool(
+            (await session.execute(_KNOWN, {"key": known_key(user_id, address), "days": policy.known_days})).scalar()
+        )
+        counters = [(pair_key(user_id, address), policy.max_per_pair)]
+        if not known:
+            counters += [(account_key(user_id), policy.max_per_account), (address_key(address), policy.max_per_address)]
+        for key, limit in counters:
             row = (await session.execute(_COUNT, {"key": key, "window": policy.window_seconds})).one()
             attempts, window_start, now = int(row.attempts), row.window_start, row.now
             if attempts > limit:
                 retry_after = max(retry_after, _seconds_left(window_start, now, policy.window_seconds))
         if random.random() < PURGE_PROBABILITY:
-            await session.execute(_PURGE, {"window": policy.window_seconds})
+            await session.execute(_PURGE, {"window": policy.window_seconds, "days": policy.known_days})
     if retry_after:
         raise RateLimited(retry_after=retry_after)
 
 
 async def attempt_succeeded(sessions: async_sessionmaker[AsyncSession], *, user_id: str, address: str) -> None:
     async with sessions.begin() as session:
-        await session.execute(_CLEAR, {"key": account_key(user_id)})
+        await session.execute(_CLEAR, {"key": pair_key(user_id, address)})
+        await session.execute(_GIVE_BACK, {"key": account_key(user_id)})
         await session.execute(_GIVE_BACK, {"key": address_key(address)})
+        await session.execute(_MARK_KNOWN, {"key": known_key(user_id, address)})
+
+
+async def mark_known(sessions: async_sessionmaker[AsyncSession], *, user_id: str, address: str) -> None:
+    """Remember that ``user_id`` is used from ``address`` (at sign-up: a new account's first address)."""
+    async with sessions.begin() as session:
+        await session.execute(_MARK_KNOWN, {"key": known_key(user_id, address)})
 
 
 async def purge_stale(sessions: async_sessionmaker[AsyncSession], policy: ThrottlePolicy) -> None:
     async with sessions.begin() as session:
-        await session.execute(_PURGE, {"window": policy.window_seconds})
+        await session.execute(_PURGE, {"window": policy.window_seconds, "days": policy.known_days})
 
 
 def _seconds_left(window_start: datetime, now: datetime, window_seconds: int) -> int:

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from router.server.app import RouterOptions
-from servicekit.internal import HEADER, verify_service_token
+from servicekit.internal import HEADER, service_token_claims, verify_service_token
 from tests.federation.support.subgraph import FakeSubgraph
 from tests.integration.router.support import running_router
 
@@ -130,3 +130,22 @@ def test_subgraph_error_details_are_masked_in_production(
     assert masked["errors"][0]["message"] == "Subgraph errors redacted"
     assert "serviceName" not in masked["errors"][0].get("extensions", {})
     assert "accounts" in detailed["errors"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("trusted", "expected"),
+    [([], "127.0.0.1"), (["127.0.0.1/32"], "198.51.100.7"), (["10.0.0.0/8"], "127.0.0.1")],
+    ids=["nothing-trusted", "peer-is-a-proxy", "peer-is-not-a-proxy"],
+)
+def test_the_client_address_reaches_subgraphs_in_the_signed_token_only(
+    supergraph_file: Path, subgraphs: dict[str, FakeSubgraph], trusted: list[str], expected: str
+) -> None:
+    spoofed = {"x-forwarded-for": "203.0.113.66, 198.51.100.7", "forwarded": "for=203.0.113.67"}
+    options = RouterOptions(internal_secret=SECRET)
+    with running_router(supergraph_file, {"trusted_proxies": trusted}, options) as url:
+        assert httpx.post(f"{url}/graphql", json={"query": QUERY}, headers=spoofed).status_code == 200
+    headers = subgraphs["products"].requests[0]["headers"]
+    _service, claims = service_token_claims(headers[HEADER.lower()], SECRET)
+    assert claims["client"] == expected
+    assert headers["x-forwarded-for"] == expected  # the resolved address only, never the client's chain
+    assert "forwarded" not in headers

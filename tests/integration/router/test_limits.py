@@ -127,3 +127,29 @@ def test_warn_only_lets_operations_over_limits_run(supergraph_file: Path) -> Non
         response = _post(url, "{ a: users { id } b: users { id } }")
     assert response.status_code == 200
     assert "errors" not in response.json()
+
+
+def _deep(levels: int, leaf: object, wrap: str) -> object:
+    value = leaf
+    for _ in range(levels):
+        value = [value] if wrap == "list" else {"a": value}
+    return value
+
+
+@pytest.mark.parametrize("wrap", ["list", "object"])
+def test_deeply_nested_variables_are_refused(router_url: str, wrap: str) -> None:
+    query = "query Q($id: ID!) { user(id: $id) { id } }"
+    response = httpx.post(
+        f"{router_url}/graphql", json={"query": query, "variables": {"id": _deep(500, "u1", wrap)}}, timeout=30
+    )
+    assert "nests deeper than 100 levels" in _refused(response, "MAX_INPUT_DEPTH_LIMIT")
+    shallow = httpx.post(f"{router_url}/graphql", json={"query": query, "variables": {"id": _deep(3, "u1", wrap)}})
+    # refused by GraphQL's own coercion (an ID is not a list or an object), not by the depth check
+    assert "nests deeper" not in _refused(shallow, "BAD_USER_INPUT")
+
+
+def test_a_fragment_bomb_of_29_levels_is_refused(router_url: str) -> None:
+    fragments = "".join(f"fragment F{i} on Product {{ ...F{i + 1} ...F{i + 1} }}\n" for i in range(29))
+    query = "{ products { ...F0 } }\n" + fragments + "fragment F29 on Product { id }"
+    _refused(_post(router_url, query), "MAX_RECURSIVE_SELECTIONS_LIMIT")
+    assert httpx.get(f"{router_url}/ready", timeout=5).status_code == 200

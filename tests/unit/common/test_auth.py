@@ -329,3 +329,17 @@ async def test_keys_of_other_kinds_or_uses_in_the_jwks_are_ignored(jwks_server: 
     assert await rejected(FOREIGN.sign(claims()), verifier)
     hmac_token = forge({"alg": "HS256", "kid": "hmac"}, claims(), b"secret")
     assert "algorithm" in await rejected(hmac_token, verifier)
+
+
+def test_the_client_address_comes_only_from_a_valid_router_token() -> None:
+    from servicekit.internal import client_address, mint_service_token
+
+    secret = "s" * 40
+    token = mint_service_token(secret, "router", client="2001:db8::1")
+    assert client_address(token, secret, "10.0.0.9") == "2001:db8::1"
+    assert (
+        client_address(mint_service_token("x" * 40, "router", client="2001:db8::1"), secret, "10.0.0.9") == "10.0.0.9"
+    )
+    assert client_address(mint_service_token(secret, "orders", client="2001:db8::1"), secret, "10.0.0.9") == "10.0.0.9"
+    assert client_address(mint_service_token(secret, "router"), secret, "10.0.0.9") == "10.0.0.9"
+    assert client_address(None, secret, None) == "unknown"

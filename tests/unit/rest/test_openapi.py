@@ -9,6 +9,7 @@ import schemathesis
 from graphql import GraphQLSchema
 
 from router.rest import Declaration, openapi_document
+from router.rest.json_schema import NO_CONTROL_CHARACTERS
 
 pytestmark = pytest.mark.router
 
@@ -56,7 +57,8 @@ def test_parameters_come_from_the_variables(document: dict[str, Any]) -> None:
     }
     assert parameters["inStock"]["schema"] == {"type": ["boolean", "null"]}
     get = operation(document, "get", "/products/{id}")
-    assert get["parameters"] == [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}]
+    id_schema = {"type": "string", "pattern": NO_CONTROL_CHARACTERS}
+    assert get["parameters"] == [{"name": "id", "in": "path", "required": True, "schema": id_schema}]
     create_order = operation(document, "post", "/orders")
     header = next(p for p in create_order["parameters"] if p["in"] == "header")
     assert (header["name"], header["required"]) == ("Idempotency-Key", False)
