@@ -52,7 +52,9 @@ class RunningStack:
 def start_stack(
     data_dir: Path, *, database_url: str | None = None, broker_url: str | None = None, replicas: int = 1
 ) -> RunningStack:
-    ports = {name: free_port() for name in ("router", "users", "products", "orders")}
+    names = ("router", "users", "products", "orders", "https", "http")
+    ports = {name: free_port() for name in names}
+    ports.update({f"{service}_service": free_port() for service in ("users", "products", "orders")})
     marker = uuid.uuid4().hex
     env = {key: value for key, value in os.environ.items() if not key.startswith(("MARKETPLACE_", "DATABASE_URL"))}
     env.pop("BROKER_URL", None)

@@ -1,0 +1,53 @@
+"""Rolling restarts: ``marketplace restart [SERVICE]`` (or SIGHUP to the launcher) restarts the
+instances one at a time. Each is first taken out of the edge's rotation (nginx reloaded), then sent
+SIGTERM (it fails ``/ready``, finishes its requests and exits), started again, and put back once
+``/ready`` answers 200; only then does the next one go. Clients see no error."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+from marketplace.processes import Supervisor
+from marketplace.settings import LauncherSettings
+
+PID_FILE = "launcher.pid"
+RESTART_REQUEST = "launcher.restart"
+
+
+async def rolling_restart(supervisor: Supervisor, service: str | None) -> None:
+    chosen = [
+        child
+        for child in list(supervisor.running)
+        if child.spec.service != "nginx" and (service is None or child.spec.service == service)
+    ]
+    if not chosen:
+        supervisor.say("launcher", f"rolling restart: no process of service {service!r}")
+        return
+    supervisor.say("launcher", f"rolling restart of {len(chosen)} processes, one at a time")
+    for child in chosen:
+        try:
+            await supervisor.restart(child)
+        except TimeoutError:
+            supervisor.say("launcher", f"rolling restart stopped: {child.spec.name} did not come back")
+            return
+    supervisor.say("launcher", "rolling restart done")
+
+
+def request_restart(settings: LauncherSettings, service: str | None) -> int:
+    """``marketplace restart [SERVICE]``: ask the running launcher (its pid file in the data folder)."""
+    pid_path = settings.data_dir / PID_FILE
+    try:
+        pid = int(pid_path.read_text())
+    except (FileNotFoundError, ValueError):
+        print(f"error: no running `marketplace up` (no {pid_path})", file=sys.stderr)
+        return 1
+    (settings.data_dir / RESTART_REQUEST).write_text(service or "")
+    try:
+        os.kill(pid, signal.SIGHUP)
+    except ProcessLookupError:
+        print(f"error: the launcher (pid {pid}) is not running", file=sys.stderr)
+        return 1
+    print(f"rolling restart of {service or 'every service'} asked of the launcher (pid {pid})")
+    return 0
