@@ -145,7 +145,8 @@ async def test_a_planned_restart_waits_for_ready_and_the_stop_goes_group_by_grou
 
 
 async def test_the_embedded_redis_is_started_again_when_it_dies(tmp_path: Path) -> None:
-    supervisor = Supervisor(io.StringIO(), color=False, policy=FAST)
+    output = io.StringIO()
+    supervisor = Supervisor(output, color=False, policy=FAST)
     embedded = start_embedded_redis(tmp_path)
     watcher = asyncio.create_task(
         watch_backend(supervisor, WatchedBackend("redis", embedded.alive, embedded.launch), interval=0.1)
@@ -159,7 +160,7 @@ async def test_the_embedded_redis_is_started_again_when_it_dies(tmp_path: Path) 
         await wait_for(lambda: embedded.process is not None and embedded.process.pid != first and embedded.alive())
         await wait_for(lambda: _pings(embedded.socket_path))
         assert redis.Redis(unix_socket_path=str(embedded.socket_path)).get("kept") == b"yes"  # append-only file
-        assert "redis      | exited unexpectedly; restarting (restart 1)" in supervisor.out.stream.getvalue()  # type: ignore[attr-defined]
+        assert "redis      | exited unexpectedly; restarting (restart 1)" in output.getvalue()
     finally:
         watcher.cancel()
         embedded.stop()
