@@ -133,7 +133,7 @@ class Edge:
             os.kill(self.child.process.pid, signal.SIGHUP)
             # New workers start at once; the old ones close their idle upstream connections and
             # exit when their requests are done.
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(0.5)
             return True
 
 

@@ -5,8 +5,11 @@
 What it does, and why:
 - HTTPS with HTTP/2 on the front port, HTTP on the other only redirects; HSTS on every answer.
 - ``least_conn`` over the routers (requests differ a lot in cost), passive health checks
-  (``max_fails``/``fail_timeout``: a refused or failing instance is skipped for a few seconds), keep-alive
-  connections to the upstreams, a 1 s connect timeout so a dead instance costs little.
+  (``max_fails``/``fail_timeout``: an instance that refused or dropped three connections is skipped for
+  2 s), keep-alive connections to the upstreams, a 1 s connect timeout so a dead instance costs little.
+  Only connection errors and timeouts count as failures, never an answer (a 502 or 503 the application
+  chose to send): with one failure and answers counted, both instances of a service could be skipped
+  at once and every request would get nginx's own "no live upstreams" 502.
 - Retries go to the next instance only where that is safe: nginx never passes a non-idempotent request
   (POST, PATCH, LOCK) to another server once it was sent; a refused connection was never sent, so even
   a POST moves on. Clients retry what is left with their Idempotency-Key.
@@ -49,7 +52,7 @@ def _upstream(upstream: Upstream, host: str) -> str:
     lines = [f"upstream {upstream.name} {{", "    least_conn;"]
     for port in upstream.ports:
         down = " down" if port in upstream.down else ""
-        lines.append(f"    server {host}:{port} max_fails=1 fail_timeout=3s{down};")
+        lines.append(f"    server {host}:{port} max_fails=3 fail_timeout=2s{down};")
     lines += ["    keepalive 32;", "    keepalive_timeout 30s;", "}", ""]
     return "\n".join(lines)
 
@@ -59,7 +62,7 @@ PROXY_COMMON = """\
         proxy_set_header Connection "";
         proxy_set_header X-Request-Id $marketplace_request_id;
         proxy_connect_timeout 1s;
-        proxy_next_upstream error timeout http_502 http_503 http_504;
+        proxy_next_upstream error timeout;
         proxy_next_upstream_tries 3;
         proxy_next_upstream_timeout 10s;
 """

@@ -179,7 +179,7 @@ class Supervisor:
             return  # the monitor sees the exit; a child that never gets ready is killed at stop
         if child.process is process:
             if child.spec.ready_url is not None:
-                self.say(child.spec.name, "ready")
+                self.say(child.spec.name, f"ready after {time.monotonic() - child.started_at:.1f}s")
             if self.after_ready is not None:
                 await self.after_ready(child)
             child.restarted.set()

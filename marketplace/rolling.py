@@ -1,15 +1,16 @@
 """Rolling restarts: ``marketplace restart [SERVICE]`` (or SIGHUP to the launcher) restarts the
-instances one at a time. Each is first taken out of the edge's rotation (nginx reloaded), then sent
+instances of each service one at a time (services side by side). Each is first taken out of the edge's rotation (nginx reloaded), then sent
 SIGTERM (it fails ``/ready``, finishes its requests and exits), started again, and put back once
 ``/ready`` answers 200; only then does the next one go. Clients see no error."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import sys
 
-from marketplace.processes import Supervisor
+from marketplace.processes import Child, Supervisor
 from marketplace.settings import LauncherSettings
 
 PID_FILE = "launcher.pid"
@@ -17,22 +18,29 @@ RESTART_REQUEST = "launcher.restart"
 
 
 async def rolling_restart(supervisor: Supervisor, service: str | None) -> None:
-    chosen = [
-        child
-        for child in list(supervisor.running)
-        if child.spec.service != "nginx" and (service is None or child.spec.service == service)
-    ]
-    if not chosen:
+    """Restart the chosen processes; within a service one at a time (the others keep serving), the
+    services side by side (like one rollout per Kubernetes Deployment)."""
+    by_service: dict[str, list[Child]] = {}
+    for child in list(supervisor.running):
+        if child.spec.service != "nginx" and (service is None or child.spec.service == service):
+            by_service.setdefault(child.spec.service, []).append(child)
+    if not by_service:
         supervisor.say("launcher", f"rolling restart: no process of service {service!r}")
         return
-    supervisor.say("launcher", f"rolling restart of {len(chosen)} processes, one at a time")
-    for child in chosen:
+    count = sum(len(children) for children in by_service.values())
+    supervisor.say("launcher", f"rolling restart of {count} processes, one instance of each service at a time")
+    results = await asyncio.gather(*(_one_by_one(supervisor, children) for children in by_service.values()))
+    supervisor.say("launcher", "rolling restart done" if all(results) else "rolling restart stopped")
+
+
+async def _one_by_one(supervisor: Supervisor, children: list[Child]) -> bool:
+    for child in children:
         try:
             await supervisor.restart(child)
         except TimeoutError:
-            supervisor.say("launcher", f"rolling restart stopped: {child.spec.name} did not come back")
-            return
-    supervisor.say("launcher", "rolling restart done")
+            supervisor.say("launcher", f"rolling restart: {child.spec.name} did not come back; stopping there")
+            return False
+    return True
 
 
 def request_restart(settings: LauncherSettings, service: str | None) -> int:

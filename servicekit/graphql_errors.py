@@ -1,7 +1,8 @@
 """A Strawberry extension that gives every error an ``extensions.code``.
 
 Errors raised as :class:`MarketplaceError` keep their code and message. Validation errors get
-``GRAPHQL_VALIDATION_FAILED``. Anything else is unexpected: it is logged with its traceback and,
+``GRAPHQL_VALIDATION_FAILED``. A lost database connection is ``UNAVAILABLE`` (retryable, 503 in
+REST), never an internal error. Anything else is unexpected: it is logged with its traceback and,
 in production, its message is replaced so that internals never reach a client.
 """
 
@@ -13,6 +14,7 @@ from collections.abc import Iterator
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
+from servicekit.db_faults import is_connection_loss
 from servicekit.errors import ErrorCode, MarketplaceError
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,12 @@ def with_code(error: GraphQLError, *, mask: bool) -> GraphQLError:
     elif isinstance(original, MarketplaceError):
         extensions.update(original.extensions)
         message = original.message
+    elif is_connection_loss(original):
+        # The database went away under the request (restart, failover, a terminated backend): the
+        # pool has dropped the connection, so the same request a moment later works. Say so.
+        log.warning("database connection lost during a request: %s", type(original).__name__)
+        extensions["code"] = ErrorCode.UNAVAILABLE.value
+        message = "the database connection was lost; retry the request"
     else:
         log.error("unexpected error in resolver", exc_info=original)
         extensions["code"] = ErrorCode.INTERNAL_SERVER_ERROR.value

@@ -24,6 +24,7 @@ class RunningStack:
     process: subprocess.Popen[str]
     ports: dict[str, int]
     marker: str
+    data_dir: Path
     lines: list[str] = field(default_factory=list)
 
     def url(self, name: str) -> str:
@@ -50,7 +51,12 @@ class RunningStack:
 
 
 def start_stack(
-    data_dir: Path, *, database_url: str | None = None, broker_url: str | None = None, replicas: int = 1
+    data_dir: Path,
+    *,
+    database_url: str | None = None,
+    broker_url: str | None = None,
+    replicas: int = 1,
+    edge: str | None = None,
 ) -> RunningStack:
     names = ("router", "users", "products", "orders", "https", "http")
     ports = {name: free_port() for name in names}
@@ -64,6 +70,8 @@ def start_stack(
         env["MARKETPLACE_DATABASE_URL"] = database_url
     if broker_url:
         env["MARKETPLACE_BROKER_URL"] = broker_url
+    if edge:
+        env["MARKETPLACE_EDGE"] = edge
     process = subprocess.Popen(
         [sys.executable, "-m", "marketplace", "up", "--replicas", str(replicas)],
         cwd=ROOT,
@@ -72,7 +80,7 @@ def start_stack(
         stderr=subprocess.STDOUT,
         text=True,
     )
-    stack = RunningStack(process, ports, marker)
+    stack = RunningStack(process, ports, marker, data_dir)
 
     def pump() -> None:
         assert process.stdout is not None

@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.types import Float, Integer, String
 
 from db.engine import create_engine
-from db.faults import is_connection_loss
+from servicekit.db_faults import is_connection_loss
 from subgraphs.orders.validation import ValidOrder
 
 # Items are passed as two arrays and unnested; WITH ORDINALITY keeps the client's order (0-based).

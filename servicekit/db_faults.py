@@ -3,15 +3,29 @@
 A lost connection (the server restarted, ``pg_terminate_backend``, a network cut, a pool connection
 that died while idle) leaves the outcome of the statement in doubt; a refused statement (a constraint,
 bad input) does not. Only the first kind may be settled by asking again.
+
+:func:`mark_lost_connections_as_disconnects` teaches an engine the same: SQLAlchemy then drops such a
+connection from its pool (and pre-ping replaces it) instead of handing it out again.
 """
 
 from __future__ import annotations
 
 import asyncpg
+from sqlalchemy import event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 # SQLSTATE class 08 is "connection exception"; 57P01-57P03: administrator/crash shutdown, cannot connect now.
 LOST_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
+LOST_MESSAGES = (
+    "connection is closed",
+    "connection was closed",
+    "not yet accepting connections",
+    # asyncpg, on a connection the server terminated while it was idle in the pool: its protocol is
+    # left mid-state and every later use fails with this. The connection is dead, not busy.
+    "another operation",
+)
 
 
 def _causes(error: BaseException) -> list[BaseException]:
@@ -32,6 +46,16 @@ def is_connection_loss(error: BaseException) -> bool:
         sqlstate = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
         if isinstance(sqlstate, str) and (sqlstate.startswith("08") or sqlstate in LOST_SQLSTATES):
             return True
-        if "connection is closed" in str(cause) or "not yet accepting connections" in str(cause):
+        message = str(cause)
+        if any(sign in message for sign in LOST_MESSAGES):
             return True
     return False
+
+
+def mark_lost_connections_as_disconnects(engine: AsyncEngine) -> None:
+    """Make the pool invalidate a connection on any lost-connection error, pre-ping included."""
+
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _lost(context: ExceptionContext) -> None:
+        if not context.is_disconnect and is_connection_loss(context.original_exception):
+            context.is_disconnect = True
