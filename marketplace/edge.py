@@ -1,9 +1,11 @@
 """The edge of ``marketplace up``: nginx in front of the routers and of each subgraph's instances.
 
 nginx runs as a supervised child (``daemon off``) with its prefix in ``DATA_DIR/nginx``; its config is
-rendered by :mod:`marketplace.edge_config` from the launcher's real ports. A rolling restart marks an
-instance ``down`` and reloads nginx (SIGHUP: new workers use the new config, old ones finish their
-requests) before the instance is stopped, and puts it back once it is ready again.
+rendered by :mod:`marketplace.edge_config` from the launcher's real ports. A rolling restart needs no
+reload of nginx (a reload closes every idle keep-alive connection of its old workers, clients' and
+routers' alike, and a request written on one at that moment fails): the stopping instance drains
+instead (``Connection: close`` on every answer, see servicekit/serve.py), then stops listening, and
+nginx moves new connections to the other instances (a refused connection is retried even for POST).
 """
 
 from __future__ import annotations
@@ -14,11 +16,10 @@ import ipaddress
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
@@ -26,7 +27,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from marketplace.edge_config import EdgeConfig, Upstream, main_config, render
+from marketplace.edge_config import EdgeConfig, main_config, render
 from marketplace.processes import Child, ProcessSpec
 
 INSTALL_HINT = "nginx is not installed: apt-get install nginx (or set MARKETPLACE_EDGE=off)"
@@ -87,7 +88,6 @@ class Edge:
     prefix: Path
     config: EdgeConfig
     child: Child | None = None  # the supervised nginx master
-    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @property
     def server_config_path(self) -> Path:
@@ -118,26 +118,3 @@ class Edge:
                     return
             await asyncio.sleep(0.05)
         raise RuntimeError(f"nginx is not listening on {self.config.https_port} (see {self.prefix / 'error.log'})")
-
-    async def set_down(self, port: int, down: bool) -> bool:
-        """Take the instance on ``port`` out of rotation (or back in) and reload nginx; False if no
-        upstream has that port (a worker) or nginx is not running."""
-        async with self._lock:
-            routers = _toggle(self.config.routers, port, down)
-            subgraphs = {listen: _toggle(u, port, down) for listen, u in self.config.subgraphs.items()}
-            changed = routers != self.config.routers or subgraphs != dict(self.config.subgraphs)
-            if not changed or self.child is None or self.child.process.returncode is not None:
-                return False
-            self.config = replace(self.config, routers=routers, subgraphs=subgraphs)
-            self.write()
-            os.kill(self.child.process.pid, signal.SIGHUP)
-            # New workers start at once; the old ones close their idle upstream connections and
-            # exit when their requests are done.
-            await asyncio.sleep(0.5)
-            return True
-
-
-def _toggle(upstream: Upstream, port: int, down: bool) -> Upstream:
-    if port not in upstream.ports:
-        return upstream
-    return replace(upstream, down=upstream.down | {port} if down else upstream.down - {port})

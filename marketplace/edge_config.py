@@ -53,7 +53,9 @@ def _upstream(upstream: Upstream, host: str) -> str:
     for port in upstream.ports:
         down = " down" if port in upstream.down else ""
         lines.append(f"    server {host}:{port} max_fails=3 fail_timeout=2s{down};")
-    lines += ["    keepalive 32;", "    keepalive_timeout 30s;", "}", ""]
+    # nginx closes its idle connections to an instance after 2 s, before the instance could (uvicorn:
+    # 5 s), and before a draining instance stops listening (the launcher drains for 3 s).
+    lines += ["    keepalive 32;", "    keepalive_timeout 2s;", "}", ""]
     return "\n".join(lines)
 
 

@@ -1,7 +1,9 @@
 """Rolling restarts: ``marketplace restart [SERVICE]`` (or SIGHUP to the launcher) restarts the
-instances of each service one at a time (services side by side). Each is first taken out of the edge's rotation (nginx reloaded), then sent
-SIGTERM (it fails ``/ready``, finishes its requests and exits), started again, and put back once
-``/ready`` answers 200; only then does the next one go. Clients see no error."""
+instances of each service one at a time (the services side by side). Each instance is sent SIGTERM:
+it fails ``/ready`` and drains (``MARKETPLACE_DRAIN_SECONDS``, answering with ``Connection: close`` so
+the edge keeps no idle connection to it), stops listening (the edge then sends new connections to
+the other instance), finishes its requests and exits; it is started again, and only once its
+``/ready`` answers 200 does the next instance go. Clients see no error."""
 
 from __future__ import annotations
 

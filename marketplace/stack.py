@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,10 @@ def base_env(settings: LauncherSettings, database_url: str, broker_url: str, bal
         if own_url:
             env[f"MARKETPLACE_{service.upper()}_DATABASE_URL"] = str(own_url)
     env["MARKETPLACE_ROUTER_URL"] = f"http://{settings.host}:{settings.router_port}"
+    if balanced:
+        # Behind the edge an instance drains before it stops (see servicekit/serve.py), longer than
+        # nginx keeps an idle connection to it (2 s): a rolling restart then costs no request.
+        env.setdefault("MARKETPLACE_DRAIN_SECONDS", os.environ.get("MARKETPLACE_DRAIN_SECONDS", "3"))
     return env
 
 

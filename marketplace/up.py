@@ -18,7 +18,7 @@ from db.wait import DatabaseUnavailable
 from marketplace.backend_watch import WatchedBackend, watch_backend
 from marketplace.edge import INSTALL_HINT, Edge, find_nginx
 from marketplace.embedded import Backends, backends
-from marketplace.processes import Child, ProcessFailed, Supervisor
+from marketplace.processes import ProcessFailed, Supervisor
 from marketplace.rolling import PID_FILE, RESTART_REQUEST, rolling_restart
 from marketplace.settings import EdgeMode, LauncherSettings
 from marketplace.stack import SERVICES, Stack, plan_edge, plan_stack
@@ -102,9 +102,6 @@ async def run_stack(settings: LauncherSettings, replicas: int = 1) -> int:
         supervisor.say("launcher", "migrations applied")
         edge = plan_edge(settings, binary, replicas) if binary else None
         stack = plan_stack(settings, found.database_url, found.broker_url, replicas, balanced=edge is not None)
-        if edge is not None:
-            supervisor.before_planned_stop = lambda child: _out_of_rotation(edge, child, True)
-            supervisor.after_ready = lambda child: _out_of_rotation(edge, child, False)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         (settings.data_dir / PID_FILE).write_text(str(os.getpid()))
         rolling: asyncio.Task[None] | None = None
@@ -149,11 +146,6 @@ async def run_stack(settings: LauncherSettings, replicas: int = 1) -> int:
             with contextlib.suppress(FileNotFoundError):
                 (settings.data_dir / PID_FILE).unlink()
             supervisor.say("launcher", "stopped")
-
-
-async def _out_of_rotation(edge: Edge, child: Child, down: bool) -> None:
-    if child.spec.port is not None:
-        await edge.set_down(child.spec.port, down)
 
 
 def _read_restart_request(settings: LauncherSettings) -> str:

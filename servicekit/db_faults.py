@@ -16,12 +16,14 @@ from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-# SQLSTATE class 08 is "connection exception"; 57P01-57P03: administrator/crash shutdown, cannot connect now.
-LOST_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
+# SQLSTATE class 08 is "connection exception"; 57P01-57P03: administrator/crash shutdown, cannot connect
+# now; 53300: too many connections (no connection was made: as retryable as a server that restarts).
+LOST_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300"})
 LOST_MESSAGES = (
     "connection is closed",
     "connection was closed",
     "not yet accepting connections",
+    "too many clients already",
     # asyncpg, on a connection the server terminated while it was idle in the pool: its protocol is
     # left mid-state and every later use fails with this. The connection is dead, not busy.
     "another operation",

@@ -3,6 +3,13 @@
 On SIGTERM/SIGINT the app is first marked as draining (``/ready`` answers 503) for
 ``drain_seconds``, so load balancers take it out of rotation; then uvicorn stops accepting
 connections, finishes in-flight requests and runs the shutdown hooks.
+
+While draining, every response says ``Connection: close``. A proxy in front (nginx keeps idle
+keep-alive connections to each instance) then holds no idle connection to this instance when it
+stops listening, so no request can be written on a connection the server is closing: that race
+would cost a POST a 502, since a proxy never resends a non-idempotent request it has sent. Keep
+``drain_seconds`` above the proxy's idle keep-alive timeout (2 s in the edge of ``marketplace up``)
+so the connections idle since before the drain are closed by the proxy itself.
 """
 
 from __future__ import annotations
@@ -13,8 +20,30 @@ from types import FrameType
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.types import Message, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
+
+
+class CloseWhileDraining:
+    """ASGI wrapper: adds ``Connection: close`` to HTTP responses once the app is draining."""
+
+    def __init__(self, app: Starlette) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        lifecycle = getattr(self.app.state, "lifecycle", None)
+        if scope["type"] != "http" or lifecycle is None or not lifecycle.draining:
+            await self.app(scope, receive, send)
+            return
+
+        async def closing(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"connection"]
+                message = {**message, "headers": [*headers, (b"connection", b"close")]}
+            await send(message)
+
+        await self.app(scope, receive, closing)
 
 
 class DrainingServer(uvicorn.Server):
@@ -38,7 +67,7 @@ class DrainingServer(uvicorn.Server):
 
 def serve(app: Starlette, *, host: str, port: int, drain_seconds: float = 0.0, log_level: str = "info") -> None:
     config = uvicorn.Config(
-        app,
+        CloseWhileDraining(app) if drain_seconds > 0 else app,
         host=host,
         port=port,
         log_level=log_level.lower(),

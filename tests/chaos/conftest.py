@@ -31,6 +31,9 @@ from tests.support.stack import RunningStack, start_stack
 
 REPLICAS = 2
 INITIAL_STOCK = 1_000_000
+# The machine's PostgreSQL is shared (max_connections 100): eleven processes with default pools could
+# take it all. The orders pools are settings; users and products keep their default.
+SMALL_POOLS = {"MARKETPLACE_ORDERS_DATABASE_POOL_SIZE": "3", "MARKETPLACE_ORDERS_ACCEPT_POOL_SIZE": "3"}
 
 
 class PrivateRedis:
@@ -143,7 +146,12 @@ async def chaos(
     database_url = await create_database(pg_server_url, prefix="chaos")
     data_dir = Path(tmp_path_factory.mktemp("chaos"))
     stack = start_stack(
-        data_dir, database_url=database_url, broker_url=private_broker.url, replicas=REPLICAS, edge="on"
+        data_dir,
+        database_url=database_url,
+        broker_url=private_broker.url,
+        replicas=REPLICAS,
+        edge="on",
+        extra_env=SMALL_POOLS,
     )
     engine = create_engine(database_url, pool_size=2)
     try:

@@ -14,7 +14,7 @@ from tests.chaos.conftest import ChaosPlatform
 from tests.chaos.history import Operation
 from tests.chaos.load import Load
 
-pytestmark = [pytest.mark.chaos, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.chaos, pytest.mark.timeout(90)]
 
 
 async def test_the_broker_killed_and_restarted(chaos: ChaosPlatform) -> None:

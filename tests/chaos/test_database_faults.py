@@ -12,7 +12,7 @@ from tests.chaos.checks import check_orders
 from tests.chaos.conftest import ChaosPlatform
 from tests.chaos.load import Load
 
-pytestmark = [pytest.mark.chaos, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.chaos, pytest.mark.timeout(90)]
 
 
 async def test_every_connection_terminated_three_times(chaos: ChaosPlatform) -> None:

@@ -12,7 +12,7 @@ from tests.chaos.checks import check_orders, kill_and_time_recovery
 from tests.chaos.conftest import ChaosPlatform
 from tests.chaos.load import Load
 
-pytestmark = [pytest.mark.chaos, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.chaos, pytest.mark.timeout(90)]
 # The issue asks for 10 s. A restarted Python process spends most of that importing its code: 4-5 s on
 # an idle 2-core machine, 6-11 s while this test's load and other jobs share the cores. The bound
 # below still fails a supervisor that waits, backs off too long or does not restart at all.

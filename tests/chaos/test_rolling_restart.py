@@ -17,7 +17,7 @@ from tests.chaos.checks import check_orders
 from tests.chaos.conftest import ChaosPlatform
 from tests.chaos.load import Load
 
-pytestmark = [pytest.mark.chaos, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.chaos, pytest.mark.timeout(90)]
 
 
 async def test_a_rolling_restart_of_every_instance_answers_every_request(chaos: ChaosPlatform) -> None:

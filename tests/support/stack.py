@@ -57,6 +57,7 @@ def start_stack(
     broker_url: str | None = None,
     replicas: int = 1,
     edge: str | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> RunningStack:
     names = ("router", "users", "products", "orders", "https", "http")
     ports = {name: free_port() for name in names}
@@ -72,6 +73,7 @@ def start_stack(
         env["MARKETPLACE_BROKER_URL"] = broker_url
     if edge:
         env["MARKETPLACE_EDGE"] = edge
+    env.update(extra_env or {})
     process = subprocess.Popen(
         [sys.executable, "-m", "marketplace", "up", "--replicas", str(replicas)],
         cwd=ROOT,
