@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import httpx
 
-from tests.chaos.conftest import INITIAL_STOCK, ChaosPlatform
 from tests.chaos.history import History
+from tests.chaos.platform import INITIAL_STOCK, ChaosPlatform
 
 
 def ready_url(chaos: ChaosPlatform, name: str) -> str | None:

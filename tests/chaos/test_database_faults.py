@@ -9,8 +9,8 @@ import asyncio
 import pytest
 
 from tests.chaos.checks import check_orders
-from tests.chaos.conftest import ChaosPlatform
 from tests.chaos.load import Load
+from tests.chaos.platform import ChaosPlatform
 
 pytestmark = [pytest.mark.chaos, pytest.mark.timeout(90)]
 

@@ -9,8 +9,8 @@ import asyncio
 import pytest
 
 from tests.chaos.checks import check_orders, kill_and_time_recovery
-from tests.chaos.conftest import ChaosPlatform
 from tests.chaos.load import Load
+from tests.chaos.platform import ChaosPlatform
 
 pytestmark = [pytest.mark.chaos, pytest.mark.timeout(90)]
 # The issue asks for 10 s. A restarted Python process spends most of that importing its code: 4-5 s on
