@@ -17,6 +17,7 @@ from marketplace.settings import LauncherSettings
 
 PID_FILE = "launcher.pid"
 RESTART_REQUEST = "launcher.restart"
+SETTLE_SECONDS = 3.0
 
 
 async def rolling_restart(supervisor: Supervisor, service: str | None) -> None:
@@ -36,7 +37,11 @@ async def rolling_restart(supervisor: Supervisor, service: str | None) -> None:
 
 
 async def _one_by_one(supervisor: Supervisor, children: list[Child]) -> bool:
-    for child in children:
+    for index, child in enumerate(children):
+        if index:
+            # nginx skipped the previous instance while it was down, and takes it back only once its
+            # fail_timeout (2 s) is over: stopping this one sooner would leave the service no instance.
+            await asyncio.sleep(SETTLE_SECONDS)
         try:
             await supervisor.restart(child)
         except TimeoutError:

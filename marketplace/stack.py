@@ -63,6 +63,7 @@ def base_env(settings: LauncherSettings, database_url: str, broker_url: str, bal
         # Behind the edge an instance drains before it stops (see servicekit/serve.py), longer than
         # nginx keeps an idle connection to it (2 s): a rolling restart then costs no request.
         env.setdefault("MARKETPLACE_DRAIN_SECONDS", os.environ.get("MARKETPLACE_DRAIN_SECONDS", "3"))
+        env.setdefault("MARKETPLACE_DRAIN_STOP_LISTENING", os.environ.get("MARKETPLACE_DRAIN_STOP_LISTENING", "true"))
     return env
 
 

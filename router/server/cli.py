@@ -121,5 +121,12 @@ def serve_command(args: argparse.Namespace) -> int:
     log.info("router listening on http://%s:%d", host, port)
     use_uvloop()
     freeze_startup_heap()
-    serve(app, host=host, port=port, drain_seconds=settings.drain_seconds, log_level=settings.log_level)
+    serve(
+        app,
+        host=host,
+        port=port,
+        drain_seconds=settings.drain_seconds,
+        log_level=settings.log_level,
+        stop_listening_first=settings.drain_stop_listening,
+    )
     return 0

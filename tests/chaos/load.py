@@ -66,7 +66,7 @@ class Load:
             try:
                 response = await client.send(request)
                 op.status = response.status_code
-                op.error = ""
+                op.error = response.text[:300] if op.status >= 500 else ""
             except httpx.TransportError as error:
                 response = None
                 op.status = 0
