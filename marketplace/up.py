@@ -67,7 +67,9 @@ def _watch_backends(supervisor: Supervisor, found: Backends) -> list[asyncio.Tas
     return [asyncio.create_task(watch_backend(supervisor, backend)) for backend in watched]
 
 
-async def _start(supervisor: Supervisor, stack: Stack, edge: Edge | None, settings: LauncherSettings) -> None:
+async def _start(
+    supervisor: Supervisor, stack: Stack, edge: Edge | None, settings: LauncherSettings, stop: asyncio.Event
+) -> None:
     if edge is not None:
         edge.write()
         edge.check()
@@ -76,6 +78,8 @@ async def _start(supervisor: Supervisor, stack: Stack, edge: Edge | None, settin
     for group in (stack.subgraphs, stack.workers, stack.routers):
         started = [await supervisor.start(spec) for spec in group]
         await asyncio.gather(*(supervisor.wait_ready(r, settings.ready_timeout_seconds) for r in started))
+        if stop.is_set():  # Ctrl-C while starting: start nothing more
+            return
 
 
 async def run_stack(settings: LauncherSettings, replicas: int = 1) -> int:
@@ -98,6 +102,8 @@ async def run_stack(settings: LauncherSettings, replicas: int = 1) -> int:
             await migrate_all(urls)
         except DatabaseUnavailable as error:
             supervisor.say("launcher", f"error: {error}")
+            for watcher in watchers:
+                watcher.cancel()
             return 1
         supervisor.say("launcher", "migrations applied")
         edge = plan_edge(settings, binary, replicas) if binary else None
@@ -106,7 +112,7 @@ async def run_stack(settings: LauncherSettings, replicas: int = 1) -> int:
         (settings.data_dir / PID_FILE).write_text(str(os.getpid()))
         rolling: asyncio.Task[None] | None = None
         try:
-            await _start(supervisor, stack, edge, settings)
+            await _start(supervisor, stack, edge, settings, stop)
             if stop.is_set():
                 return 0
             supervisor.say("launcher", "ready:\n" + "\n".join(_urls(stack, edge)))
