@@ -53,8 +53,23 @@ class EmbeddedPostgres:
     def stop(self) -> None:
         self.server.cleanup()
 
+    def alive(self) -> bool:
+        """The postmaster is running (``marketplace up`` watches this and restarts it when it dies)."""
+        process = self.server.get_postmaster_info().process
+        return process is not None and bool(process.is_running())
+
+    def restart(self) -> None:
+        """Start the server again on the same data after it died (PostgreSQL recovers from its WAL)."""
+        with PostgresServer._lock:
+            self.server.ensure_postgres_running()
+
     @property
     def bin_dir(self) -> Path:
+        return self.bin_dir_of_package()
+
+    @staticmethod
+    def bin_dir_of_package() -> Path:
+        """Where pgserver keeps ``postgres``, ``psql``... (usable before any server runs)."""
         return Path(pgserver.__file__).parent / "pginstall" / "bin"
 
 

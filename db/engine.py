@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from servicekit.db_faults import mark_lost_connections_as_disconnects
 from servicekit.settings import normalize_database_url
 
 
@@ -37,7 +38,7 @@ def create_engine(
         options["isolation_level"] = "AUTOCOMMIT"
     if application_name:
         options["connect_args"] = {"server_settings": {"application_name": application_name}}
-    return create_async_engine(
+    engine = create_async_engine(
         normalized,
         pool_size=pool_size,
         max_overflow=max_overflow,
@@ -46,6 +47,8 @@ def create_engine(
         echo=echo,
         **options,
     )
+    mark_lost_connections_as_disconnects(engine)  # a terminated connection leaves the pool at once
+    return engine
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -1,4 +1,4 @@
-"""The ``marketplace`` command: ``up``, ``migrate``, ``serve``, ``worker``, ``seed``, ``plan``."""
+"""The ``marketplace`` command: ``up``, ``restart``, ``migrate``, ``serve``, ``worker``, ``seed``, ``plan``."""
 
 from __future__ import annotations
 
@@ -26,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     up = commands.add_parser("up", help="start every service on its port (embedded servers by default)")
     up.add_argument("--replicas", type=_replicas, default=1, help="instances of every service (ports +100 each)")
+    restart = commands.add_parser("restart", help="rolling restart of the running `marketplace up`")
+    restart.add_argument("service", nargs="?", help="router, worker, users, products or orders; default: all")
     migrate = commands.add_parser("migrate", help="wait for the database, then migrate every schema to head")
     migrate.add_argument("services", nargs="*", metavar="SERVICE", help=f"any of {', '.join(SERVICES)}; default: all")
     migrate.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the database")
@@ -95,6 +97,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from marketplace.up import up
 
         return up(load_settings(LauncherSettings), args.replicas)
+    if args.command == "restart":
+        from marketplace.rolling import request_restart
+
+        return request_restart(load_settings(LauncherSettings), args.service)
     if args.command == "migrate":
         return _migrate(args.services, args.timeout)
     if args.command == "serve":

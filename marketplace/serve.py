@@ -33,6 +33,11 @@ def serve_service(service: str, port: int | None = None) -> int:
     app_module = importlib.import_module(f"subgraphs.{service}.app")
     app = app_module.create_app(settings)
     serve(
-        app, host=settings.host, port=settings.port, drain_seconds=settings.drain_seconds, log_level=settings.log_level
+        app,
+        host=settings.host,
+        port=settings.port,
+        drain_seconds=settings.drain_seconds,
+        log_level=settings.log_level,
+        stop_listening_first=settings.drain_stop_listening,
     )
     return 0

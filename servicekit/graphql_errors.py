@@ -1,7 +1,8 @@
 """A Strawberry extension that gives every error an ``extensions.code``.
 
 Errors raised as :class:`MarketplaceError` keep their code and message. Validation errors get
-``GRAPHQL_VALIDATION_FAILED`` (in production without their "Did you mean" suggestions). Anything
+``GRAPHQL_VALIDATION_FAILED`` (in production without their "Did you mean" suggestions). A lost
+database connection is ``UNAVAILABLE`` (retryable, 503 in REST), never an internal error. Anything
 else is unexpected: Strawberry logs it with its traceback (client errors are turned into one INFO
 line by :class:`servicekit.observability.ClientErrorsAtInfo`) and, in production, its message is
 replaced so that internals never reach a client.
@@ -9,14 +10,17 @@ replaced so that internals never reach a client.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
+from servicekit.db_faults import is_connection_loss
 from servicekit.errors import ErrorCode, MarketplaceError
 
+log = logging.getLogger(__name__)
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 
@@ -40,6 +44,12 @@ def with_code(error: GraphQLError, *, mask: bool) -> GraphQLError:
     elif isinstance(original, MarketplaceError):
         extensions.update(original.extensions)
         message = original.message
+    elif is_connection_loss(original):
+        # The database went away under the request (restart, failover, a terminated backend): the
+        # pool has dropped the connection, so the same request a moment later works. Say so.
+        log.warning("database connection lost during a request: %s", type(original).__name__)
+        extensions["code"] = ErrorCode.UNAVAILABLE.value
+        message = "the database connection was lost; retry the request"
     else:
         extensions["code"] = ErrorCode.INTERNAL_SERVER_ERROR.value
         message = "internal server error" if mask else error.message

@@ -79,6 +79,9 @@ class CommonSettings(BaseSettings):
         None, "INTERNAL_SECRET", description="signs tokens between our own processes; generated locally"
     )
     drain_seconds: float = env_field(0.0, "DRAIN_SECONDS", description="how long /ready fails before stop")
+    drain_stop_listening: bool = env_field(
+        False, "DRAIN_STOP_LISTENING", description="refuse new connections from the start of the drain"
+    )
 
     @field_validator("database_url", mode="before")
     @classmethod

@@ -44,6 +44,7 @@ from router.server.reload import Reloader, SupergraphSource, fingerprint
 from router.server.runtime import RouterRuntime, RuntimeHolder, build_runtime
 from router.server.service_token import ServiceTokenCache
 from router.server.subgraph_calls import SubgraphCalls
+from router.server.subgraph_retry import RetryQueryFetches
 from router.server.tracing import finish_request_span, router_tracing
 from router.server.uri_limit import UriLengthLimit
 from servicekit.app import Lifecycle
@@ -87,9 +88,10 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
         count_subgraph_call()
 
     def wrap(fetcher: SubgraphFetcher) -> SubgraphFetcher:
-        return SubgraphCalls(fetcher, tracer)
+        retrying = RetryQueryFetches(fetcher)  # a query whose instance died unanswered goes once more
+        return SubgraphCalls(retrying, tracer) if tracer is not None or propagation.subgraph_rules else retrying
 
-    wrapper = wrap if tracer is not None or propagation.subgraph_rules else None
+    wrapper = wrap
 
     def build(sdl: str) -> RouterRuntime:
         runtime = build_runtime(sdl, config, on_fetch, wrapper)

@@ -147,5 +147,12 @@ def serve_command(args: argparse.Namespace) -> int:
         )
         return 0
     log.info("router listening on http://%s:%d", host, port)
-    serve(app, host=host, port=port, drain_seconds=settings.drain_seconds, log_level=settings.log_level)
+    serve(
+        app,
+        host=host,
+        port=port,
+        drain_seconds=settings.drain_seconds,
+        log_level=settings.log_level,
+        stop_listening_first=settings.drain_stop_listening,
+    )
     return 0

@@ -35,10 +35,16 @@ class OrdersSettings(SubgraphSettings):
     sweep_interval_seconds: float = env_field(2.0, "ORDERS_SWEEP_INTERVAL_SECONDS")
     sweep_batch_size: int = env_field(500, "ORDERS_SWEEP_BATCH_SIZE")
     stock_timeout_seconds: float = env_field(10.0, "ORDERS_STOCK_TIMEOUT_SECONDS")
+    # A killed worker's messages come back on Redis when a live worker's broker call runs the queue
+    # maintenance (a chance per call, out of 1,000,000) and finds the dead worker's last heartbeat older
+    # than the timeout: 8 s and 20 % (an idle worker makes a few calls a second) redeliver within
+    # about 10 s. RabbitMQ redelivers at once when the dead worker's connection closes.
     redis_heartbeat_timeout_ms: int = env_field(
-        60000, "ORDERS_REDIS_HEARTBEAT_TIMEOUT_MS", description="a silent Redis worker's messages are requeued after"
+        8000, "ORDERS_REDIS_HEARTBEAT_TIMEOUT_MS", description="a silent Redis worker's messages are requeued after"
     )
-    redis_maintenance_chance: int = env_field(1000, "ORDERS_REDIS_MAINTENANCE_CHANCE")
+    redis_maintenance_chance: int = env_field(
+        200_000, "ORDERS_REDIS_MAINTENANCE_CHANCE", description="broker calls per million that run maintenance"
+    )
     database_pool_size: int = env_field(10, "ORDERS_DATABASE_POOL_SIZE")
     accept_pool_size: int = env_field(
         8, "ORDERS_ACCEPT_POOL_SIZE", description="connections of the API's createOrder path (no overflow)"

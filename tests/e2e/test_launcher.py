@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import socket
+import ssl
+import subprocess
 from pathlib import Path
 
 import httpx
 import pytest
 
+from db.embedded import EmbeddedPostgres
+from marketplace.edge import find_nginx
 from marketplace.stack import available_services
 from tests.support.stack import processes_with_marker, start_stack
 
@@ -28,9 +32,29 @@ def test_up_starts_everything_on_embedded_servers_and_stops_without_orphans(tmp_
             assert response.status_code == 200, stack.output
         assert "migrations applied" in stack.output
         assert (tmp_path / "data" / "postgres" / "PG_VERSION").exists()
+        database_url = next(line for line in stack.lines if "| database " in line).split("| database ")[1]
+        assert database_url.startswith("postgresql://postgres@/marketplace?host=")
+        psql = subprocess.run(
+            [str(EmbeddedPostgres.bin_dir_of_package() / "psql"), database_url, "-tAc", "SELECT 1"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert psql.stdout.strip() == "1", psql.stderr
+        if find_nginx() is not None:
+            front = f"https://127.0.0.1:{stack.ports['https']}"
+            trust = ssl.create_default_context(cafile=str(tmp_path / "data" / "tls" / "server.crt"))
+            assert f"HTTPS front  {front}/graphql" in stack.output
+            response = httpx.get(f"{front}/health", headers={"accept-encoding": "gzip"}, verify=trust, timeout=5)
+            assert response.status_code == 200
+            assert response.headers["content-encoding"] == "gzip"
+            assert response.headers["strict-transport-security"].startswith("max-age=")
+        assert f"REST docs    {stack.url('router')}/docs" in stack.output
     finally:
         code = stack.stop()
     assert code == 0, stack.output
+    # a clean stop (reverse start order: routers, workers, subgraphs, nginx, Redis, PostgreSQL) logs no error
+    assert not [line for line in stack.lines if " ERROR " in line or " CRITICAL " in line], stack.output
     assert "launcher" in stack.output
     assert "stopped" in stack.output
     assert processes_with_marker(stack.marker) == []

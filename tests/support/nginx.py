@@ -1,56 +1,34 @@
-"""A real nginx, run from the project's own config (deploy/nginx/marketplace.conf) with test ports."""
+"""A real nginx, run from the project's own edge config (marketplace/edge_config.py) with test ports."""
 
 from __future__ import annotations
 
-import datetime
-import re
 import shutil
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
-
-ROOT = Path(__file__).resolve().parents[2]
-CONFIG = ROOT / "deploy" / "nginx" / "marketplace.conf"
+from marketplace.edge import ensure_certificate, nginx_version
+from marketplace.edge_config import EdgeConfig, Upstream
+from marketplace.edge_config import render as render_edge
 
 
 def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = folder / "server.crt", folder / "server.key"
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return cert_path, key_path
+    return ensure_certificate(folder, "127.0.0.1")
 
 
 def render(upstream_ports: list[int], http_port: int, https_port: int, cert: Path, key: Path) -> str:
-    """The deployed server config with only ports and certificate paths changed."""
-    text = CONFIG.read_text()
-    servers = "".join(f"    server 127.0.0.1:{port} max_fails=2 fail_timeout=10s;\n" for port in upstream_ports)
-    text = re.sub(r"(    server 127\.0\.0\.1:\d+ [^\n]*\n)+", servers, text, count=1)
-    text = text.replace("127.0.0.1:8080", f"127.0.0.1:{http_port}").replace("8443", str(https_port))
-    return text.replace("/etc/marketplace/tls/server.crt", str(cert)).replace(
-        "/etc/marketplace/tls/server.key", str(key)
+    """The edge config that ``marketplace up`` runs (marketplace/edge_config.py), on test ports."""
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    config = EdgeConfig(
+        routers=Upstream("marketplace_router", tuple(upstream_ports)),
+        http_port=http_port,
+        https_port=https_port,
+        certificate=str(cert),
+        certificate_key=str(key),
+        http2_on_directive=nginx_version(binary) >= (1, 25, 1),
     )
+    return render_edge(config)
 
 
 @dataclass

@@ -24,6 +24,7 @@ class RunningStack:
     process: subprocess.Popen[str]
     ports: dict[str, int]
     marker: str
+    data_dir: Path
     lines: list[str] = field(default_factory=list)
 
     def url(self, name: str) -> str:
@@ -50,9 +51,17 @@ class RunningStack:
 
 
 def start_stack(
-    data_dir: Path, *, database_url: str | None = None, broker_url: str | None = None, replicas: int = 1
+    data_dir: Path,
+    *,
+    database_url: str | None = None,
+    broker_url: str | None = None,
+    replicas: int = 1,
+    edge: str | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> RunningStack:
-    ports = {name: free_port() for name in ("router", "users", "products", "orders")}
+    names = ("router", "users", "products", "orders", "https", "http")
+    ports = {name: free_port() for name in names}
+    ports.update({f"{service}_service": free_port() for service in ("users", "products", "orders")})
     marker = uuid.uuid4().hex
     env = {key: value for key, value in os.environ.items() if not key.startswith(("MARKETPLACE_", "DATABASE_URL"))}
     env.pop("BROKER_URL", None)
@@ -62,6 +71,9 @@ def start_stack(
         env["MARKETPLACE_DATABASE_URL"] = database_url
     if broker_url:
         env["MARKETPLACE_BROKER_URL"] = broker_url
+    if edge:
+        env["MARKETPLACE_EDGE"] = edge
+    env.update(extra_env or {})
     process = subprocess.Popen(
         [sys.executable, "-m", "marketplace", "up", "--replicas", str(replicas)],
         cwd=ROOT,
@@ -70,7 +82,7 @@ def start_stack(
         stderr=subprocess.STDOUT,
         text=True,
     )
-    stack = RunningStack(process, ports, marker)
+    stack = RunningStack(process, ports, marker, data_dir)
 
     def pump() -> None:
         assert process.stdout is not None

@@ -11,14 +11,18 @@ nothing at all is written and no row comes back.
 The statement runs on an engine of its own (:func:`create_accept_engine`): autocommit, a fixed
 pool without overflow (no connection churn under a spike; callers queue for a connection), and no
 pre-ping. SQLAlchemy's asyncpg pre-ping costs ``BEGIN; ; ROLLBACK`` (three round trips) per
-checkout; instead a statement that fails because its pooled connection was dead (the database
-restarted) is sent once more on a fresh one. That retry is safe because the order id is fixed
-before the first attempt: if the first attempt did commit, the second finds the id taken and the
-caller reads the existing order like any replay.
+checkout; instead a statement whose connection was lost (a dead pooled connection, a terminated
+backend, a restart, even around the commit) is sent again on a fresh one, with short pauses. That
+settles the doubt and is safe because the order id is fixed before the first attempt: if an attempt
+did commit, the next finds the id taken and the caller reads the stored order like any replay, so
+the client gets 202 for it. If the database stays unreachable, :class:`OutcomeUnknown` becomes a
+retryable 503 (UNAVAILABLE), never a 500 for a write that may have committed.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
 from typing import Any
 
@@ -29,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.types import Float, Integer, String
 
 from db.engine import create_engine
+from servicekit.db_faults import is_connection_loss
 from subgraphs.orders.validation import ValidOrder
 
 # Items are passed as two arrays and unnested; WITH ORDINALITY keeps the client's order (0-based).
@@ -61,6 +66,7 @@ ACCEPT_ORDER = text(
     bindparam("due_in", type_=Float),
 )
 
+log = logging.getLogger(__name__)
 ACCEPT_APPLICATION_NAME = "marketplace-orders-accept"  # how its connections show in pg_stat_activity
 EXISTING_ORDER = text("SELECT * FROM orders.orders WHERE id = :id")
 
@@ -71,22 +77,36 @@ def create_accept_engine(url: str, *, pool_size: int) -> AsyncEngine:
         url,
         pool_size=pool_size,
         max_overflow=0,
-        pre_ping=False,  # a dead connection is retried once by _first_row instead
+        pre_ping=False,  # a lost connection is retried by _first_row instead
         autocommit=True,
         application_name=ACCEPT_APPLICATION_NAME,
     )
 
 
+class OutcomeUnknown(Exception):
+    """The database could not be reached to write or read the order: whether it was stored is unknown."""
+
+
+# Pauses before sending the statement again after a lost connection: a server that restarts (or a
+# backend terminated by an operator) is usually back within a second or two.
+RETRY_PAUSES = (0.0, 0.2, 0.5, 1.0, 2.0)
+
+
 async def _first_row(engine: AsyncEngine, statement: Any, params: dict[str, Any]) -> Row[Any] | None:
-    """The first row of ``statement``; sent a second time only when the pooled connection was dead."""
-    for attempt in (1, 2):
+    """The first row of ``statement``, sent again while the connection is lost (a dead pooled
+    connection, a terminated backend, a restarting server). Safe for the acceptance statement: the
+    order id is fixed before the first send, so a send that did commit makes the next one find the id
+    taken (and the caller reads the order). After the last pause, :class:`OutcomeUnknown`."""
+    for pause in RETRY_PAUSES:
+        await asyncio.sleep(pause)
         try:
             async with engine.connect() as connection:
                 return (await connection.execute(statement, params)).first()
-        except DBAPIError as error:
-            if attempt == 2 or not error.connection_invalidated:
+        except (DBAPIError, OSError) as error:
+            if not is_connection_loss(error):
                 raise
-    raise AssertionError("unreachable")
+            log.warning("order statement lost its database connection (%s); sending it again", type(error).__name__)
+    raise OutcomeUnknown("the database connection was lost and did not come back")
 
 
 async def insert_order(

@@ -31,7 +31,7 @@ from subgraphs.orders.domain import (
     Status,
     TrackingInfo,
 )
-from subgraphs.orders.service.accept import existing_order, insert_order
+from subgraphs.orders.service.accept import OutcomeUnknown, existing_order, insert_order
 from subgraphs.orders.service.dispatch import TaskDispatcher
 from subgraphs.orders.service.outbox import Publisher, Task, TaskKind, add_task, publish_after_commit
 from subgraphs.orders.service.store import (
@@ -110,17 +110,24 @@ async def create_order(
     order_id = derive_order_id(principal.user_id, key)
     fingerprint = valid.fingerprint()
     engine = deps.writer()
-    row = await insert_order(
-        engine,
-        order_id=order_id,
-        buyer_id=principal.user_id,
-        idempotency_key=key,
-        fingerprint=fingerprint,
-        order=valid,
-        due_in=deps.publish_grace,
-    )
-    if row is None:
-        return await _existing_order(engine, principal, order_id, fingerprint)
+    try:
+        row = await insert_order(
+            engine,
+            order_id=order_id,
+            buyer_id=principal.user_id,
+            idempotency_key=key,
+            fingerprint=fingerprint,
+            order=valid,
+            due_in=deps.publish_grace,
+        )
+        if row is None:
+            return await _existing_order(engine, principal, order_id, fingerprint)
+    except OutcomeUnknown as error:
+        raise Unavailable(
+            "the database is unreachable; whether the order was stored is unknown: "
+            "send the same request with the same Idempotency-Key again",
+            orderId=str(order_id),
+        ) from error
     task = Task(int(row.task_id), order_id, TaskKind.PROCESS)
     if deps.dispatcher is not None:
         deps.dispatcher.submit(task)

@@ -1,4 +1,4 @@
-"""The edge as deployed (deploy/nginx/marketplace.conf) in a real nginx, in front of real HTTP instances:
+"""The edge as `marketplace up` runs it (marketplace/edge_config.py) in a real nginx, in front of real HTTP instances:
 TLS, the HTTP redirect, gzip, load balancing, and failover when an instance dies."""
 
 from __future__ import annotations
@@ -97,3 +97,75 @@ def test_load_is_spread_and_a_dead_instance_is_skipped(edge: tuple) -> None:  # 
             served[response.headers.get("x-instance")] += 1
     assert statuses == Counter({200: 30})
     assert set(served) == {"b", "c"}
+
+
+class ResetAfterRequest:
+    """A TCP server that reads a request and closes the connection without answering (a crash after
+    the request was sent); counts the requests it swallowed."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.count = 0
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = int(self.sock.getsockname()[1])
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        import socket
+        import struct
+
+        while True:
+            try:
+                connection, _ = self.sock.accept()
+            except OSError:
+                return
+            with connection:
+                connection.settimeout(2)
+                try:
+                    if connection.recv(65536):
+                        self.count += 1
+                except OSError:
+                    pass
+                connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # RST
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_a_subgraph_service_retries_only_what_is_safe(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Refused: even a POST goes to the next instance (it was never sent). Reset after sending: a GET
+    is retried, a POST is not (the subgraph may have acted on it); the proxy answers 502 instead."""
+    from marketplace.edge_config import EdgeConfig, Upstream
+    from marketplace.edge_config import render as render_edge
+
+    folder = tmp_path_factory.mktemp("nginx-service")
+    cert, key = self_signed_certificate(folder)
+    refused, service_port = free_port(), free_port()
+    resetting = ResetAfterRequest()
+    with contextlib.ExitStack() as stack:
+        good = free_port()
+        stack.enter_context(serve_app(instance("good"), good))
+        config = EdgeConfig(
+            routers=Upstream("marketplace_router", (good,)),
+            subgraphs={service_port: Upstream("users_service", (refused, resetting.port, good))},
+            http_port=free_port(),
+            https_port=free_port(),
+            certificate=str(cert),
+            certificate_key=str(key),
+        )
+        nginx = start_nginx(folder / "prefix", render_edge(config), service_port)
+        stack.callback(nginx.stop)
+        stack.callback(resetting.close)
+        with httpx.Client(base_url=f"http://127.0.0.1:{service_port}") as client:
+            posts = Counter(client.post("/graphql", json={}).status_code for _ in range(12))
+            swallowed_posts = resetting.count
+            gets = Counter(client.get("/graphql").status_code for _ in range(12))
+    print(f"POST statuses {dict(posts)} ({swallowed_posts} sent to the resetting instance); GET {dict(gets)}")
+    assert gets == Counter({200: 12})
+    assert swallowed_posts >= 1
+    assert posts[502] == swallowed_posts  # each POST that reached the resetting instance failed, never retried
+    assert posts[200] == 12 - swallowed_posts

@@ -22,6 +22,7 @@ from router.server.app import RouterOptions, create_router_app
 from router.server.config import RouterConfig
 from router.server.reload import FileSource
 from router.server.subgraph_calls import SubgraphCalls
+from router.server.subgraph_retry import RetryQueryFetches
 from servicekit.tracing import TracingMiddleware, TracingSettings
 from tests.integration.router.otlp_receiver import OtlpReceiver, ReceivedSpan
 from tests.integration.router.support import running_router
@@ -145,9 +146,10 @@ def test_nothing_is_set_up_without_an_exporter(tmp_path: Path, monkeypatch: pyte
     router = create_router_app(FileSource(supergraph), RouterConfig(), RouterOptions(tracing=TracingSettings()))
     assert router.state.tracing is None
     assert not any(m.cls is cast(Any, TracingMiddleware) for m in router.user_middleware)
-    # The executor calls the engine's own fetcher: no wrapper, no per-fetch work.
+    # The executor calls the engine's own fetcher through the query retry only: no tracing wrapper.
     engine = router.state.holder.current.engine
-    assert engine.executor.fetcher is engine.fetcher
+    assert isinstance(engine.executor.fetcher, RetryQueryFetches)
+    assert engine.executor.fetcher.inner is engine.fetcher
     assert not isinstance(engine.executor.fetcher, SubgraphCalls)
 
 

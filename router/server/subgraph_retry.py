@@ -1,0 +1,60 @@
+"""One retry of a subgraph *query* fetch that failed before the subgraph answered.
+
+With ``marketplace up`` the routers reach each subgraph through the edge's upstream for it (nginx
+balancing over the instances, like a Kubernetes Service): a refused connection already moves on to the
+next instance there. What is left is a request that was sent to an instance which died before
+answering (connection reset, or the proxy's 502/503/504 for it): a query is read-only, so it is sent
+once more (the proxy picks another instance); a mutation never is, since the subgraph may have acted
+on it (the client retries with its Idempotency-Key).
+
+The operation kind is read from the serialized body the executor built (``{"query":"mutation ...``),
+so the executor and the fetcher are untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from router.execution.executor import SubgraphFetcher
+
+_QUERY_PREFIX = b'{"query":"'
+RETRIED_STATUSES = frozenset({502, 503, 504})
+
+
+def is_query(body: bytes) -> bool:
+    """A query (or entity fetch) body; anything unrecognised counts as not a query (never retried)."""
+    if not body.startswith(_QUERY_PREFIX):
+        return False
+    text = body[len(_QUERY_PREFIX) : len(_QUERY_PREFIX) + 16].lstrip()
+    return text.startswith((b"{", b"query"))
+
+
+def failed_before_answer(response: Mapping[str, Any]) -> bool:
+    """The fetcher's own error for a transport failure or a proxy's 502/503/504: no subgraph answered."""
+    errors = response.get("errors")
+    if response.get("data") is not None or not errors or len(errors) != 1:
+        return False
+    first = errors[0]
+    extensions = (first.get("extensions") or {}) if isinstance(first, dict) else {}
+    if extensions.get("code") != "SUBREQUEST_HTTP_ERROR":
+        return False
+    http = extensions.get("http")
+    return http is None or (isinstance(http, dict) and http.get("status") in RETRIED_STATUSES)
+
+
+class RetryQueryFetches:
+    """A :class:`SubgraphFetcher` that sends a failed query fetch once more."""
+
+    def __init__(self, inner: SubgraphFetcher) -> None:
+        self.inner = inner
+        self.retries = 0  # how many fetches were sent twice (tests and debugging)
+
+    async def fetch(
+        self, service: str, body: bytes, headers: Mapping[str, str] | None = None, *, shared: bool = False
+    ) -> dict[str, Any]:
+        response = await self.inner.fetch(service, body, headers, shared=shared)
+        if failed_before_answer(response) and is_query(body):
+            self.retries += 1
+            return await self.inner.fetch(service, body, headers, shared=shared)
+        return response

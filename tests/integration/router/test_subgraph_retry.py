@@ -1,0 +1,134 @@
+"""The router's one retry of a subgraph query fetch, with the real fetcher over real sockets: an instance
+that dies after receiving the request (connection reset, no answer) costs a query one more send, and a
+mutation nothing more (it is never sent twice)."""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+from collections.abc import Iterator
+
+import orjson
+import pytest
+
+from router.execution.fetcher import Fetcher, SubgraphEndpoint
+from router.server.subgraph_retry import RetryQueryFetches, failed_before_answer, is_query
+
+pytestmark = pytest.mark.router
+
+ANSWER = b'{"data":{"x":1}}'
+
+
+class FlakySubgraph:
+    """Resets the first ``resets`` requests (read, then RST without a byte), answers the others."""
+
+    def __init__(self, resets: int) -> None:
+        self.resets = resets
+        self.received = 0
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/graphql"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._handle, args=(connection,), daemon=True).start()
+
+    def _handle(self, connection: socket.socket) -> None:
+        with connection:
+            while True:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = connection.recv(65536)
+                    if not chunk:
+                        return
+                    data += chunk
+                head, _, body = data.partition(b"\r\n\r\n")
+                length = int(
+                    next(h.split(b":")[1] for h in head.split(b"\r\n") if h.lower().startswith(b"content-length"))
+                )
+                while len(body) < length:
+                    body += connection.recv(65536)
+                self.received += 1
+                if self.received <= self.resets:
+                    connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    return
+                connection.sendall(
+                    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: "
+                    + str(len(ANSWER)).encode()
+                    + b"\r\n\r\n"
+                    + ANSWER
+                )
+
+
+@pytest.fixture
+def flaky() -> Iterator[FlakySubgraph]:
+    server = FlakySubgraph(resets=1)
+    yield server
+    server.sock.close()
+
+
+def body(operation: str) -> bytes:
+    return b'{"query":' + orjson.dumps(operation) + b',"variables":{}}'
+
+
+async def test_a_query_reset_before_any_answer_is_sent_once_more(flaky: FlakySubgraph) -> None:
+    fetcher = Fetcher({"users": SubgraphEndpoint("users", flaky.url, 5.0)})
+    retrying = RetryQueryFetches(fetcher)
+    try:
+        response = await retrying.fetch("users", body("query Q{x}"))
+    finally:
+        await fetcher.aclose()
+    assert response == {"data": {"x": 1}}
+    assert flaky.received == 2
+    assert retrying.retries == 1
+
+
+async def test_a_mutation_reset_before_any_answer_is_never_sent_again(flaky: FlakySubgraph) -> None:
+    fetcher = Fetcher({"users": SubgraphEndpoint("users", flaky.url, 5.0)})
+    retrying = RetryQueryFetches(fetcher)
+    try:
+        response = await retrying.fetch("users", body("mutation M{x}"))
+    finally:
+        await fetcher.aclose()
+    assert response["errors"][0]["extensions"]["code"] == "SUBREQUEST_HTTP_ERROR"
+    assert flaky.received == 1
+    assert retrying.retries == 0
+
+
+async def test_a_query_is_retried_once_only() -> None:
+    server = FlakySubgraph(resets=5)
+    fetcher = Fetcher({"users": SubgraphEndpoint("users", server.url, 5.0)})
+    retrying = RetryQueryFetches(fetcher)
+    try:
+        response = await retrying.fetch("users", body("{x}"))
+    finally:
+        await fetcher.aclose()
+        server.sock.close()
+    assert response["errors"][0]["extensions"]["code"] == "SUBREQUEST_HTTP_ERROR"
+    assert server.received == 2
+
+
+def test_what_counts_as_a_query_and_as_no_answer() -> None:
+    assert is_query(body("{x}"))
+    assert is_query(body("query($representations:[_Any!]!){_entities(representations:$representations){id}}"))
+    assert not is_query(body("mutation{x}"))
+    assert not is_query(b'{"variables":{},"query":"{x}"}')  # unknown layout: never retried
+    refused = {"errors": [{"message": "m", "extensions": {"code": "SUBREQUEST_HTTP_ERROR", "service": "s"}}]}
+    assert failed_before_answer(refused)
+    bad_gateway = {
+        "errors": [{"message": "m", "extensions": {"code": "SUBREQUEST_HTTP_ERROR", "http": {"status": 502}}}]
+    }
+    assert failed_before_answer(bad_gateway)
+    server_error = {
+        "errors": [{"message": "m", "extensions": {"code": "SUBREQUEST_HTTP_ERROR", "http": {"status": 500}}}]
+    }
+    assert not failed_before_answer(server_error)
+    graphql_error = {"data": None, "errors": [{"message": "m", "extensions": {"code": "FORBIDDEN"}}]}
+    assert not failed_before_answer(graphql_error)
