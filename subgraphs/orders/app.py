@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy import text
@@ -13,13 +14,16 @@ from db.engine import create_engine, session_factory
 from servicekit.app import create_subgraph_app
 from servicekit.auth import TokenVerifier
 from servicekit.internal import internal_secret
+from subgraphs.orders.changes import OrderChanges
 from subgraphs.orders.context import OrdersContext, build_context
+from subgraphs.orders.domain import OrderRecord
 from subgraphs.orders.queue import BrokerPublisher, build_broker
 from subgraphs.orders.schema import build_schema
 from subgraphs.orders.service.accept import create_accept_engine
 from subgraphs.orders.service.dispatch import TaskDispatcher
 from subgraphs.orders.service.orders import OrdersDeps
 from subgraphs.orders.service.outbox import Publisher
+from subgraphs.orders.service.store import orders_by_ids
 from subgraphs.orders.settings import OrdersSettings
 from subgraphs.orders.tokens import VerifiedTokens
 
@@ -32,6 +36,7 @@ class OrdersAppState:
     dispatcher: TaskDispatcher | None = None
     deps: OrdersDeps | None = None
     broker_publisher: BrokerPublisher | None = None
+    changes: OrderChanges | None = None
 
 
 def create_app(
@@ -68,8 +73,18 @@ def create_app(
             accept_engine=state.accept_engine,
             dispatcher=state.dispatcher,
         )
+        sessions = state.deps.sessions
+
+        async def load(order_ids: list[uuid.UUID]) -> dict[uuid.UUID, OrderRecord]:
+            async with sessions() as session:
+                return await orders_by_ids(session, order_ids)
+
+        state.changes = OrderChanges(database_url, load)
+        state.changes.start()
 
     async def shutdown() -> None:
+        if state.changes is not None:
+            await state.changes.close()
         if state.dispatcher is not None:
             await state.dispatcher.close()
         if state.broker_publisher is not None:
@@ -87,7 +102,7 @@ def create_app(
 
     async def context_getter(request: Request, response: Any) -> OrdersContext:
         assert state.deps is not None
-        return await build_context(request, response, tokens, state.deps)
+        return await build_context(request, response, tokens, state.deps, state.changes)
 
     app = create_subgraph_app(
         service="orders",
