@@ -20,7 +20,7 @@ from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import Scope
 
 from router.execution.executor import SubgraphFetcher
@@ -43,6 +43,7 @@ from router.server.reload import Reloader, SupergraphSource
 from router.server.runtime import RouterRuntime, RuntimeHolder, build_runtime
 from router.server.service_token import ServiceTokenCache
 from router.server.subgraph_calls import SubgraphCalls
+from router.server.subscriptions import StreamingEndpoint, Subscriptions, WebSocketEndpoint
 from router.server.tracing import finish_request_span, router_tracing
 from servicekit.app import Lifecycle
 from servicekit.tracing import TracingMiddleware, TracingSettings
@@ -104,13 +105,20 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
     authenticator = options.authenticator
     graphiql = GraphiQLPage(config.supergraph.path) if config.graphiql else None
     lifecycle = Lifecycle()
+    subscriptions = Subscriptions(config, pipeline, holder, metrics, lifecycle)
+
+    def on_reload(result: str) -> None:
+        metrics.reloads.labels(result).inc()
+        if result == "success":
+            subscriptions.reloaded()
+
     reloader = (
         Reloader(
             source,
             holder,
             build,
             interval=options.reload_interval,
-            on_result=lambda result: metrics.reloads.labels(result).inc(),
+            on_result=on_reload,
         )
         if options.reload_interval
         else None
@@ -139,7 +147,15 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
     def forward_headers(request: Request) -> dict[str, str]:
         return subgraph_headers(request.scope, request_headers(request.scope))
 
-    graphql = GraphQLEndpoint(config, pipeline, csrf, authenticator, graphiql, subgraph_headers)
+    # Requests that ask for a stream (SSE, multipart) go to the subscription transports, the rest on.
+    graphql = StreamingEndpoint(
+        GraphQLEndpoint(config, pipeline, csrf, authenticator, graphiql, subgraph_headers),
+        subscriptions,
+        csrf,
+        authenticator,
+        subgraph_headers,
+        config.limits.http_max_request_bytes,
+    )
 
     async def rest_execute(
         query: str, variables: Mapping[str, Any], operation_name: str | None, headers: Mapping[str, str]
@@ -191,6 +207,7 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
 
     routes: list[BaseRoute] = [
         Route(path, graphql, methods=["GET", "POST"]),
+        WebSocketRoute(path, WebSocketEndpoint(subscriptions, authenticator, subgraph_headers)),
         Route("/", home, methods=["GET"]),
         Route(f"{ASSET_PREFIX}/{{name}}", asset, methods=["GET"]),
         Route("/health", health, methods=["GET"]),
@@ -204,12 +221,14 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         if reloader is not None:
             reloader.start()
+        subscriptions.start()
         lifecycle.ready = True
         log.info("router ready: GraphQL at %s (GraphiQL %s)", path, "on" if graphiql else "off")
         try:
             yield
         finally:
             lifecycle.ready = False
+            await subscriptions.aclose()
             if reloader is not None:
                 await reloader.stop()
             await holder.aclose()
@@ -222,6 +241,7 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
     app.state.metrics = metrics
     app.state.holder = holder
     app.state.reloader = reloader
+    app.state.subscriptions = subscriptions
     app.state.config = config
     app.add_middleware(GraphQLShortcut, path=path, endpoint=graphql)  # innermost: inside CORS and logging
     cors = config.cors

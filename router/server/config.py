@@ -374,6 +374,23 @@ class TelemetryConfig(Section):
     exporters: Exporters = Field(default_factory=Exporters)
 
 
+class SubscriptionConfig(Section):
+    """Federated subscriptions (Apollo Router's ``subscription`` key; see router/server/subscriptions)."""
+
+    enabled: bool = True
+    # Caps: open subscriptions in the whole router, and per client connection (a WebSocket; an SSE
+    # or multipart request always carries one). Past a cap a new subscription gets a clear error.
+    max_opened_subscriptions: int = Field(default=10_000, ge=1)
+    max_per_connection: int = Field(default=100, ge=1)
+    heartbeat_interval: float = 15.0  # seconds between keep-alives (WebSocket ping, SSE comment, multipart {})
+    connection_init_timeout: float = 10.0  # a WebSocket client must send connection_init within this
+
+    @field_validator("heartbeat_interval", "connection_init_timeout", mode="before")
+    @classmethod
+    def _durations(cls, value: Any) -> float:
+        return parse_duration(value)
+
+
 class RouterConfig(Section):
     supergraph: SupergraphSection = Field(default_factory=SupergraphSection)
     cors: CorsConfig = Field(default_factory=CorsConfig)
@@ -390,6 +407,7 @@ class RouterConfig(Section):
     apq: ApqConfig = Field(default_factory=ApqConfig)
     persisted_queries: PersistedQueriesConfig = Field(default_factory=PersistedQueriesConfig)
     telemetry: TelemetryConfig = Field(default_factory=TelemetryConfig)
+    subscription: SubscriptionConfig = Field(default_factory=SubscriptionConfig)
 
     def resolved(self, *, production: bool) -> RouterConfig:
         """A copy where every environment-dependent default (``None``) has its value."""

@@ -1,0 +1,215 @@
+"""Subscriptions over HTTP: Server-Sent Events and multipart, chosen by the client's ``Accept``.
+
+- ``Accept: text/event-stream``: GraphQL over SSE, "distinct connections" mode: one subscription
+  per request, ``event: next`` with each result, ``event: complete`` at the end; a comment line
+  (``:``) every heartbeat interval keeps proxies from closing an idle stream.
+- ``Accept: multipart/mixed;subscriptionSpec=1.0`` (Apollo's multipart subscription protocol):
+  ``multipart/mixed;boundary="graphql";subscriptionSpec="1.0"``, each part a JSON
+  ``{"payload": <result>}``, ``{}`` as heartbeat, ``--graphql--`` at the end.
+
+A query or mutation sent with a streaming ``Accept`` gets its one result as one event (or part),
+then the end. Anything refused before the first event (token, CSRF, limits, caps, validation) is an
+ordinary JSON response with its status code. The wrapped endpoint serves every other request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any
+
+import orjson
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+from starlette.datastructures import QueryParams
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from router.server.asgi import read_body, request_headers, send_json
+from router.server.auth import RouterAuthenticator
+from router.server.csrf import CsrfPolicy
+from router.server.endpoint import is_json
+from router.server.errors import RequestError
+from router.server.graphql_request import GraphQLRequest, parse_get, parse_post
+from router.server.subscriptions.manager import Stream, SubscriptionRefused, Subscriptions
+
+SubgraphHeaders = Callable[[Scope, Mapping[str, str]], Mapping[str, str]]
+SSE = "text/event-stream"
+MULTIPART = 'multipart/mixed;boundary="graphql";subscriptionSpec="1.0"'
+
+
+def streaming_kind(accept: str | None) -> str | None:
+    """``"sse"``, ``"multipart"`` or ``None`` (an ordinary JSON response) from an ``Accept`` header."""
+    if not accept:
+        return None
+    for item in accept.split(","):
+        media = item.split(";")[0].strip().lower()
+        if media == SSE:
+            return "sse"
+        if media == "multipart/mixed" and "subscriptionspec" in item.lower().replace(" ", ""):
+            return "multipart"
+    return None
+
+
+def is_subscription(request: GraphQLRequest) -> bool:
+    if not request.query:
+        return False
+    try:
+        document = parse(request.query)
+    except GraphQLError:
+        return False
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    for operation in operations:
+        named = operation.name.value if operation.name else None
+        if request.operation_name is None or named == request.operation_name:
+            return operation.operation == OperationType.SUBSCRIPTION
+    return False
+
+
+class _Framing:
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.content_type = SSE if kind == "sse" else MULTIPART
+
+    def start(self) -> bytes:
+        return b"" if self.kind == "sse" else b"\r\n--graphql"
+
+    def event(self, response: Mapping[str, Any]) -> bytes:
+        if self.kind == "sse":
+            return b"event: next\ndata: " + orjson.dumps(response) + b"\n\n"
+        return b"\r\ncontent-type: application/json\r\n\r\n" + orjson.dumps({"payload": response}) + b"\r\n--graphql"
+
+    def heartbeat(self) -> bytes:
+        return b":\n\n" if self.kind == "sse" else b"\r\ncontent-type: application/json\r\n\r\n{}\r\n--graphql"
+
+    def end(self) -> bytes:
+        return b"event: complete\ndata:\n\n" if self.kind == "sse" else b"--\r\n"
+
+
+class StreamingEndpoint:
+    """Takes the GraphQL path's requests that ask for a stream; hands the others to ``inner``."""
+
+    def __init__(
+        self,
+        inner: ASGIApp,
+        subscriptions: Subscriptions,
+        csrf: CsrfPolicy,
+        authenticator: RouterAuthenticator | None,
+        subgraph_headers: SubgraphHeaders,
+        max_body: int,
+    ) -> None:
+        self.inner = inner
+        self.subscriptions = subscriptions
+        self.csrf = csrf
+        self.authenticator = authenticator
+        self.subgraph_headers = subgraph_headers
+        self.max_body = max_body
+
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        headers = request_headers(scope)
+        kind = streaming_kind(headers.get("accept"))
+        if kind is None:
+            return self.inner(scope, receive, send)
+        return self._stream(scope, receive, send, headers, _Framing(kind))
+
+    async def _stream(
+        self, scope: Scope, receive: Receive, send: Send, headers: dict[str, str], framing: _Framing
+    ) -> None:
+        try:
+            if not self.csrf.allows(headers):
+                raise RequestError(400, self.csrf.message, "CSRF_ERROR")
+            principal = await self.authenticator.authenticate(headers) if self.authenticator is not None else None
+            if scope["method"] == "POST":
+                if not is_json(headers.get("content-type")):
+                    raise RequestError(
+                        415, "The 'content-type' header must be application/json.", "UNSUPPORTED_MEDIA_TYPE"
+                    )
+                parsed = parse_post(await read_body(receive, headers.get("content-length"), self.max_body), _NO_BATCH)
+            else:
+                parsed = parse_get(QueryParams(scope["query_string"]))
+            if isinstance(parsed, list):
+                raise RequestError(400, "A streaming response carries one operation, not a batch.", "BAD_REQUEST")
+            forwarded = dict(self.subgraph_headers(scope, headers))
+            stream: Stream | None = None
+            if is_subscription(parsed):
+                stream = await self.subscriptions.open(parsed, principal, forwarded)
+                events: AsyncIterator[dict[str, Any]] = aiter(stream)
+            else:
+                if scope["method"] == "GET" and not parsed.query and not parsed.extensions:
+                    raise RequestError(400, "GraphQL operations must contain a non-empty `query`.", "BAD_REQUEST")
+                outcome = await self.subscriptions.pipeline.run(
+                    parsed, method=scope["method"], principal=principal, subgraph_headers=forwarded
+                )
+                if outcome.status >= 400:
+                    await send_json(send, outcome.status, outcome.body)
+                    return
+                events = _one(outcome.body)
+        except RequestError as error:
+            await send_json(send, error.status, error.body())
+            return
+        except SubscriptionRefused as refused:
+            await send_json(send, refused.status, {"errors": refused.errors})
+            return
+        try:
+            await self._send_stream(receive, send, framing, events)
+        finally:
+            if stream is not None:
+                await stream.close()
+
+    async def _send_stream(
+        self, receive: Receive, send: Send, framing: _Framing, events: AsyncIterator[dict[str, Any]]
+    ) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-type", framing.content_type.encode()),
+                    (b"cache-control", b"no-cache"),
+                    (b"x-accel-buffering", b"no"),  # nginx: pass each event on at once
+                ],
+            }
+        )
+        disconnected = asyncio.create_task(_disconnect(receive))
+        interval = self.subscriptions.config.heartbeat_interval
+        try:
+            await send({"type": "http.response.body", "body": framing.start(), "more_body": True})
+            pending: asyncio.Task[dict[str, Any]] | None = None
+            while True:
+                if pending is None:
+                    pending = asyncio.ensure_future(anext(events))
+                done, _ = await asyncio.wait({pending, disconnected}, timeout=interval, return_when="FIRST_COMPLETED")
+                if disconnected in done:
+                    pending.cancel()
+                    return
+                if pending not in done:
+                    await send({"type": "http.response.body", "body": framing.heartbeat(), "more_body": True})
+                    continue
+                try:
+                    response = pending.result()
+                except StopAsyncIteration:
+                    break
+                pending = None
+                await send({"type": "http.response.body", "body": framing.event(response), "more_body": True})
+            await send({"type": "http.response.body", "body": framing.end(), "more_body": False})
+        except OSError:
+            pass
+        finally:
+            disconnected.cancel()
+
+
+class _NoBatch:
+    enabled = False
+    maximum_size = 1
+
+
+_NO_BATCH: Any = _NoBatch()
+
+
+async def _one(body: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+    yield body
+
+
+async def _disconnect(receive: Receive) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
