@@ -25,6 +25,7 @@ from starlette.types import Scope
 
 from router.execution.executor import SubgraphFetcher
 from router.rest import load_declarations, rest_routes
+from router.rest.events import Refused
 from router.server.apq import PersistedQueries
 from router.server.asgi import request_headers
 from router.server.auth import RouterAuthenticator
@@ -44,6 +45,7 @@ from router.server.runtime import RouterRuntime, RuntimeHolder, build_runtime
 from router.server.service_token import ServiceTokenCache
 from router.server.subgraph_calls import SubgraphCalls
 from router.server.subscriptions import StreamingEndpoint, Subscriptions, WebSocketEndpoint
+from router.server.subscriptions.manager import SubscriptionRefused
 from router.server.tracing import finish_request_span, router_tracing
 from servicekit.app import Lifecycle
 from servicekit.tracing import TracingMiddleware, TracingSettings
@@ -169,6 +171,19 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
         outcome = await pipeline.run(request, method="POST", principal=principal, subgraph_headers=headers)
         return outcome.body
 
+    async def rest_subscribe(
+        query: str, variables: Mapping[str, Any], operation_name: str | None, headers: Mapping[str, str]
+    ) -> AsyncIterator[dict[str, Any]] | Refused:
+        """REST routes declared on a subscription open it like any client (caps, limits, authorization)."""
+        try:
+            principal = await authenticator.authenticate(headers) if authenticator is not None else None
+            request = GraphQLRequest(query, dict(variables), operation_name)
+            return aiter(await subscriptions.open(request, principal, dict(headers)))
+        except RequestError as error:
+            return Refused(error.status, [error.error()])
+        except SubscriptionRefused as refused:
+            return Refused(refused.status, refused.errors)
+
     rest = (
         rest_routes(
             holder.current.engine.api_schema,
@@ -176,6 +191,8 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
             options.rest_declarations,
             forward_headers=forward_headers,
             max_body_bytes=config.limits.http_max_request_bytes,
+            subscribe=rest_subscribe,
+            heartbeat=config.subscription.heartbeat_interval,
         )
         if options.rest_declarations is not None
         else []

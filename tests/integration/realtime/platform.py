@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from router.compose import SubgraphInput, compose_or_raise
+from router.rest.declarations import DEFAULT_DIRECTORY
 from router.server.app import RouterOptions, create_router_app
 from router.server.auth import RouterAuthenticator
 from router.server.config import parse_router_config
@@ -122,6 +123,7 @@ def running_platform(
             authenticator=RouterAuthenticator.with_verifiers([tokens.verifier()]),
             internal_secret=INTERNAL_SECRET,
             reload_interval=0.2,
+            rest_declarations=DEFAULT_DIRECTORY,
         )
         app = create_router_app(FileSource(supergraph), parse_router_config(router_config or {}), options)
         router_url = stack.enter_context(serve_app(app))
