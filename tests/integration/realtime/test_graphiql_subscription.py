@@ -68,7 +68,8 @@ async def test_graphiql_runs_order_updated(platform: Platform, products: Product
             )
             await page.evaluate(
                 """h => [...document.querySelectorAll('.graphiql-editor-tool .graphiql-editor')]
-                      .find(e => !e.classList.contains('hidden')).querySelector('.CodeMirror').CodeMirror.setValue(h)""",
+                      .find(e => !e.classList.contains('hidden'))
+                      .querySelector('.CodeMirror').CodeMirror.setValue(h)""",
                 headers,
             )
             await page.click(".graphiql-execute-button")
