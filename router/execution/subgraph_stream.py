@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -23,6 +24,11 @@ PROTOCOL = "graphql-transport-ws"
 _SKIPPED = frozenset({"content-type", "content-length", "connection", "upgrade", "host", "accept", "accept-encoding"})
 
 
+@dataclass(frozen=True, slots=True)
+class _Final:
+    payload: dict[str, Any]
+
+
 class SubgraphStreamLost(Exception):
     """The subgraph closed the subscription's socket (or never opened it) without completing it."""
 
@@ -30,6 +36,9 @@ class SubgraphStreamLost(Exception):
         super().__init__(f"subgraph {service!r} dropped the subscription: {reason}")
         self.service = service
         self.reason = reason
+
+
+_Item = dict[str, Any] | _Final | BaseException | None
 
 
 def websocket_url(url: str) -> str:
@@ -43,8 +52,9 @@ def websocket_url(url: str) -> str:
 class SubgraphStreams:
     """Opens subgraph subscriptions; one aiohttp session (and its connector) for all of them."""
 
-    def __init__(self, *, init_timeout: float = 10.0, heartbeat: float = 30.0) -> None:
+    def __init__(self, *, init_timeout: float = 10.0, heartbeat: float = 30.0, max_backlog: int = 1000) -> None:
         self.init_timeout = init_timeout
+        self.max_backlog = max_backlog  # events read from the subgraph and not yet completed by the router
         self.heartbeat = heartbeat
         self._session: aiohttp.ClientSession | None = None
 
@@ -83,6 +93,43 @@ class SubgraphStreams:
             if operation_name:
                 payload["operationName"] = operation_name
             await socket.send_str(orjson.dumps({"id": "1", "type": "subscribe", "payload": payload}).decode())
+            # A task of its own reads the socket, so pings are answered and the subgraph's frames
+            # drained even while the consumer is busy with the rest of the plan for an earlier event.
+            inbox: asyncio.Queue[_Item] = asyncio.Queue()
+            reader = asyncio.create_task(self._read(service, socket, inbox))
+            try:
+                while True:
+                    item = await inbox.get()
+                    if item is None:
+                        completed = True
+                        return
+                    if isinstance(item, BaseException):
+                        raise item
+                    if isinstance(item, _Final):  # the subgraph's ``error`` message: the last word
+                        completed = True
+                        yield item.payload
+                        return
+                    yield item
+            finally:
+                reader.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reader
+        finally:
+            if not socket.closed:
+                if not completed:
+                    with contextlib.suppress(Exception):
+                        await socket.send_str('{"id":"1","type":"complete"}')
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(socket.close())
+
+    async def _read(
+        self,
+        service: str,
+        socket: aiohttp.ClientWebSocketResponse,
+        inbox: asyncio.Queue[_Item],
+    ) -> None:
+        """Socket frames to ``inbox``: payloads, then ``None`` (complete) or the exception that ended it."""
+        try:
             async for message in socket:
                 if message.type != aiohttp.WSMsgType.TEXT:
                     break
@@ -91,23 +138,21 @@ class SubgraphStreams:
                 if kind == "ping":
                     await socket.send_str('{"type":"pong"}')
                 elif kind == "next" and isinstance(data.get("payload"), dict):
-                    yield data["payload"]
+                    if inbox.qsize() >= self.max_backlog:
+                        inbox.put_nowait(SubgraphStreamLost(service, "the client cannot keep up with the events"))
+                        return
+                    inbox.put_nowait(data["payload"])
                 elif kind == "error":
-                    completed = True
                     errors = data.get("payload")
-                    yield {"errors": errors if isinstance(errors, list) else [{"message": str(errors)}]}
+                    listed = errors if isinstance(errors, list) else [{"message": str(errors)}]
+                    inbox.put_nowait(_Final({"errors": listed}))
                     return
                 elif kind == "complete":
-                    completed = True
+                    inbox.put_nowait(None)
                     return
-            raise SubgraphStreamLost(service, f"socket closed (code {socket.close_code})")
-        finally:
-            if not socket.closed:
-                if not completed:
-                    with contextlib.suppress(Exception):
-                        await socket.send_str('{"id":"1","type":"complete"}')
-                with contextlib.suppress(Exception):
-                    await asyncio.shield(socket.close())
+            inbox.put_nowait(SubgraphStreamLost(service, f"socket closed (code {socket.close_code})"))
+        except (aiohttp.ClientError, OSError) as error:
+            inbox.put_nowait(SubgraphStreamLost(service, str(error) or type(error).__name__))
 
     async def _acknowledged(self, service: str, socket: aiohttp.ClientWebSocketResponse) -> None:
         try:

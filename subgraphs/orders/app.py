@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from prometheus_client import Gauge
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
@@ -17,6 +18,7 @@ from servicekit.internal import internal_secret
 from subgraphs.orders.changes import OrderChanges
 from subgraphs.orders.context import OrdersContext, build_context
 from subgraphs.orders.domain import OrderRecord
+from subgraphs.orders.loaders import build_loaders
 from subgraphs.orders.queue import BrokerPublisher, build_broker
 from subgraphs.orders.schema import build_schema
 from subgraphs.orders.service.accept import create_accept_engine
@@ -79,7 +81,9 @@ def create_app(
             async with sessions() as session:
                 return await orders_by_ids(session, order_ids)
 
-        state.changes = OrderChanges(database_url, load)
+        # One set of loaders per delivery: every subscriber of a burst of changes resolves its items
+        # and events through the same loaders, so the burst costs a query per kind, not per subscriber.
+        state.changes = OrderChanges(database_url, load, shared=lambda: build_loaders(sessions))
         state.changes.start()
 
     async def shutdown() -> None:
@@ -116,4 +120,7 @@ def create_app(
         readiness_checks=[database_ready],
     )
     app.state.orders = state
+    live = Gauge("orders_subscriptions_active", "Subscriptions following orders in this process",
+                 registry=app.state.metrics.registry)  # fmt: skip
+    live.set_function(lambda: state.changes.subscribers if state.changes is not None else 0)
     return app

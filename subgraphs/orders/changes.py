@@ -37,15 +37,24 @@ QUEUE_SIZE = 64
 Loader = Callable[[list[uuid.UUID]], Awaitable[dict[uuid.UUID, OrderRecord]]]
 
 
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A changed order as one delivery hands it out; ``shared`` is made once per delivery (e.g. the
+    DataLoaders every subscriber resolves the event with, so N subscribers cost one query, not N)."""
+
+    record: OrderRecord
+    shared: Any = None
+
+
 @dataclass(eq=False)
 class Listener:
     """One subscriber: the order ids or user id it follows, and the queue of records it reads."""
 
     order_id: uuid.UUID | None = None
     user_id: str | None = None
-    queue: asyncio.Queue[OrderRecord | None] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+    queue: asyncio.Queue[Change | None] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
 
-    def offer(self, record: OrderRecord | None) -> None:
+    def offer(self, record: Change | None) -> None:
         # A subscriber too slow to keep up loses the oldest states, never the newest: a tracker
         # only needs the current one.
         if self.queue.full():
@@ -76,7 +85,15 @@ class OrderChanges:
 
     keepalive_seconds = 15.0
 
-    def __init__(self, database_url: str, load: Loader, *, retry_seconds: float = 1.0) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        load: Loader,
+        *,
+        retry_seconds: float = 1.0,
+        shared: Callable[[], Any] | None = None,
+    ) -> None:
+        self._shared = shared
         self._dsn = _asyncpg_dsn(database_url)
         self._load = load
         self._retry = retry_seconds
@@ -189,12 +206,14 @@ class OrderChanges:
                 await asyncio.sleep(self._retry)
                 self._wake.set()
                 continue
+            shared = self._shared() if self._shared is not None else None
             for record in records.values():
-                self._fan_out(record)
+                self._fan_out(Change(record, shared))
 
-    def _fan_out(self, record: OrderRecord) -> None:
+    def _fan_out(self, change: Change) -> None:
+        record = change.record
         targets: set[Listener] = set(self._by_order.get(record.id, ()))
         for user in (record.buyer_id, *record.seller_ids):
             targets.update(self._by_user.get(user, ()))
         for listener in targets:
-            listener.offer(record)
+            listener.offer(change)

@@ -20,9 +20,8 @@ from strawberry.types import Info
 
 from servicekit.auth import Principal, bearer_token
 from servicekit.errors import Forbidden, NotFound, Unauthenticated
-from subgraphs.orders.changes import Listener, OrderChanges
+from subgraphs.orders.changes import Change, Listener, OrderChanges
 from subgraphs.orders.context import OrdersContext
-from subgraphs.orders.domain import OrderRecord
 from subgraphs.orders.loaders import build_loaders
 from subgraphs.orders.service.orders import can_view, view_order
 from subgraphs.orders.service.store import parse_order_id
@@ -52,22 +51,23 @@ async def _events(context: OrdersContext, principal: Principal, listener: Listen
     hub.subscribe(listener)
     try:
         while True:
-            record = await _next(listener, principal)
-            if record is None:
+            change = await _next(listener, principal)
+            if change is None:
                 return
+            record = change.record
             if principal.expires_at is not None and principal.expires_at <= time.time():
                 raise Unauthenticated("the access token expired; subscribe again with a fresh token")
             if not can_view(principal, record):
                 raise Forbidden("you may no longer see this order")
-            # A fresh set of loaders per event: the connection's context lives as long as the
-            # socket, and cached items/events would be stale by the next change.
-            context.loaders = build_loaders(context.orders.sessions)
+            # The delivery's loaders (shared by every subscriber of this burst of changes), never the
+            # connection's own: the context lives as long as the socket, its cache would be stale.
+            context.loaders = change.shared if change.shared is not None else build_loaders(context.orders.sessions)
             yield Order.of(record)
     finally:
         hub.unsubscribe(listener)
 
 
-async def _next(listener: Listener, principal: Principal) -> OrderRecord | None:
+async def _next(listener: Listener, principal: Principal) -> Change | None:
     if principal.expires_at is None:
         return await listener.queue.get()
     try:
