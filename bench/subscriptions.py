@@ -147,8 +147,12 @@ async def wait_metric(session: aiohttp.ClientSession, url: str, name: str, wante
     deadline = time.monotonic() + 300
     value = 0
     while time.monotonic() < deadline and not any(c.errors for c in clients):
-        async with session.get(f"{url}/metrics") as response:
-            text = await response.text()
+        try:
+            async with session.get(f"{url}/metrics") as response:
+                text = await response.text()
+        except aiohttp.ClientError:  # a kept-alive connection the server had just closed
+            await asyncio.sleep(0.2)
+            continue
         found = [line.split()[1] for line in text.splitlines() if line.startswith(f"{name} ")]
         value = int(float(found[0])) if found else 0
         if value >= wanted:
@@ -275,11 +279,19 @@ async def bench(args: argparse.Namespace) -> int:
                     break
                 singles.append(client.arrivals[order][seen][0] - started)
 
-            # bursts: every order changes in one statement
+            # bursts: every order changes in one statement (all CONFIRMED first, the singles' orders too)
+            toggled = [order for order in every if status[order] != "CONFIRMED"]
+            counts = {order: len(c.arrivals[order]) for c in clients for order in c.orders}
+            await connection.execute("UPDATE orders.orders SET status = 'CONFIRMED' WHERE status <> 'CONFIRMED'")
+            by_order = {order: c for c in clients for order in c.orders}
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and _missing(by_order, {o: counts[o] + 1 for o in toggled}):  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+            status = dict.fromkeys(every, "CONFIRMED")
             bursts: list[float] = []
             lasts: list[float] = []
             counts = {order: len(c.arrivals[order]) for c in clients for order in c.orders}
-            target = "PAID"
+            target = "CONFIRMED"
             cpu_before = {name: cpu_seconds(process.pid) for name, process in zip(ROLES, processes, strict=True)}
             for _ in range(args.rounds):
                 target = "CONFIRMED" if target == "PAID" else "PAID"
@@ -287,7 +299,7 @@ async def bench(args: argparse.Namespace) -> int:
                 await connection.execute("UPDATE orders.orders SET status = $1 WHERE status <> $1", target)
                 by_order = {order: c for c in clients for order in c.orders}
                 needed = {order: counts[order] + 1 for order in every if status.get(order) != target}
-                deadline = time.monotonic() + 120
+                deadline = time.monotonic() + args.burst_timeout
                 while time.monotonic() < deadline and _missing(by_order, needed):  # noqa: ASYNC110 - polls the readers
                     await asyncio.sleep(0.01)
                 ok = all(len(by_order[o].arrivals[o]) >= n for o, n in needed.items())
@@ -339,7 +351,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--subscriptions", type=int, default=2000)
     parser.add_argument("--connections", type=int, default=20)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--burst-timeout", type=float, default=300, help="seconds a burst may take")
     parser.add_argument("--singles", type=int, default=40)
     parser.add_argument("--role", help=argparse.SUPPRESS)
     parser.add_argument("--settings", help=argparse.SUPPRESS)

@@ -11,6 +11,8 @@ result is shaped to the client's selection like any response.
 
 from __future__ import annotations
 
+import asyncio
+import copy
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
@@ -21,7 +23,11 @@ from graphql.execution.values import get_variable_values
 
 from router.engine import Engine, RejectedOperation
 from router.execution.entities import apply_rewrites
-from router.execution.executor import _Run  # one plan run's state; a subscription seeds it per event
+from router.execution.executor import (
+    Executor,
+    SubgraphFetcher,
+    _Run,  # one plan run's state; a subscription seeds it per event
+)
 from router.execution.merge import deep_merge
 from router.execution.shaping import OperationShape
 from router.execution.subgraph_stream import SubgraphStreams
@@ -50,12 +56,54 @@ def is_subscription(document_operation: OperationDefinitionNode | None) -> bool:
     return document_operation is not None and document_operation.operation == OperationType.SUBSCRIPTION
 
 
+class CoalescingFetcher:
+    """Identical subgraph requests in flight at the same time share one call.
+
+    A change that reaches many subscribers at once (a burst) makes the same entity fetch for many of
+    them (the same products, with the same caller's headers); only requests whose body AND headers
+    are equal are merged, and nothing is kept once the call returns, so no answer outlives its
+    request or crosses callers.
+    """
+
+    def __init__(self, fetcher: SubgraphFetcher) -> None:
+        self.fetcher = fetcher
+        # key -> (the call's future, how many others wait for it)
+        self._in_flight: dict[tuple[str, bytes, tuple[tuple[str, str], ...]], list[Any]] = {}
+        self.merged = 0
+
+    async def fetch(self, service: str, body: bytes, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
+        key = (service, body, tuple(sorted(headers.items())) if headers else ())
+        entry = self._in_flight.get(key)
+        if entry is not None:
+            entry[1] += 1
+            self.merged += 1
+            # Each run merges the response into its own tree (and may change it): a copy each.
+            return copy.deepcopy(await asyncio.shield(entry[0]))
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        entry = self._in_flight[key] = [future, 0]
+        try:
+            response = await self.fetcher.fetch(service, body, headers)
+        except BaseException as error:
+            future.set_exception(error)
+            future.exception()  # retrieved, so nobody waiting is not a warning
+            raise
+        finally:
+            del self._in_flight[key]
+        future.set_result(response)
+        return copy.deepcopy(response) if entry[1] else response
+
+
 class SubscriptionExecutor:
     """Prepares (cached per text) and runs subscriptions over one engine (one schema)."""
 
     def __init__(self, engine: Engine, streams: SubgraphStreams, *, cache_size: int = 512) -> None:
         self.engine = engine
         self.streams = streams
+        # The rest of each event's plan runs on an executor of its own over the engine's fetcher
+        # (same pool, same observers), whose identical in-flight fetches are merged.
+        base = engine.executor
+        self.fetcher = CoalescingFetcher(base.fetcher)
+        self.executor = Executor(self.fetcher, base.relations, base.key_fields)
         self._cache: OrderedDict[tuple[str, str | None], PreparedSubscription | RejectedOperation] = OrderedDict()
         self._cache_size = cache_size
 
@@ -136,13 +184,13 @@ class SubscriptionExecutor:
         headers: Mapping[str, str] | None,
         payload: Mapping[str, Any],
     ) -> dict[str, Any]:
-        run = _Run(self.engine.executor, variables, headers)
+        run = _Run(self.executor, variables, headers)
         run._collect_errors(prepared.root.service_name, payload.get("errors"), None)
         data = payload.get("data")
         if not isinstance(data, dict):
             return {"data": None, "errors": run.errors} if run.errors else {"data": None}
         if prepared.root.output_rewrites:
-            apply_rewrites(self.engine.executor.relations, prepared.root.output_rewrites, data)
+            apply_rewrites(self.executor.relations, prepared.root.output_rewrites, data)
         deep_merge(run.data, data)
         for node in prepared.rest:
             await run.node(node)
