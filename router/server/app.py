@@ -157,6 +157,7 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
         authenticator,
         subgraph_headers,
         config.limits.http_max_request_bytes,
+        defer_support=config.supergraph.defer_support,
     )
 
     async def rest_execute(

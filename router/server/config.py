@@ -70,6 +70,8 @@ class SupergraphSection(Section):
     listen: str | None = None
     path: str = "/graphql"
     introspection: bool | None = None
+    # @defer over multipart/SSE (Apollo's key; off by default here, see docs/router.md)
+    defer_support: bool = False
 
     @field_validator("path")
     @classmethod

@@ -15,20 +15,24 @@ ordinary JSON response with its status code. The wrapped endpoint serves every o
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 import orjson
-from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse, print_ast
 from starlette.datastructures import QueryParams
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from router.execution.defer import has_defer, strip_defer
 from router.server.asgi import read_body, request_headers, send_json
 from router.server.auth import RouterAuthenticator
 from router.server.csrf import CsrfPolicy
 from router.server.endpoint import is_json
 from router.server.errors import RequestError
 from router.server.graphql_request import GraphQLRequest, parse_get, parse_post
+from router.server.subscriptions.incremental import deferred_payloads, spec_of
 from router.server.subscriptions.manager import Stream, SubscriptionRefused, Subscriptions
 
 SubgraphHeaders = Callable[[Scope, Mapping[str, str]], Mapping[str, str]]
@@ -44,7 +48,7 @@ def streaming_kind(accept: str | None) -> str | None:
         media = item.split(";")[0].strip().lower()
         if media == SSE:
             return "sse"
-        if media == "multipart/mixed" and "subscriptionspec" in item.lower().replace(" ", ""):
+        if media == "multipart/mixed":
             return "multipart"
     return None
 
@@ -65,20 +69,33 @@ def is_subscription(request: GraphQLRequest) -> bool:
 
 
 class _Framing:
-    def __init__(self, kind: str) -> None:
+    """Subscriptions: boundary ``graphql``, each part ``{"payload": …}``; ``@defer``: boundary ``-``, bare parts."""
+
+    def __init__(self, kind: str, *, defer_spec: str | None = None) -> None:
         self.kind = kind
-        self.content_type = SSE if kind == "sse" else MULTIPART
+        self.wrap = defer_spec is None
+        self.boundary = b"graphql" if defer_spec is None else b"-"
+        if kind == "sse":
+            self.content_type = SSE
+        elif defer_spec is None:
+            self.content_type = MULTIPART
+        else:
+            spec = 'deferSpec="20220824"' if defer_spec == "defer" else 'incrementalSpec="v0.2"'
+            self.content_type = f'multipart/mixed;boundary="-";{spec}'
 
     def start(self) -> bytes:
-        return b"" if self.kind == "sse" else b"\r\n--graphql"
+        return b"" if self.kind == "sse" else b"\r\n--" + self.boundary
 
     def event(self, response: Mapping[str, Any]) -> bytes:
         if self.kind == "sse":
             return b"event: next\ndata: " + orjson.dumps(response) + b"\n\n"
-        return b"\r\ncontent-type: application/json\r\n\r\n" + orjson.dumps({"payload": response}) + b"\r\n--graphql"
+        body = orjson.dumps({"payload": response} if self.wrap else response)
+        return b"\r\ncontent-type: application/json\r\n\r\n" + body + b"\r\n--" + self.boundary
 
     def heartbeat(self) -> bytes:
-        return b":\n\n" if self.kind == "sse" else b"\r\ncontent-type: application/json\r\n\r\n{}\r\n--graphql"
+        if self.kind == "sse":
+            return b":\n\n"
+        return b"\r\ncontent-type: application/json\r\n\r\n{}\r\n--" + self.boundary
 
     def end(self) -> bytes:
         return b"event: complete\ndata:\n\n" if self.kind == "sse" else b"--\r\n"
@@ -95,6 +112,8 @@ class StreamingEndpoint:
         authenticator: RouterAuthenticator | None,
         subgraph_headers: SubgraphHeaders,
         max_body: int,
+        *,
+        defer_support: bool = False,
     ) -> None:
         self.inner = inner
         self.subscriptions = subscriptions
@@ -102,13 +121,58 @@ class StreamingEndpoint:
         self.authenticator = authenticator
         self.subgraph_headers = subgraph_headers
         self.max_body = max_body
+        self.defer_support = defer_support
 
     def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         headers = request_headers(scope)
         kind = streaming_kind(headers.get("accept"))
         if kind is None:
+            if self.defer_support:
+                return self._plain(scope, receive, send, headers)
             return self.inner(scope, receive, send)
         return self._stream(scope, receive, send, headers, _Framing(kind))
+
+    async def _plain(self, scope: Scope, receive: Receive, send: Send, headers: dict[str, str]) -> None:
+        """With @defer on: a request without a streaming Accept gets one ordinary response (@defer ignored)."""
+        if scope["method"] != "POST":
+            if b"defer" not in scope.get("query_string", b""):
+                await self.inner(scope, receive, send)
+                return
+            raw = b""
+        else:
+            try:
+                raw = await read_body(receive, headers.get("content-length"), self.max_body)
+            except RequestError as error:
+                await send_json(send, error.status, error.body())
+                return
+            if b"@defer" not in raw:
+                await self.inner(scope, _replay(raw), send)
+                return
+        try:
+            if not self.csrf.allows(headers):
+                raise RequestError(400, self.csrf.message, "CSRF_ERROR")
+            principal = await self.authenticator.authenticate(headers) if self.authenticator is not None else None
+            if scope["method"] == "POST":
+                if not is_json(headers.get("content-type")):
+                    raise RequestError(
+                        415, "The 'content-type' header must be application/json.", "UNSUPPORTED_MEDIA_TYPE"
+                    )
+                parsed = parse_post(raw, _NO_BATCH)
+            else:
+                parsed = parse_get(QueryParams(scope["query_string"]))
+            if isinstance(parsed, list):
+                raise RequestError(400, "@defer is not supported in batches.", "BAD_REQUEST")
+            if parsed.query:
+                with contextlib.suppress(GraphQLError):
+                    stripped = strip_defer(parse(parsed.query), parsed.operation_name)
+                    parsed = dataclasses.replace(parsed, query=print_ast(stripped))
+            forwarded = dict(self.subgraph_headers(scope, headers))
+            outcome = await self.subscriptions.pipeline.run(
+                parsed, method=scope["method"], principal=principal, subgraph_headers=forwarded
+            )
+            await send_json(send, outcome.status, outcome.body)
+        except RequestError as error:
+            await send_json(send, error.status, error.body())
 
     async def _stream(
         self, scope: Scope, receive: Receive, send: Send, headers: dict[str, str], framing: _Framing
@@ -132,6 +196,18 @@ class StreamingEndpoint:
             if is_subscription(parsed):
                 stream = await self.subscriptions.open(parsed, principal, forwarded)
                 events: AsyncIterator[dict[str, Any]] = aiter(stream)
+            elif self.defer_support and parsed.query and "@defer" in parsed.query and _defers(parsed.query):
+                spec = spec_of(headers.get("accept", ""))
+                refused, payloads = await deferred_payloads(
+                    self.subscriptions.pipeline, parsed, method=scope["method"], principal=principal,
+                    headers=forwarded, spec=spec,
+                )  # fmt: skip
+                if refused is not None or payloads is None:
+                    assert refused is not None
+                    await send_json(send, refused.status, refused.body)
+                    return
+                events = payloads
+                framing = _Framing(framing.kind, defer_spec=spec)
             else:
                 if scope["method"] == "GET" and not parsed.query and not parsed.extensions:
                     raise RequestError(400, "GraphQL operations must contain a non-empty `query`.", "BAD_REQUEST")
@@ -202,6 +278,27 @@ class _NoBatch:
 
 
 _NO_BATCH: Any = _NoBatch()
+
+
+def _defers(query: str) -> bool:
+    try:
+        return has_defer(parse(query))
+    except GraphQLError:
+        return False
+
+
+def _replay(body: bytes) -> Receive:
+    """A ``receive`` that hands the inner app the body this one already read."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
 
 
 async def _one(body: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:

@@ -38,6 +38,6 @@ def platform(
         tokens=tokens,
         orders_settings=settings,
         products_url=products_url,
-        router_config={"subscription": {"heartbeat_interval": "1s"}},
+        router_config={"subscription": {"heartbeat_interval": "1s"}, "supergraph": {"defer_support": True}},
     ) as running:
         yield running

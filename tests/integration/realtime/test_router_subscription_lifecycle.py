@@ -195,6 +195,16 @@ async def test_reload_completes_subscriptions_and_a_dropped_subgraph_stream_is_a
     await point_orders_at(capped, capped.orders_urls[0], users_url, products_url)
 
 
+async def test_defer_is_off_by_default(capped: Platform) -> None:
+    query = "query { __typename ... @defer { __typename } }"
+    for accept in ("multipart/mixed;deferSpec=20220824", "application/json"):
+        response = httpx.post(f"{capped.router_url}/graphql", json={"query": query}, headers={"Accept": accept})
+        assert response.status_code == 400
+        error = response.json()["errors"][0]
+        assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+        assert "defer" in error["message"]
+
+
 async def test_draining_completes_every_subscription_and_refuses_new_ones(capped: Platform) -> None:
     """Last in this module: the router is draining afterwards (what SIGTERM does before stopping)."""
     headers = capped.headers(str(uuid.uuid4()))
