@@ -5,15 +5,23 @@ from __future__ import annotations
 import json
 import queue
 import threading
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import Any, Protocol
 
 import httpx
 
 MULTIPART_ACCEPT = "multipart/mixed;subscriptionSpec=1.0, application/json"
 
 
-def sse_events(response: httpx.Response) -> Iterator[tuple[str, str]]:
+class Lines(Protocol):
+    def iter_lines(self) -> Iterable[str]: ...
+
+
+class Chunks(Protocol):
+    def iter_raw(self) -> Iterable[bytes]: ...
+
+
+def sse_events(response: Lines) -> Iterator[tuple[str, str]]:
     """(event, data) pairs of a text/event-stream, comments (heartbeats) as ("", ":")."""
     event, data = "message", list[str]()
     for line in response.iter_lines():
@@ -29,7 +37,7 @@ def sse_events(response: httpx.Response) -> Iterator[tuple[str, str]]:
             data.append(line[5:].lstrip(" "))
 
 
-def multipart_parts(response: httpx.Response, boundary: str = "graphql") -> Iterator[dict[str, Any] | None]:
+def multipart_parts(response: Chunks, boundary: str = "graphql") -> Iterator[dict[str, Any] | None]:
     """Each JSON part of a multipart/mixed stream; ``None`` for the closing delimiter."""
     buffer = b""
     delimiter = f"\r\n--{boundary}".encode()
