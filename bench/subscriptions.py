@@ -21,7 +21,10 @@ Then it measures:
    ``UPDATE`` of the order's status (committed; the trigger's NOTIFY is delivered on commit) to the
    event at the client, p50/p99;
 3. **burst latency** (``--rounds`` times): ONE statement changes the status of every order at
-   once; the latency of each of the N events from that commit, p50/p99, and the time until the last.
+   once; the latency of each of the N events from that commit, p50/p99, and the time until the last;
+4. **@defer** (``--defers`` times): time to the first part and to the last of
+   ``order { id status ... @defer { items { quantity product { name } } } }`` over multipart, against
+   the same query without ``@defer``.
 
 Status changes are SQL updates toggling ``CONFIRMED``/``PAID``: they fire the same trigger as the
 API's and the worker's transactions, without the state machine's one-way rules. It exits 1 if an
@@ -139,6 +142,37 @@ async def connect(session: aiohttp.ClientSession, url: str, bearer: str, orders:
     return Client(socket, orders)
 
 
+DEFERRED = "query D($id: ID!) { order(id: $id) { id status ... @defer { items { quantity product { name } } } } }"
+
+
+async def measure_defer(
+    session: aiohttp.ClientSession, router: str, bearer: str, orders: list[str], count: int
+) -> dict[str, list[float]]:
+    """Time to the first part and to the last of a @defer query (multipart), and the same query without @defer."""
+    found: dict[str, list[float]] = {"first": [], "last": [], "plain": []}
+    headers = {"Authorization": f"Bearer {bearer}"}
+    plain_query = DEFERRED.replace("... @defer ", "... ")
+    for index in range(count):
+        variables = {"id": orders[index % len(orders)]}
+        started = time.monotonic()
+        accept = {**headers, "Accept": "multipart/mixed;deferSpec=20220824"}
+        async with session.post(
+            f"{router}/graphql", json={"query": DEFERRED, "variables": variables}, headers=accept
+        ) as r:
+            first = None
+            async for _ in r.content.iter_any():
+                first = first or time.monotonic()
+            found["first"].append((first or time.monotonic()) - started)
+            found["last"].append(time.monotonic() - started)
+        started = time.monotonic()
+        async with session.post(
+            f"{router}/graphql", json={"query": plain_query, "variables": variables}, headers=headers
+        ) as r:
+            assert "errors" not in await r.json()
+        found["plain"].append(time.monotonic() - started)
+    return found
+
+
 def _missing(by_order: dict[str, Client], needed: dict[str, int]) -> bool:
     return any(len(by_order[o].arrivals[o]) < n for o, n in needed.items())
 
@@ -205,7 +239,8 @@ async def bench(args: argparse.Namespace) -> int:
         supergraph.write_text(compose({"users": "http://127.0.0.1:9", **urls}))
         per_connection = -(-args.subscriptions // args.connections)
         router_config = {
-            "subscription": {"max_per_connection": per_connection, "max_opened_subscriptions": args.subscriptions + 10}
+            "subscription": {"max_per_connection": per_connection, "max_opened_subscriptions": args.subscriptions + 10},
+            "supergraph": {"defer_support": True},
         }
         processes.append(spawn("products", products_settings.model_dump_json(), jwks, ports["products"]))
         processes.append(spawn("orders", orders_settings.model_dump_json(), jwks, ports["orders"]))
@@ -316,6 +351,7 @@ async def bench(args: argparse.Namespace) -> int:
             await connection.close()
             for client in clients:
                 await client.socket.close()
+            defer = await measure_defer(session, urls["router"], tokens[buyers[0]], orders_of[buyers[0]], args.defers)
 
         n = len(every)
         print(f"{os.cpu_count()} CPUs (shared); router, orders, products: one process each; uvicorn + uvloop")
@@ -334,6 +370,11 @@ async def bench(args: argparse.Namespace) -> int:
         print(
             "CPU per burst event     "
             + ", ".join(f"{name} {seconds / events * 1000:.2f} ms" for name, seconds in cpu.items())
+        )
+        print(
+            f"@defer, {args.defers} queries   first part p50 {percentile(defer['first'], 0.5) * 1000:6.1f} ms, "
+            f"all parts p50 {percentile(defer['last'], 0.5) * 1000:6.1f} ms; the same query without @defer "
+            f"p50 {percentile(defer['plain'], 0.5) * 1000:6.1f} ms"
         )
         failed = failed or refused > 0 or active < n
         return 1 if failed else 0
@@ -354,6 +395,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--burst-timeout", type=float, default=300, help="seconds a burst may take")
     parser.add_argument("--singles", type=int, default=40)
+    parser.add_argument("--defers", type=int, default=30, help="@defer queries timed (and as many without)")
     parser.add_argument("--role", help=argparse.SUPPRESS)
     parser.add_argument("--settings", help=argparse.SUPPRESS)
     parser.add_argument("--jwks", help=argparse.SUPPRESS)
