@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from servicekit.internal import HEADER, mint_service_token
 from tests.integration.orders.conftest import StackFactory
@@ -142,6 +143,52 @@ async def test_the_router_service_token_is_not_needed_for_subscriptions(
             await ws.init()
             op = await ws.subscribe(ORDER_UPDATED, {"id": created["id"]})
             await asyncio.sleep(0.3)
+            cancelled = await stack.update(created["id"], {"status": "CANCELLED"}, user=buyer)
+            assert "errors" not in cancelled, cancelled
+            assert await next_status(ws, op) == "CANCELLED"
+
+
+async def test_only_committed_changes_are_sent_and_a_lost_listener_catches_up(
+    orders_stack: StackFactory, products: Products
+) -> None:
+    """NOTIFY is transactional (a rolled-back change sends nothing); when the listening connection is
+    killed, the hub reconnects and sends the current state of every followed order."""
+    buyer = str(uuid.uuid4())
+    lamp = await products.add(stock=5, price=100)
+    async with orders_stack() as stack:
+        created = await stack.create(buyer, [(lamp, 1)])
+        order_id = uuid.UUID(created["id"])
+        async with graphql_ws(f"{stack.url}/graphql", headers=stack.tokens.headers(buyer)) as ws:
+            await ws.init()
+            op = await ws.subscribe(ORDER_UPDATED, {"id": created["id"]})
+            await asyncio.sleep(0.3)
+            async with stack.engine.connect() as connection:
+                transaction = await connection.begin()
+                await connection.execute(
+                    text("UPDATE orders.orders SET status = 'CONFIRMED' WHERE id = :id"), {"id": order_id}
+                )
+                await transaction.rollback()
+            await asyncio.sleep(1.0)
+            assert ws.messages[op].empty()  # nothing for a change that was never committed
+            async with stack.engine.begin() as connection:
+                await connection.execute(
+                    text("UPDATE orders.orders SET shipping_address = 'Rolled forward' WHERE id = :id"),
+                    {"id": order_id},
+                )
+            assert await next_status(ws, op) == "PENDING"
+
+            # kill the hub's listening connection (in this test's own database only)
+            hub = stack.app.state.orders.changes if stack.app is not None else None
+            assert hub is not None
+            killed = await stack.rows(
+                "SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity "
+                "WHERE application_name = 'orders-changes' AND datname = current_database()"
+            )
+            assert killed
+            assert all(row.ok for row in killed)
+            # the current state comes again after the reconnection, without any change
+            assert await next_status(ws, op) == "PENDING"
+            await asyncio.wait_for(hub.connected.wait(), 10)
             cancelled = await stack.update(created["id"], {"status": "CANCELLED"}, user=buyer)
             assert "errors" not in cancelled, cancelled
             assert await next_status(ws, op) == "CANCELLED"
