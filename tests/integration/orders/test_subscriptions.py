@@ -35,6 +35,15 @@ def status_of(message: dict[str, Any], field: str = "orderUpdated") -> str:
     return str(message["payload"]["data"][field]["status"])
 
 
+async def wait_subscribers(stack: Any, count: int) -> None:
+    hub = stack.app.state.orders.changes
+    for _ in range(200):
+        if hub.subscribers >= count:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{hub.subscribers} subscribers registered, expected {count}")
+
+
 async def next_status(ws: GraphQLWebSocket, op: str, field: str = "orderUpdated") -> str:
     return status_of(await ws.next(op), field)
 
@@ -58,14 +67,14 @@ async def test_a_subscriber_on_one_instance_sees_the_worker_and_the_other_instan
             assert (await seller_ws.init())["type"] == "connection_ack"
             tracked = await buyer_ws.subscribe(ORDER_UPDATED, {"id": order_id})
             mine = await buyer_ws.subscribe(MINE)
-            await asyncio.sleep(0.3)  # the subscriptions are registered with the hub
+            await wait_subscribers(one, 2)  # both registered with instance one's hub
             one.start_worker()  # the worker is another connection, another process's code path
             assert await next_status(buyer_ws, tracked) == "CONFIRMED"
             assert await next_status(buyer_ws, mine, "myOrderUpdates") == "CONFIRMED"
 
             # the seller follows it on instance two (priced now, so the seller is known)
             seller_op = await seller_ws.subscribe(ORDER_UPDATED, {"id": order_id})
-            await asyncio.sleep(0.3)
+            await wait_subscribers(two, 1)
             paid = await two.update(order_id, {"status": "PAID"}, user=seller)
             assert "errors" not in paid, paid
             assert await next_status(buyer_ws, tracked) == "PAID"
