@@ -7,7 +7,9 @@ worker to check that a change made anywhere reaches a subscriber.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -51,7 +53,18 @@ class Platform:
     orders_urls: list[str]
     supergraph: Path
     router_app: Any
+    orders_apps: list[Any] = field(default_factory=list)
     workers: list[OrderWorker] = field(default_factory=list)
+
+    async def followed(self, order_id: str, timeout: float = 20) -> None:
+        """Wait until an orders instance's hub has a subscriber of ``order_id`` (the stream is live end to end)."""
+        wanted = uuid.UUID(order_id)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(wanted in app.state.orders.changes._by_order for app in self.orders_apps):
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"no orders instance follows {order_id}")
 
     def headers(self, user: str, role: str = "USER", ttl: int = 900) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens.token(user, role, ttl)}"}
@@ -113,10 +126,8 @@ def running_platform(
     )
     with contextlib.ExitStack() as stack:
         users_url = stack.enter_context(serve_app(create_users_app(users_settings, key_ring=tokens.ring)))
-        orders_urls = [
-            stack.enter_context(serve_app(create_orders_app(orders_settings, verifier=tokens.verifier())))
-            for _ in range(2)
-        ]
+        orders_apps = [create_orders_app(orders_settings, verifier=tokens.verifier()) for _ in range(2)]
+        orders_urls = [stack.enter_context(serve_app(app)) for app in orders_apps]
         supergraph = data_dir / f"supergraph-{uuid.uuid4().hex[:8]}.graphql"
         supergraph.write_text(compose({"users": users_url, "products": products_url, "orders": orders_urls[0]}))
         options = RouterOptions(
@@ -127,7 +138,7 @@ def running_platform(
         )
         app = create_router_app(FileSource(supergraph), parse_router_config(router_config or {}), options)
         router_url = stack.enter_context(serve_app(app))
-        platform = Platform(tokens, orders_settings, router_url.rstrip("/"), orders_urls, supergraph, app)
+        platform = Platform(tokens, orders_settings, router_url.rstrip("/"), orders_urls, supergraph, app, orders_apps)
         try:
             yield platform
         finally:

@@ -37,7 +37,7 @@ async def test_order_events_stream_the_order_as_rest_shows_it(platform: Platform
                     return
 
     reader = asyncio.create_task(asyncio.to_thread(follow))
-    await asyncio.sleep(1.0)
+    await platform.followed(order_id)
     cancel = httpx.delete(f"{platform.router_url}/orders/{order_id}", headers=platform.headers(buyer))
     assert cancel.status_code == 200, cancel.text
     await asyncio.wait_for(reader, 30)

@@ -65,7 +65,7 @@ async def test_websocket_subscription_gets_federated_fields_per_event(platform: 
         ack = await ws.init({"Authorization": platform.headers(buyer)["Authorization"]})
         assert ack["type"] == "connection_ack"
         op = await ws.subscribe(TRACK, {"id": order_id})
-        await asyncio.sleep(0.5)
+        await platform.followed(order_id)
         assert metric(platform, "router_subscriptions_active") == 1
         platform.start_worker()
         first = await ws.next(op)
@@ -83,7 +83,10 @@ async def test_websocket_subscription_gets_federated_fields_per_event(platform: 
         assert metric(platform, "router_subscription_events_total") == events_before + 2
 
         await ws.complete(op)
-        await asyncio.sleep(0.3)
+        for _ in range(100):
+            if metric(platform, "router_subscriptions_active") == 0:
+                break
+            await asyncio.sleep(0.05)
         assert metric(platform, "router_subscriptions_active") == 0
 
 
@@ -94,7 +97,7 @@ async def test_sse_subscription_distinct_connections(platform: Platform, product
     body = {"query": TRACK, "variables": {"id": order_id}}
     reader = Background(f"{platform.router_url}/graphql", body, headers, "sse")
     try:
-        await asyncio.sleep(0.5)
+        await platform.followed(order_id)
         await asyncio.to_thread(platform.update_order, order_id, seller, {"status": "PAID"})
         kind, payload = reader.next()
         assert reader.status == 200
@@ -131,7 +134,7 @@ async def test_multipart_subscription(platform: Platform, products: Products) ->
         f"{platform.router_url}/graphql", {"query": TRACK, "variables": {"id": order_id}}, headers, "mp"
     )
     try:
-        await asyncio.sleep(0.5)
+        await platform.followed(order_id)
         await asyncio.to_thread(platform.update_order, order_id, buyer, {"status": "CANCELLED"})
         kind, part = reader.next()
         assert kind == "part", part
