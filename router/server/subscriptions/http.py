@@ -7,9 +7,11 @@
   ``multipart/mixed;boundary="graphql";subscriptionSpec="1.0"``, each part a JSON
   ``{"payload": <result>}``, ``{}`` as heartbeat, ``--graphql--`` at the end.
 
-A query or mutation sent with a streaming ``Accept`` gets its one result as one event (or part),
-then the end. Anything refused before the first event (token, CSRF, limits, caps, validation) is an
-ordinary JSON response with its status code. The wrapped endpoint serves every other request.
+A query or mutation with nothing to stream gets one event then the end over SSE, and an ordinary
+JSON response when the client asked for multipart (Apollo Client asks for it beside JSON). Anything
+refused before the first event (token, CSRF, limits, caps, validation) is an ordinary JSON response
+with its status code. ``@defer`` (when on) is :mod:`.incremental`. The wrapped endpoint serves every
+other request.
 """
 
 from __future__ import annotations
@@ -214,7 +216,9 @@ class StreamingEndpoint:
                 outcome = await self.subscriptions.pipeline.run(
                     parsed, method=scope["method"], principal=principal, subgraph_headers=forwarded
                 )
-                if outcome.status >= 400:
+                # A multipart client (Apollo Client asks for multipart/mixed;deferSpec=… beside JSON) gets
+                # an ordinary JSON response for an operation with nothing to stream; SSE gets one event.
+                if outcome.status >= 400 or framing.kind == "multipart":
                     await send_json(send, outcome.status, outcome.body)
                     return
                 events = _one(outcome.body)

@@ -100,3 +100,13 @@ class _Body:
 
     def iter_lines(self) -> list[str]:
         return self.content.decode().split("\n")
+
+
+async def test_a_query_without_defer_asking_for_multipart_gets_plain_json(platform: Platform) -> None:
+    accept = "multipart/mixed;deferSpec=20220824, application/json"
+    response = httpx.post(
+        f"{platform.router_url}/graphql", json={"query": "{ __typename }"}, headers={"Accept": accept}
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json() == {"data": {"__typename": "Query"}}
