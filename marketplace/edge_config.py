@@ -61,7 +61,8 @@ def _upstream(upstream: Upstream, host: str) -> str:
 
 PROXY_COMMON = """\
         proxy_http_version 1.1;
-        proxy_set_header Connection "";
+        proxy_set_header Upgrade $http_upgrade;
+        proxy_set_header Connection $marketplace_connection;
         proxy_set_header X-Request-Id $marketplace_request_id;
         proxy_connect_timeout 1s;
         proxy_next_upstream error timeout;
@@ -85,6 +86,12 @@ def render(config: EdgeConfig) -> str:
     parts = [HEADER, _upstream(config.routers, host)]
     parts += [_upstream(upstream, host) for upstream in config.subgraphs.values()]
     parts.append(
+        "# WebSocket subscriptions (graphql-transport-ws) pass the upgrade on; other requests keep the\n"
+        "# upstream keep-alive (an empty Connection header).\n"
+        "map $http_upgrade $marketplace_connection {\n"
+        "    default upgrade;\n"
+        '    ""      "";\n'
+        "}\n\n"
         "map $http_x_request_id $marketplace_request_id {\n"
         "    default $http_x_request_id;\n"
         '    ""      $request_id;\n'

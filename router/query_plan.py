@@ -88,7 +88,7 @@ class FetchNode:
 
     service_name: str
     operation: str
-    operation_kind: Literal["query", "mutation"] = "query"
+    operation_kind: Literal["query", "mutation", "subscription"] = "query"
     operation_name: str | None = None
     variable_usages: tuple[str, ...] = ()
     requires: tuple[Requirement, ...] = ()

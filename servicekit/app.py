@@ -17,7 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 from strawberry.asgi import GraphQL
 from strawberry.federation import Schema
 
@@ -87,6 +87,8 @@ def create_subgraph_app(
         Route("/health", health, methods=["GET"]),
         Route("/ready", ready, methods=["GET"]),
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
+        # Subscriptions (graphql-transport-ws); a schema without a Subscription type refuses them.
+        WebSocketRoute("/graphql", graphql_app),
         *routes,
     ]
     metrics = ServiceMetrics(service, frozenset(r.path for r in all_routes if isinstance(r, Route)) | {"/metrics"})

@@ -198,7 +198,10 @@ class FetchDependencyGraphProcessor:
                 output_rewrites=output_rewrites,
             )
             return FlattenNode(group.merge_path, fetch)
-        kind: Literal["query", "mutation"] = "mutation" if self.operation.kind == "mutation" else "query"
+        # A subscription's root fetch is the subgraph subscription itself (router.execution.subscription).
+        kind: Literal["query", "mutation", "subscription"] = "query"
+        if self.operation.kind in ("mutation", "subscription"):
+            kind = "mutation" if self.operation.kind == "mutation" else "subscription"
         head = kind + (f" {name}" if name else "")
         variables = f"({''.join(definitions)})" if definitions else ""
         operation = f"{head}{variables}{group.selection.print()}"

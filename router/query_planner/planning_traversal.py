@@ -54,7 +54,11 @@ class PlanningTraversal(EntityEntry):
 
     def plan(self) -> FetchDependencyGraph:
         schema = self.supergraph.schema
-        root = {"query": schema.query_type, "mutation": schema.mutation_type}.get(self.operation.kind)
+        root = {
+            "query": schema.query_type,
+            "mutation": schema.mutation_type,
+            "subscription": schema.subscription_type,
+        }.get(self.operation.kind)
         if root is None:
             raise PlanningError(f"{self.operation.kind} operations are not supported by this supergraph")
         root_type = root.name

@@ -102,6 +102,11 @@ class Declaration:
     def is_mutation(self) -> bool:
         return self.operation.operation == OperationType.MUTATION
 
+    @property
+    def is_subscription(self) -> bool:
+        """Served as ``text/event-stream`` (see :mod:`router.rest.events`)."""
+        return self.operation.operation == OperationType.SUBSCRIPTION
+
     def variables_from(self, source: Source) -> list[VariableSpec]:
         return [v for v in self.variables.values() if source in v.sources]
 
@@ -232,8 +237,10 @@ def _declaration(
     arguments = get_directive_values(directive, operation)
     assert arguments is not None
     spec = RestSpec.from_arguments(arguments)
-    if operation.operation == OperationType.SUBSCRIPTION:
-        raise _Invalid("subscriptions cannot be REST routes")
+    if operation.operation == OperationType.SUBSCRIPTION and spec.method != "GET":
+        raise _Invalid("a subscription is served as a GET route (a text/event-stream)")
+    if operation.operation == OperationType.SUBSCRIPTION and (spec.status != 200 or spec.location is not None):
+        raise _Invalid("a subscription route answers 200 (a text/event-stream), without location")
     stripped = OperationDefinitionNode(
         operation=operation.operation,
         name=operation.name,
@@ -358,8 +365,8 @@ def _check_spec(spec: RestSpec, operation: OperationDefinitionNode) -> None:
     if spec.status not in SUCCESS_STATUSES:
         raise _Invalid(f"status {spec.status} is not one of {sorted(SUCCESS_STATUSES)}")
     if spec.method == "GET":
-        if operation.operation != OperationType.QUERY:
-            raise _Invalid("GET routes must be queries (a GET never changes anything)")
+        if operation.operation == OperationType.MUTATION:
+            raise _Invalid("GET routes must be queries or subscriptions (a GET never changes anything)")
         if spec.status != 200:
             raise _Invalid("GET routes answer 200")
     if spec.body is not None and spec.method not in BODY_METHODS:

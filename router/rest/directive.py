@@ -33,7 +33,7 @@ directive @rest(
   summary: String
   "OpenAPI tags (default: the path's first segment)."
   tags: [String!]
-) on QUERY | MUTATION
+) on QUERY | MUTATION | SUBSCRIPTION
 
 enum RestMethod { GET POST PUT PATCH DELETE }
 

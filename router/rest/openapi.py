@@ -231,6 +231,8 @@ def _responses(declaration: Declaration, components: Components) -> dict[str, An
             _non_null_type(declaration.root_type), declaration.root_field.selection_set, declaration.fragments
         )
         success["content"] = {"application/json": {"schema": schema}}
+    if declaration.is_subscription:
+        return _event_stream_responses(success, schema)
     headers: dict[str, Any] = {}
     if spec.location is not None:
         headers["Location"] = _header(f"The URL of the resource ({spec.location}).", True)
@@ -252,6 +254,24 @@ def _responses(declaration: Declaration, components: Components) -> dict[str, An
     if spec.method in BODY_METHODS:
         statuses += [413, 415]
     for status in sorted(statuses):
+        responses[str(status)] = _problem(status)
+    responses["default"] = {
+        "description": "Any other error.",
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    return responses
+
+
+def _event_stream_responses(success: dict[str, Any], item: Schema) -> dict[str, Any]:
+    """A subscription route: a text/event-stream whose ``update`` events carry the root field's value."""
+    success["description"] = (
+        "A text/event-stream (Server-Sent Events): `event: update` with the JSON below as `data` on every "
+        "change, `event: problem` (a problem document) on an error, `event: complete` at the end, and "
+        "comment lines as heartbeats."
+    )
+    success["content"] = {"text/event-stream": {"schema": {"type": "string"}, "x-itemSchema": item}}
+    responses: dict[str, Any] = {"200": success}
+    for status in (400, 401, 403, 404, 429, 502, 503):
         responses[str(status)] = _problem(status)
     responses["default"] = {
         "description": "Any other error.",

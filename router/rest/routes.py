@@ -17,6 +17,7 @@ from router.rest.constraints import load_constraints
 from router.rest.declarations import DEFAULT_DIRECTORY, Declaration, load_declarations
 from router.rest.directive import BODY_METHODS
 from router.rest.docs import docs_routes
+from router.rest.events import Subscribe, serve_events
 from router.rest.mapping import map_request
 from router.rest.openapi import openapi_document
 from router.rest.problems import RequestProblem, problem_response, request_problem_response
@@ -52,6 +53,8 @@ class RestApi:
         max_body_bytes: int = 2_000_000,
         openapi_path: str = "/openapi.json",
         docs_path: str | None = "/docs",
+        subscribe: Subscribe | None = None,
+        heartbeat: float = 15.0,
         title: str = "Marketplace REST API",
         version: str = "1.0.0",
     ) -> None:
@@ -63,6 +66,8 @@ class RestApi:
         self.max_body_bytes = max_body_bytes
         self.openapi_path = openapi_path
         self.docs_path = docs_path
+        self.subscribe = subscribe
+        self.heartbeat = heartbeat
         self.title = title
         self.openapi = openapi_document(
             self.declarations, api_schema, title=title, version=version, constraints=self.constraints
@@ -135,6 +140,12 @@ class RestApi:
             for name, value in self.forward_headers(request).items()
             if name.lower() not in mapped.consumed_headers
         }
+        if declaration.is_subscription:
+            if self.subscribe is None:
+                return problem_response(404, f"no route {instance}", instance=instance, code="NOT_FOUND")
+            return await serve_events(
+                declaration, self.subscribe, variables, headers, instance=instance, heartbeat=self.heartbeat
+            )
         try:
             result = await self.execute(declaration.query, variables, declaration.name, headers)
         except Exception:

@@ -20,11 +20,12 @@ from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import Scope
 
 from router.execution.executor import SubgraphFetcher
 from router.rest import load_declarations, rest_routes
+from router.rest.events import Refused
 from router.server.apq import PersistedQueries
 from router.server.asgi import request_headers
 from router.server.auth import RouterAuthenticator
@@ -45,6 +46,8 @@ from router.server.runtime import RouterRuntime, RuntimeHolder, build_runtime
 from router.server.service_token import ServiceTokenCache
 from router.server.subgraph_calls import SubgraphCalls
 from router.server.subgraph_retry import RetryQueryFetches
+from router.server.subscriptions import StreamingEndpoint, Subscriptions, WebSocketEndpoint
+from router.server.subscriptions.manager import SubscriptionRefused
 from router.server.tracing import finish_request_span, router_tracing
 from router.server.uri_limit import UriLengthLimit
 from servicekit.app import Lifecycle
@@ -112,13 +115,20 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
     authenticator = options.authenticator
     graphiql = GraphiQLPage(config.supergraph.path) if config.graphiql else None
     lifecycle = Lifecycle()
+    subscriptions = Subscriptions(config, pipeline, holder, metrics, lifecycle)
+
+    def on_reload(result: str) -> None:
+        metrics.reloads.labels(result).inc()
+        if result == "success":
+            subscriptions.reloaded()
+
     reloader = (
         Reloader(
             source,
             holder,
             build,
             interval=options.reload_interval,
-            on_result=lambda result: metrics.reloads.labels(result).inc(),
+            on_result=on_reload,
         )
         if options.reload_interval
         else None
@@ -147,7 +157,16 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
     def forward_headers(request: Request) -> dict[str, str]:
         return subgraph_headers(request.scope, request_headers(request.scope))
 
-    graphql = GraphQLEndpoint(config, pipeline, csrf, authenticator, graphiql, subgraph_headers)
+    # Requests that ask for a stream (SSE, multipart) go to the subscription transports, the rest on.
+    graphql = StreamingEndpoint(
+        GraphQLEndpoint(config, pipeline, csrf, authenticator, graphiql, subgraph_headers),
+        subscriptions,
+        csrf,
+        authenticator,
+        subgraph_headers,
+        config.limits.http_max_request_bytes,
+        defer_support=config.supergraph.defer_support,
+    )
 
     async def rest_execute(
         query: str, variables: Mapping[str, Any], operation_name: str | None, headers: Mapping[str, str]
@@ -164,6 +183,19 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
         )
         return outcome.body
 
+    async def rest_subscribe(
+        query: str, variables: Mapping[str, Any], operation_name: str | None, headers: Mapping[str, str]
+    ) -> AsyncIterator[dict[str, Any]] | Refused:
+        """REST routes declared on a subscription open it like any client (caps, limits, authorization)."""
+        try:
+            principal = await authenticator.authenticate(headers) if authenticator is not None else None
+            request = GraphQLRequest(query, dict(variables), operation_name)
+            return aiter(await subscriptions.open(request, principal, dict(headers)))
+        except RequestError as error:
+            return Refused(error.status, [error.error()])
+        except SubscriptionRefused as refused:
+            return Refused(refused.status, refused.errors)
+
     rest = (
         rest_routes(
             holder.current.engine.api_schema,
@@ -171,6 +203,8 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
             options.rest_declarations,
             forward_headers=forward_headers,
             max_body_bytes=config.limits.http_max_request_bytes,
+            subscribe=rest_subscribe,
+            heartbeat=config.subscription.heartbeat_interval,
         )
         if options.rest_declarations is not None
         else []
@@ -202,6 +236,7 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
 
     routes: list[BaseRoute] = [
         Route(path, graphql, methods=["GET", "POST"]),
+        WebSocketRoute(path, WebSocketEndpoint(subscriptions, authenticator, subgraph_headers)),
         Route("/", home, methods=["GET"]),
         Route(f"{ASSET_PREFIX}/{{name}}", asset, methods=["GET"]),
         Route("/health", health, methods=["GET"]),
@@ -215,12 +250,14 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         if reloader is not None:
             reloader.start()
+        subscriptions.start()
         lifecycle.ready = True
         log.info("router ready: GraphQL at %s (GraphiQL %s)", path, "on" if graphiql else "off")
         try:
             yield
         finally:
             lifecycle.ready = False
+            await subscriptions.aclose()
             if reloader is not None:
                 await reloader.stop()
             await holder.aclose()
@@ -233,6 +270,7 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
     app.state.metrics = metrics
     app.state.holder = holder
     app.state.reloader = reloader
+    app.state.subscriptions = subscriptions
     app.state.config = config
     app.add_middleware(GraphQLShortcut, path=path, endpoint=graphql)  # innermost: inside CORS and logging
     app.add_middleware(UriLengthLimit, limit=config.limits.http_max_uri_bytes)

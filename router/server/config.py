@@ -71,6 +71,8 @@ class SupergraphSection(Section):
     listen: str | None = None
     path: str = "/graphql"
     introspection: bool | None = None
+    # @defer over multipart/SSE (Apollo's key; off by default here, see docs/router.md)
+    defer_support: bool = False
 
     @field_validator("path")
     @classmethod
@@ -394,6 +396,23 @@ class TelemetryConfig(Section):
     exporters: Exporters = Field(default_factory=Exporters)
 
 
+class SubscriptionConfig(Section):
+    """Federated subscriptions (Apollo Router's ``subscription`` key; see router/server/subscriptions)."""
+
+    enabled: bool = True
+    # Caps: open subscriptions in the whole router, and per client connection (a WebSocket; an SSE
+    # or multipart request always carries one). Past a cap a new subscription gets a clear error.
+    max_opened_subscriptions: int = Field(default=10_000, ge=1)
+    max_per_connection: int = Field(default=100, ge=1)
+    heartbeat_interval: float = 15.0  # seconds between keep-alives (WebSocket ping, SSE comment, multipart {})
+    connection_init_timeout: float = 10.0  # a WebSocket client must send connection_init within this
+
+    @field_validator("heartbeat_interval", "connection_init_timeout", mode="before")
+    @classmethod
+    def _durations(cls, value: Any) -> float:
+        return parse_duration(value)
+
+
 class RouterConfig(Section):
     # Worker processes of `router serve` (``--workers`` wins); unset: 1 in development, the usable cores in production.
     workers: int | None = None
@@ -412,6 +431,7 @@ class RouterConfig(Section):
     apq: ApqConfig = Field(default_factory=ApqConfig)
     persisted_queries: PersistedQueriesConfig = Field(default_factory=PersistedQueriesConfig)
     telemetry: TelemetryConfig = Field(default_factory=TelemetryConfig)
+    subscription: SubscriptionConfig = Field(default_factory=SubscriptionConfig)
     # Proxies whose X-Forwarded-For / Forwarded headers are believed (addresses or networks); none by default.
     trusted_proxies: list[str] = Field(default_factory=list)
 

@@ -1,5 +1,8 @@
 """GraphiQL, served by the router itself from assets built at install time.
 
+Queries and mutations go over HTTP, subscriptions over the router's WebSocket
+(``graphql-transport-ws``, see :mod:`router.server.subscriptions`).
+
 ``router/server/assets`` takes GraphiQL and React from the npm registry and ``build.mjs`` copies
 their browser bundles into ``assets/dist``; the page loads them from ``/graphiql/assets/``, so it
 works with no network. When the folder is missing (Node was not available at build time) the page
@@ -46,8 +49,12 @@ PAGE = """<!doctype html>
   <script src="{graphiql}"></script>
   <script>
     const endpoint = {endpoint};
+    const url = new URL(endpoint, window.location.href).toString();
+    // Subscriptions go over graphql-transport-ws (the graphql-ws client bundled in GraphiQL); the
+    // Headers tab's values travel in connection_init, where the router reads "Authorization".
     const fetcher = GraphiQL.createFetcher({{
-      url: new URL(endpoint, window.location.href).toString(),
+      url,
+      subscriptionUrl: url.replace(/^http/, "ws"),
       headers: {{ "apollo-require-preflight": "true" }},
     }});
     ReactDOM.createRoot(document.getElementById("graphiql")).render(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+from prometheus_client import Gauge
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
@@ -13,13 +15,17 @@ from db.engine import create_engine, session_factory
 from servicekit.app import create_subgraph_app
 from servicekit.auth import TokenVerifier
 from servicekit.internal import internal_secret
+from subgraphs.orders.changes import OrderChanges
 from subgraphs.orders.context import OrdersContext, build_context
+from subgraphs.orders.domain import OrderRecord
+from subgraphs.orders.loaders import build_loaders
 from subgraphs.orders.queue import BrokerPublisher, build_broker
 from subgraphs.orders.schema import build_schema
 from subgraphs.orders.service.accept import create_accept_engine
 from subgraphs.orders.service.dispatch import TaskDispatcher
 from subgraphs.orders.service.orders import OrdersDeps
 from subgraphs.orders.service.outbox import Publisher
+from subgraphs.orders.service.store import orders_by_ids
 from subgraphs.orders.settings import OrdersSettings
 from subgraphs.orders.tokens import VerifiedTokens
 
@@ -32,6 +38,7 @@ class OrdersAppState:
     dispatcher: TaskDispatcher | None = None
     deps: OrdersDeps | None = None
     broker_publisher: BrokerPublisher | None = None
+    changes: OrderChanges | None = None
 
 
 def create_app(
@@ -68,8 +75,20 @@ def create_app(
             accept_engine=state.accept_engine,
             dispatcher=state.dispatcher,
         )
+        sessions = state.deps.sessions
+
+        async def load(order_ids: list[uuid.UUID]) -> dict[uuid.UUID, OrderRecord]:
+            async with sessions() as session:
+                return await orders_by_ids(session, order_ids)
+
+        # One set of loaders per delivery: every subscriber of a burst of changes resolves its items
+        # and events through the same loaders, so the burst costs a query per kind, not per subscriber.
+        state.changes = OrderChanges(database_url, load, shared=lambda: build_loaders(sessions))
+        state.changes.start()
 
     async def shutdown() -> None:
+        if state.changes is not None:
+            await state.changes.close()
         if state.dispatcher is not None:
             await state.dispatcher.close()
         if state.broker_publisher is not None:
@@ -87,7 +106,7 @@ def create_app(
 
     async def context_getter(request: Request, response: Any) -> OrdersContext:
         assert state.deps is not None
-        return await build_context(request, response, tokens, state.deps)
+        return await build_context(request, response, tokens, state.deps, state.changes)
 
     app = create_subgraph_app(
         service="orders",
@@ -101,4 +120,7 @@ def create_app(
         readiness_checks=[database_ready],
     )
     app.state.orders = state
+    live = Gauge("orders_subscriptions_active", "Subscriptions following orders in this process",
+                 registry=app.state.metrics.registry)  # fmt: skip
+    live.set_function(lambda: state.changes.subscribers if state.changes is not None else 0)
     return app

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from servicekit.auth import Principal, bearer_token
 from servicekit.context import RequestContext
 from servicekit.errors import MarketplaceError
+from subgraphs.orders.changes import OrderChanges
 from subgraphs.orders.loaders import OrderLoaders, build_loaders
 from subgraphs.orders.service.orders import OrdersDeps
 from subgraphs.orders.tokens import VerifiedTokens
@@ -19,6 +20,11 @@ from subgraphs.orders.tokens import VerifiedTokens
 class OrdersContext(RequestContext):
     deps: OrdersDeps | None = None
     loaders: OrderLoaders | None = None
+    # Subscriptions: the process's change hub, the token verifier (a WebSocket client may send its
+    # token in connection_init) and that payload, which Strawberry sets on the context.
+    changes: OrderChanges | None = None
+    tokens: VerifiedTokens | None = None
+    connection_params: dict[str, Any] | None = None
 
     @property
     def orders(self) -> OrdersDeps:
@@ -42,7 +48,9 @@ async def authenticate(request: Request, tokens: VerifiedTokens) -> tuple[Princi
         return None, error
 
 
-async def build_context(request: Request, response: Any, tokens: VerifiedTokens, deps: OrdersDeps) -> OrdersContext:
+async def build_context(
+    request: Request, response: Any, tokens: VerifiedTokens, deps: OrdersDeps, changes: OrderChanges | None = None
+) -> OrdersContext:
     principal, error = await authenticate(request, tokens)
     return OrdersContext(
         request=request,
@@ -51,4 +59,6 @@ async def build_context(request: Request, response: Any, tokens: VerifiedTokens,
         auth_error=error,
         deps=deps,
         loaders=build_loaders(deps.sessions),
+        changes=changes,
+        tokens=tokens,
     )

@@ -17,6 +17,7 @@ from subgraphs.orders import domain
 from subgraphs.orders.context import OrdersContext
 from subgraphs.orders.service import orders as service
 from subgraphs.orders.service.store import parse_order_id
+from subgraphs.orders.subscription import Subscription
 from subgraphs.orders.types import (
     CreateOrderInput,
     Order,
@@ -110,7 +111,7 @@ def build_schema(*, mask_errors: bool, router_secret: str | None = None) -> stra
     if router_secret is not None:
         extensions.append(router_only_extension(router_secret))
     return strawberry.federation.Schema(
-        query=Query, mutation=Mutation, types=[User, Product, Order], extensions=extensions
+        query=Query, mutation=Mutation, subscription=Subscription, types=[User, Product, Order], extensions=extensions
     )
 
 

@@ -108,3 +108,63 @@ def test_a_buyer_orders_a_sellers_product_and_tracks_it_through_the_router(platf
 def test_anonymous_callers_cannot_read_orders_or_profiles(platform: RunningStack) -> None:
     result = graphql(platform, "{ me { id } }")
     assert result["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_a_buyer_follows_the_order_live_over_sse_as_marketplace_up_runs_it(platform: RunningStack) -> None:
+    """The launched platform as a newcomer runs it: the trigger migrated, the router composed with the
+    Subscription type, the change made by the worker and by the API reaching an SSE client."""
+    import threading
+
+    from tests.integration.realtime.clients import sse_events
+
+    seller_id, seller_token = sign_up(platform, "Seller")
+    _, buyer_token = sign_up(platform, "Buyer")
+    product = graphql(
+        platform,
+        "mutation($i: CreateProductInput!) { createProduct(input: $i) { id } }",
+        {
+            "i": {
+                "name": "Lamp",
+                "description": "d",
+                "price": {"amount": 900, "currency": "EUR"},
+                "stock": 3,
+                "category": "home",
+            }
+        },
+        seller_token,
+    )["data"]["createProduct"]["id"]
+    statuses: list[str] = []
+    subscribed = threading.Event()
+
+    def follow(order_id: str) -> None:
+        body = {"query": f'subscription {{ orderUpdated(id: "{order_id}") {{ status buyer {{ name }} }} }}'}
+        headers = {"Authorization": f"Bearer {buyer_token}", "Accept": "text/event-stream"}
+        with httpx.stream("POST", f"{platform.url('router')}/graphql", json=body, headers=headers, timeout=60) as r:
+            subscribed.set()
+            for kind, data in sse_events(r):
+                if kind == "next":
+                    statuses.append(httpx.Response(200, content=data).json()["data"]["orderUpdated"]["status"])
+                    if statuses[-1] == "CANCELLED":
+                        return
+
+    order = graphql(
+        platform,
+        "mutation($i: CreateOrderInput!) { createOrder(input: $i) { id } }",
+        {"i": {"items": [{"productId": product, "quantity": 1}], "shippingAddress": "1 Main St"}},
+        buyer_token,
+    )["data"]["createOrder"]["id"]
+    reader = threading.Thread(target=follow, args=(order,), daemon=True)
+    reader.start()
+    assert subscribed.wait(30)
+    deadline = time.monotonic() + 60
+    status_query = "query($id: ID!) { order(id: $id) { status } }"
+    while graphql(platform, status_query, {"id": order}, buyer_token)["data"]["order"]["status"] == "PENDING":
+        assert time.monotonic() < deadline, "the worker did not process the order"
+        time.sleep(0.2)
+    time.sleep(1.0)  # the subscription has reached the orders subgraph
+    cancelled = graphql(platform, "mutation($id: ID!) { deleteOrder(id: $id) { status } }", {"id": order}, buyer_token)
+    assert "errors" not in cancelled, cancelled
+    reader.join(30)
+    assert statuses[-1] == "CANCELLED", statuses  # the API's change, through NOTIFY, the router, SSE
+    assert set(statuses) <= {"CONFIRMED", "CANCELLED"}  # the worker's, if it came after the subscription
+    del seller_id

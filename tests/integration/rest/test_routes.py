@@ -345,7 +345,7 @@ def test_openapi_document_and_docs_page(rest_server: RestServer) -> None:
     document = client.get("/openapi.json").json()
     assert document["openapi"] == "3.1.0"
     operations = {op["operationId"] for item in document["paths"].values() for op in item.values()}
-    assert len(operations) == 18
+    assert len(operations) == 19  # 18 JSON routes and the /orders/{id}/events stream
     page = client.get("/docs")
     assert page.status_code == 200
     assert "/docs/assets/swagger-ui-bundle.js" in page.text

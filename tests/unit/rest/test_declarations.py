@@ -48,6 +48,7 @@ def test_the_shipped_declarations_cover_the_rest_table(declarations: dict[str, D
             ("PUT", "/orders/{id}"),
             ("PATCH", "/orders/{id}"),
             ("DELETE", "/orders/{id}"),
+            ("GET", "/orders/{id}/events"),
         ]
     )
 
