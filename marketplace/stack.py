@@ -67,6 +67,25 @@ def base_env(settings: LauncherSettings, database_url: str, broker_url: str, bal
     return env
 
 
+EDGE_ROUTER_CONFIG = "router-behind-edge.yaml"
+
+
+def edge_router_config(settings: LauncherSettings) -> Path | None:
+    """The router.yaml for routers behind the edge: nginx (on the launcher's host) is a trusted proxy,
+    so the client address the routers see, throttle logins by and pass to the subgraphs is the one
+    nginx read off the connection, not nginx's own (every client would share it). An operator's own
+    ``MARKETPLACE_ROUTER_CONFIG`` wins (it must then list the edge in ``trusted_proxies`` itself)."""
+    if os.environ.get("MARKETPLACE_ROUTER_CONFIG"):
+        return None
+    path = settings.data_dir.resolve() / EDGE_ROUTER_CONFIG
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        f"# Written by `marketplace up` for routers behind its nginx edge.\ntrusted_proxies:\n  - {settings.host}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
 def plan_stack(
     settings: LauncherSettings, database_url: str, broker_url: str, replicas: int = 1, balanced: bool = False
 ) -> Stack:
@@ -94,6 +113,7 @@ def plan_stack(
                 ProcessSpec(name=name, argv=[python, "-m", "marketplace", "worker"], env=env, service="worker")
             )
     if module_exists("router.server") and subgraphs:
+        behind_edge = edge_router_config(settings) if balanced else None
         for index in range(replicas):
             port = settings.router_port + index * REPLICA_PORT_STEP
             name = "router" if replicas == 1 else f"router-{index + 1}"
@@ -111,6 +131,7 @@ def plan_stack(
                         str(port),
                         "--workers",
                         str(min(2, os.cpu_count() or 1)),
+                        *(["--router-config", str(behind_edge)] if behind_edge is not None else []),
                     ],
                     env=env,
                     ready_url=f"http://{settings.host}:{port}/ready",

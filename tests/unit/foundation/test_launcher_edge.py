@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from pathlib import Path
 
 import pytest
 
@@ -45,3 +46,25 @@ def test_the_database_url_printed_is_one_psql_accepts() -> None:
     assert (
         up.display_database_url("postgresql+asyncpg://app:secret@db:5432/shop") == "postgresql://app:***@db:5432/shop"
     )
+
+
+def test_routers_behind_the_edge_trust_it_and_no_one_else(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from marketplace.stack import plan_stack
+    from router.server.config import load_router_config
+
+    monkeypatch.delenv("MARKETPLACE_ROUTER_CONFIG", raising=False)
+    settings = LauncherSettings(data_dir=tmp_path)
+    balanced = plan_stack(settings, "postgresql://db", "redis://broker", replicas=2, balanced=True)
+    for router in balanced.routers:
+        config_path = router.argv[router.argv.index("--router-config") + 1]
+        assert load_router_config(config_path).trusted_proxies == [settings.host]
+    alone = plan_stack(settings, "postgresql://db", "redis://broker", replicas=1, balanced=False)
+    assert all("--router-config" not in router.argv for router in alone.routers)
+
+
+def test_an_operators_router_config_is_left_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from marketplace.stack import plan_stack
+
+    monkeypatch.setenv("MARKETPLACE_ROUTER_CONFIG", "/etc/marketplace/router.yaml")
+    stack = plan_stack(LauncherSettings(data_dir=tmp_path), "postgresql://db", "redis://broker", 2, balanced=True)
+    assert all("--router-config" not in router.argv for router in stack.routers)
