@@ -58,7 +58,7 @@ class WorkerRuntime:
     async def _open(self) -> None:
         url = self.settings.effective_database_url
         assert url is not None
-        self._engine = create_engine(url, pool_size=self.settings.database_pool_size)
+        self._engine = create_engine(url, pool_size=self.settings.database_pool_size, pool_name="orders-worker")
         orders = OrdersDeps(
             sessions=session_factory(self._engine),
             publisher=self.publisher,

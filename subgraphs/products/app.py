@@ -41,9 +41,9 @@ def create_app(settings: ProductsSettings, *, verifier: TokenVerifier | None = N
     state = _State()
 
     async def startup() -> None:
-        replica = create_engine(settings.read_database_url) if settings.read_database_url else None
+        replica = create_engine(settings.read_database_url, pool_name="products-replica") if settings.read_database_url else None
         state.db = ProductsDatabase(
-            create_engine(database_url),
+            create_engine(database_url, pool_name="products"),
             replica,
             read_your_writes_seconds=settings.read_your_writes_seconds,
             replica_retry_seconds=settings.replica_retry_seconds,

@@ -58,7 +58,7 @@ class UsersRuntime:
         return self._sessions
 
     async def start(self) -> None:
-        self._engine = create_engine(self.database_url)
+        self._engine = create_engine(self.database_url, pool_name="users")
         self._sessions = session_factory(self._engine)
 
     async def stop(self) -> None:
