@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from db.pool_metrics import watch_pool
+from db.pool_metrics import forget_pool, watch_pool
 from servicekit.db_faults import mark_lost_connections_as_disconnects
 from servicekit.settings import normalize_database_url
 
@@ -53,6 +53,12 @@ def create_engine(
     mark_lost_connections_as_disconnects(engine)  # a terminated connection leaves the pool at once
     watch_pool(engine, pool_name, max_overflow)
     return engine
+
+
+async def close_engine(engine: AsyncEngine) -> None:
+    """Dispose of ``engine`` for good: its connections closed and its pool gauges gone."""
+    forget_pool(engine)
+    await engine.dispose()
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -4,7 +4,7 @@ Read from SQLAlchemy's pool at scrape time (no bookkeeping on the request path),
 pool name: ``db_pool_size`` (connections kept open), ``db_pool_checked_out`` (in use now),
 ``db_pool_overflow`` (opened beyond the size; negative while the pool is still filling) and
 ``db_pool_max`` (size plus allowed overflow: checked out at this value means requests wait).
-Engines are held weakly, so a disposed and dropped engine leaves the output.
+Engines are held weakly, and :func:`db.engine.close_engine` takes one out at once.
 """
 
 from __future__ import annotations
@@ -23,6 +23,11 @@ _engines: weakref.WeakKeyDictionary[AsyncEngine, tuple[str, int]] = weakref.Weak
 def watch_pool(engine: AsyncEngine, name: str, max_overflow: int) -> None:
     """Export ``engine``'s pool under ``pool="<name>"`` (called by :func:`db.engine.create_engine`)."""
     _engines[engine] = (name, max(max_overflow, 0))
+
+
+def forget_pool(engine: AsyncEngine) -> None:
+    """Stop exporting ``engine``'s pool (it was disposed for good: see :func:`db.engine.close_engine`)."""
+    _engines.pop(engine, None)
 
 
 def pool_figures() -> dict[str, dict[str, int]]:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.requests import Request
 
-from db.engine import create_engine, session_factory
+from db.engine import close_engine, create_engine, session_factory
 from servicekit.app import create_subgraph_app
 from servicekit.auth import TokenVerifier
 from servicekit.internal import internal_secret
@@ -96,7 +96,7 @@ def create_app(
             state.broker_publisher.close()
         for engine in (state.accept_engine, state.engine):
             if engine is not None:
-                await engine.dispose()
+                await close_engine(engine)
 
     async def database_ready() -> bool:
         if state.engine is None:

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.engine import create_engine, session_factory
+from db.engine import close_engine, create_engine, session_factory
 from servicekit.internal import internal_secret
 from subgraphs.orders.service.orders import OrdersDeps
 from subgraphs.orders.service.outbox import Publisher
@@ -100,4 +100,4 @@ class WorkerRuntime:
         if self._deps is not None:
             await self._deps.stock.aclose()
         if self._engine is not None:
-            await self._engine.dispose()
+            await close_engine(self._engine)

@@ -41,7 +41,9 @@ def create_app(settings: ProductsSettings, *, verifier: TokenVerifier | None = N
     state = _State()
 
     async def startup() -> None:
-        replica = create_engine(settings.read_database_url, pool_name="products-replica") if settings.read_database_url else None
+        replica = None
+        if settings.read_database_url:
+            replica = create_engine(settings.read_database_url, pool_name="products-replica")
         state.db = ProductsDatabase(
             create_engine(database_url, pool_name="products"),
             replica,

@@ -15,7 +15,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from db.engine import create_engine
-from db.pool_metrics import DatabasePoolCollector
+from db.pool_metrics import DatabasePoolCollector, pool_figures
 from router.server.metrics import RouterMetrics
 from servicekit.observability import ServiceMetrics
 from subgraphs.orders.status_metrics import OrdersByStatus
@@ -94,7 +94,9 @@ def test_the_code_reading_matches_what_a_process_exports() -> None:
     service = ServiceMetrics("products")
     service.requests.labels("products", "POST", "/graphql", "200").inc()
     service.latency.labels("products", "POST", "/graphql").observe(0.01)
-    engine = create_engine("postgresql://nobody@127.0.0.1:1/none", pool_name="reading")  # never connects
+    engine = create_engine(
+        "postgresql://nobody@127.0.0.1:1/none", pool_size=5, max_overflow=10, pool_name="reading"
+    )  # never connects
     service.registry.register(DatabasePoolCollector())
     OrdersByStatus(service.registry, lambda: None, refresh_seconds=1, timeout_ms=1).gauge.labels("PENDING").set(1)
     count_job("process", "confirmed")
@@ -116,7 +118,8 @@ def test_the_code_reading_matches_what_a_process_exports() -> None:
         "orders_by_status",
         "order_worker_jobs_total",
     } <= exported
-    assert engine.pool.checkedout() == 0
+    assert pool_figures()["reading"] == {"size": 5, "checked_out": 0, "overflow": -5, "max": 15}
+    assert engine.url.database == "none"
     assert exported <= code, exported - code
 
 

@@ -1,0 +1,105 @@
+"""The orders service and worker export orders by status, worker throughput and database pool use.
+
+Read over HTTP from the real app and the worker's own /metrics server, while real orders move
+through PostgreSQL and the broker.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from db.engine import create_engine
+from subgraphs.orders.worker_metrics import serve_metrics
+from tests.integration.orders.conftest import StackFactory
+from tests.integration.orders.products import Products
+
+pytestmark = [pytest.mark.orders, pytest.mark.integration]
+
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+
+async def scrape(url: str) -> Samples:
+    async with httpx.AsyncClient(timeout=10) as client:
+        response = await client.get(url)
+    assert response.status_code == 200, response.text
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(response.text)
+        for sample in family.samples
+    }
+
+
+def value(samples: Samples, name: str, **labels: str) -> float:
+    return samples.get((name, frozenset(labels.items())), 0.0)
+
+
+async def test_orders_by_status_and_worker_jobs_follow_real_orders(
+    orders_stack: StackFactory, products: Products, database_url: str
+) -> None:
+    buyer = str(uuid.uuid4())
+    lamp = await products.add(stock=5, price=1000)
+    async with orders_stack(status_metrics_refresh_seconds=0) as stack:
+        before = await scrape(f"{stack.url}/metrics")
+        statuses = {labels for name, labels in before if name == "orders_by_status"}
+        assert len(statuses) == 8  # every status, a zero included, so no series has gaps
+        confirmed = await stack.create(buyer, [(lamp, 1)])
+        rejected = await stack.create(buyer, [(str(uuid.uuid4()), 1)])
+        pending = await scrape(f"{stack.url}/metrics")
+        assert (
+            value(pending, "orders_by_status", status="PENDING")
+            == value(before, "orders_by_status", status="PENDING") + 2
+        )
+
+        worker = stack.start_worker()
+        server = serve_metrics(0, "127.0.0.1")
+        worker_url = f"http://127.0.0.1:{server.server_port}/metrics"
+        try:
+            jobs_before = await scrape(worker_url)
+            outcome = await stack.wait_processed([confirmed["id"], rejected["id"]])
+            assert outcome == {confirmed["id"]: "CONFIRMED", rejected["id"]: "REJECTED"}
+            jobs = await scrape(worker_url)
+        finally:
+            server.shutdown()
+            server.server_close()
+        for result in ("confirmed", "rejected"):
+            key = {"task": "process", "outcome": result}
+            assert (
+                value(jobs, "order_worker_jobs_total", **key)
+                == value(jobs_before, "order_worker_jobs_total", **key) + 1
+            ), result
+        assert value(jobs, "db_pool_size", pool="orders-worker") == worker.settings.database_pool_size
+
+        after = await scrape(f"{stack.url}/metrics")
+        for status, change in (("PENDING", 0), ("CONFIRMED", 1), ("REJECTED", 1)):
+            assert (
+                value(after, "orders_by_status", status=status)
+                == value(before, "orders_by_status", status=status) + change
+            ), status
+        assert value(after, "orders_by_status_refresh_failures_total") == 0
+
+
+async def test_pool_gauges_show_connections_checked_out(orders_stack: StackFactory, database_url: str) -> None:
+    async with orders_stack(database_pool_size=7, accept_pool_size=3) as stack:
+        samples = await scrape(f"{stack.url}/metrics")
+        assert value(samples, "db_pool_size", pool="orders") == 7
+        assert value(samples, "db_pool_max", pool="orders") == 7 + 10  # the default overflow
+        assert value(samples, "db_pool_max", pool="orders-accept") == 3  # no overflow on that path
+
+        probe = create_engine(database_url, pool_size=2, max_overflow=1, pool_name="metrics-probe")
+        try:
+            async with probe.connect() as first, probe.connect() as second, probe.connect() as third:
+                for connection in (first, second, third):
+                    await connection.exec_driver_sql("SELECT 1")
+                busy = await scrape(f"{stack.url}/metrics")
+            idle = await scrape(f"{stack.url}/metrics")
+        finally:
+            await probe.dispose()
+        assert value(busy, "db_pool_checked_out", pool="metrics-probe") == 3
+        assert value(busy, "db_pool_overflow", pool="metrics-probe") == 1
+        assert value(busy, "db_pool_max", pool="metrics-probe") == 3
+        assert value(idle, "db_pool_checked_out", pool="metrics-probe") == 0
+        assert value(idle, "db_pool_size", pool="metrics-probe") == 2
