@@ -6,7 +6,11 @@ through PostgreSQL and the broker.
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
@@ -16,9 +20,11 @@ from db.engine import create_engine
 from subgraphs.orders.worker_metrics import serve_metrics
 from tests.integration.orders.conftest import StackFactory
 from tests.integration.orders.products import Products
+from tests.support.servers import free_port
 
 pytestmark = [pytest.mark.orders, pytest.mark.integration]
 
+ROOT = Path(__file__).resolve().parents[3]
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
@@ -54,11 +60,11 @@ async def test_orders_by_status_and_worker_jobs_follow_real_orders(
             == value(before, "orders_by_status", status="PENDING") + 2
         )
 
-        worker = stack.start_worker()
         server = serve_metrics(0, "127.0.0.1")
         worker_url = f"http://127.0.0.1:{server.server_port}/metrics"
         try:
-            jobs_before = await scrape(worker_url)
+            jobs_before = await scrape(worker_url)  # before the worker starts on the orders waiting
+            worker = stack.start_worker()
             outcome = await stack.wait_processed([confirmed["id"], rejected["id"]])
             assert outcome == {confirmed["id"]: "CONFIRMED", rejected["id"]: "REJECTED"}
             jobs = await scrape(worker_url)
@@ -103,3 +109,50 @@ async def test_pool_gauges_show_connections_checked_out(orders_stack: StackFacto
         assert value(busy, "db_pool_max", pool="metrics-probe") == 3
         assert value(idle, "db_pool_checked_out", pool="metrics-probe") == 0
         assert value(idle, "db_pool_size", pool="metrics-probe") == 2
+
+
+WORKER = (
+    "import sys; from subgraphs.orders.settings import OrdersSettings as S; from subgraphs.orders.worker import main; "
+)
+WORKER += "sys.exit(main(S.model_validate_json(sys.argv[1])))"
+
+
+async def test_a_two_process_worker_serves_the_sum_of_its_processes(
+    orders_stack: StackFactory, products: Products, tmp_path: Path
+) -> None:
+    """``marketplace worker`` with two processes: its supervisor's /metrics counts what both did."""
+    lamp = await products.add(stock=50, price=100)
+    port = free_port()
+    async with orders_stack() as stack:
+        settings = stack.settings.model_copy(update={"worker_processes": 2, "worker_metrics_port": port})
+        log = (tmp_path / "worker.log").open("w")
+        process = subprocess.Popen(
+            [sys.executable, "-c", WORKER, settings.model_dump_json()], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            url = f"http://127.0.0.1:{port}/metrics"
+            await stack.wait_until(lambda: answers(url), 30, "the worker's /metrics")
+            created = [await stack.create(str(uuid.uuid4()), [(lamp, 1)]) for _ in range(6)]
+            outcome = await stack.wait_processed([order["id"] for order in created])
+            assert set(outcome.values()) == {"CONFIRMED"}
+            samples = await scrape(url)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=60)
+            finally:
+                if process.poll() is None:
+                    process.kill()
+                log.close()
+        assert value(samples, "order_worker_jobs_total", task="process", outcome="confirmed") == 6, (
+            tmp_path / "worker.log"
+        ).read_text()[-3000:]
+        assert process.returncode == 0, (tmp_path / "worker.log").read_text()[-3000:]
+
+
+async def answers(url: str) -> bool:
+    try:
+        async with httpx.AsyncClient(timeout=2) as client:
+            return (await client.get(url)).status_code == 200
+    except httpx.TransportError:
+        return False
