@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from db.pool_metrics import forget_pool, watch_pool
 from servicekit.db_faults import mark_lost_connections_as_disconnects
+from servicekit.pool_metrics import forget_pool, watch_pool
 from servicekit.settings import normalize_database_url
 
 
@@ -31,7 +31,7 @@ def create_engine(
     ``pre_ping`` (on by default) costs a round trip per checkout; a hot path that retries on a dead
     connection itself may turn it off. ``autocommit`` suits single-statement writes that need no
     ``BEGIN``/``COMMIT`` around them. ``application_name`` shows in ``pg_stat_activity``.
-    ``pool_name`` labels the pool's gauges (:mod:`db.pool_metrics`).
+    ``pool_name`` labels the pool's gauges (:mod:`servicekit.pool_metrics`).
     """
     normalized = normalize_database_url(url)
     if normalized is None:

@@ -21,8 +21,8 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from strawberry.asgi import GraphQL
 from strawberry.federation import Schema
 
-from db.pool_metrics import DatabasePoolCollector
 from servicekit.observability import RequestObservability, ServiceMetrics
+from servicekit.pool_metrics import DatabasePoolCollector
 from servicekit.tracing import TracingMiddleware, TracingSettings, tracing_from_settings
 
 log = logging.getLogger(__name__)

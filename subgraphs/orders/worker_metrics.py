@@ -4,7 +4,7 @@ The worker has no HTTP server of its own, so with ``ORDERS_WORKER_METRICS_PORT``
 prometheus_client's plain ``/metrics`` server on that port. With ``worker_processes`` above 1 the
 supervisor serves it and the processes write prometheus_client's multiprocess files into a folder
 the supervisor made (``PROMETHEUS_MULTIPROC_DIR``, set before they are spawned), so one scrape sums
-every process, and a process that died keeps its counts. The pool gauges of :mod:`db.pool_metrics`
+every process, and a process that died keeps its counts. The pool gauges of :mod:`servicekit.pool_metrics`
 are only in the single-process output (a pool lives in one process; the supervisor has none).
 
 Outcomes of ``process``: ``confirmed``, ``rejected``, ``skipped`` (duplicate delivery or the order
@@ -23,7 +23,7 @@ from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, multiprocess, start_http_server
 
-from db.pool_metrics import DatabasePoolCollector
+from servicekit.pool_metrics import DatabasePoolCollector
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 

@@ -15,9 +15,9 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from db.engine import create_engine
-from db.pool_metrics import DatabasePoolCollector, pool_figures
 from router.server.metrics import RouterMetrics
 from servicekit.observability import ServiceMetrics
+from servicekit.pool_metrics import DatabasePoolCollector, pool_figures
 from subgraphs.orders.status_metrics import OrdersByStatus
 from subgraphs.orders.worker_metrics import JOBS, count_job
 from tests.stages import ROOT
