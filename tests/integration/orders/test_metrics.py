@@ -14,9 +14,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
-from db.engine import create_engine
+from db.engine import close_engine, create_engine
+from subgraphs.orders.status_metrics import OrdersByStatus
 from subgraphs.orders.worker_metrics import serve_metrics
 from tests.integration.orders.conftest import StackFactory
 from tests.integration.orders.products import Products
@@ -168,3 +170,16 @@ async def answers(url: str) -> bool:
             return (await client.get(url)).status_code == 200
     except httpx.TransportError:
         return False
+
+
+async def test_a_failed_status_count_is_counted_and_not_retried_before_the_interval() -> None:
+    registry = CollectorRegistry()
+    unreachable = create_engine(f"postgresql://postgres@127.0.0.1:{free_port()}/none", pool_name="unreachable")
+    by_status = OrdersByStatus(registry, lambda: unreachable, refresh_seconds=3600, timeout_ms=500)
+    try:
+        await by_status.refresh()
+        await by_status.refresh()  # within the interval: the database is not asked again
+    finally:
+        await close_engine(unreachable)
+    assert registry.get_sample_value("orders_by_status_refresh_failures_total") == 1
+    assert registry.get_sample_value("orders_by_status", {"status": "PENDING"}) is None  # no made-up zero
