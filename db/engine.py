@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from servicekit.db_faults import mark_lost_connections_as_disconnects
+from servicekit.pool_metrics import forget_pool, watch_pool
 from servicekit.settings import normalize_database_url
 
 
@@ -23,12 +24,14 @@ def create_engine(
     pre_ping: bool = True,
     autocommit: bool = False,
     application_name: str | None = None,
+    pool_name: str = "default",
 ) -> AsyncEngine:
     """An asyncpg engine for ``url`` (``postgresql://`` URLs are accepted and get the asyncpg driver).
 
     ``pre_ping`` (on by default) costs a round trip per checkout; a hot path that retries on a dead
     connection itself may turn it off. ``autocommit`` suits single-statement writes that need no
     ``BEGIN``/``COMMIT`` around them. ``application_name`` shows in ``pg_stat_activity``.
+    ``pool_name`` labels the pool's gauges (:mod:`servicekit.pool_metrics`).
     """
     normalized = normalize_database_url(url)
     if normalized is None:
@@ -48,7 +51,14 @@ def create_engine(
         **options,
     )
     mark_lost_connections_as_disconnects(engine)  # a terminated connection leaves the pool at once
+    watch_pool(engine, pool_name, max_overflow)
     return engine
+
+
+async def close_engine(engine: AsyncEngine) -> None:
+    """Dispose of ``engine`` for good: its connections closed and its pool gauges gone."""
+    forget_pool(engine)
+    await engine.dispose()
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -22,6 +22,7 @@ from strawberry.asgi import GraphQL
 from strawberry.federation import Schema
 
 from servicekit.observability import RequestObservability, ServiceMetrics
+from servicekit.pool_metrics import DatabasePoolCollector
 from servicekit.tracing import TracingMiddleware, TracingSettings, tracing_from_settings
 
 log = logging.getLogger(__name__)
@@ -93,7 +94,11 @@ def create_subgraph_app(
     ]
     metrics = ServiceMetrics(service, frozenset(r.path for r in all_routes if isinstance(r, Route)) | {"/metrics"})
 
+    metrics.registry.register(DatabasePoolCollector())
+
     async def metrics_endpoint(_: Request) -> Response:
+        for refresh in metrics.before_scrape:
+            await refresh()
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     all_routes.append(Route("/metrics", metrics_endpoint, methods=["GET"]))

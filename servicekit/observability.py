@@ -8,6 +8,7 @@ import logging
 import sys
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from graphql import GraphQLError
@@ -135,6 +136,8 @@ class ServiceMetrics:
             registry=self.registry,
         )
         self.service = service
+        # Awaited by ``/metrics`` before rendering: gauges read from elsewhere (say, the database).
+        self.before_scrape: list[Callable[[], Awaitable[None]]] = []
 
 
 class RequestObservability:

@@ -18,6 +18,7 @@ from subgraphs.orders.queue import ACTOR_NAMES
 from subgraphs.orders.runtime import WorkerRuntime
 from subgraphs.orders.service.outbox import TaskKind
 from subgraphs.orders.service.processing import fail_order, process_order, release_stock
+from subgraphs.orders.worker_metrics import count_job
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +40,21 @@ def declare_actors(
             if not _attempts_left(max_retries):
                 log.error("order %s failed after %d retries: %r", order, max_retries, error)
                 runtime.run(fail_order(runtime.deps, task_id, order, repr(error)))
+                count_job(TaskKind.PROCESS.value, "failed")
+            else:
+                count_job(TaskKind.PROCESS.value, "retried")
             raise
+        count_job(TaskKind.PROCESS.value, outcome.value)
         log.info("order %s: %s", order, outcome.value)
 
     def release(task_id: int, order_id: str) -> None:
         order = uuid.UUID(order_id)
-        outcome = runtime.run(release_stock(runtime.deps, task_id, order))
+        try:
+            outcome = runtime.run(release_stock(runtime.deps, task_id, order))
+        except Exception:
+            count_job(TaskKind.RELEASE.value, "retried")
+            raise
+        count_job(TaskKind.RELEASE.value, outcome.value)
         log.info("order %s: stock %s", order, outcome.value)
 
     common: dict[str, Any] = {"broker": broker, "queue_name": queue_name, "max_retries": max_retries}

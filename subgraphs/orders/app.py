@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.requests import Request
 
-from db.engine import create_engine, session_factory
+from db.engine import close_engine, create_engine, session_factory
 from servicekit.app import create_subgraph_app
 from servicekit.auth import TokenVerifier
 from servicekit.internal import internal_secret
@@ -27,6 +27,7 @@ from subgraphs.orders.service.orders import OrdersDeps
 from subgraphs.orders.service.outbox import Publisher
 from subgraphs.orders.service.store import orders_by_ids
 from subgraphs.orders.settings import OrdersSettings
+from subgraphs.orders.status_metrics import OrdersByStatus
 from subgraphs.orders.tokens import VerifiedTokens
 
 
@@ -59,7 +60,7 @@ def create_app(
     state = OrdersAppState()
 
     async def startup() -> None:
-        state.engine = create_engine(database_url, pool_size=settings.database_pool_size)
+        state.engine = create_engine(database_url, pool_size=settings.database_pool_size, pool_name="orders")
         chosen = publisher
         if chosen is None:
             state.broker_publisher = BrokerPublisher(build_broker(settings), settings.queue_name)
@@ -95,7 +96,7 @@ def create_app(
             state.broker_publisher.close()
         for engine in (state.accept_engine, state.engine):
             if engine is not None:
-                await engine.dispose()
+                await close_engine(engine)
 
     async def database_ready() -> bool:
         if state.engine is None:
@@ -123,4 +124,11 @@ def create_app(
     live = Gauge("orders_subscriptions_active", "Subscriptions following orders in this process",
                  registry=app.state.metrics.registry)  # fmt: skip
     live.set_function(lambda: state.changes.subscribers if state.changes is not None else 0)
+    by_status = OrdersByStatus(
+        app.state.metrics.registry,
+        lambda: state.engine,
+        refresh_seconds=settings.status_metrics_refresh_seconds,
+        timeout_ms=settings.status_metrics_timeout_ms,
+    )
+    app.state.metrics.before_scrape.append(by_status.refresh)
     return app

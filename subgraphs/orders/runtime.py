@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.engine import create_engine, session_factory
+from db.engine import close_engine, create_engine, session_factory
 from servicekit.internal import internal_secret
 from subgraphs.orders.service.orders import OrdersDeps
 from subgraphs.orders.service.outbox import Publisher
@@ -58,7 +58,7 @@ class WorkerRuntime:
     async def _open(self) -> None:
         url = self.settings.effective_database_url
         assert url is not None
-        self._engine = create_engine(url, pool_size=self.settings.database_pool_size)
+        self._engine = create_engine(url, pool_size=self.settings.database_pool_size, pool_name="orders-worker")
         orders = OrdersDeps(
             sessions=session_factory(self._engine),
             publisher=self.publisher,
@@ -100,4 +100,4 @@ class WorkerRuntime:
         if self._deps is not None:
             await self._deps.stock.aclose()
         if self._engine is not None:
-            await self._engine.dispose()
+            await close_engine(self._engine)

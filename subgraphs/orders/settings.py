@@ -49,15 +49,32 @@ class OrdersSettings(SubgraphSettings):
     accept_pool_size: int = env_field(
         8, "ORDERS_ACCEPT_POOL_SIZE", description="connections of the API's createOrder path (no overflow)"
     )
+    status_metrics_refresh_seconds: float = env_field(
+        15.0, "ORDERS_STATUS_METRICS_REFRESH_SECONDS", description="orders_by_status is counted at most this often"
+    )
+    status_metrics_timeout_ms: int = env_field(
+        2000, "ORDERS_STATUS_METRICS_TIMEOUT_MS", description="statement timeout of the orders_by_status count"
+    )
+    worker_metrics_port: int = env_field(
+        0, "ORDERS_WORKER_METRICS_PORT", description="`marketplace worker` serves /metrics on this port (0: none)"
+    )
 
-    @field_validator("worker_processes", "worker_threads", "sweep_batch_size", "database_pool_size", "accept_pool_size")
+    @field_validator("worker_processes", "worker_threads", "sweep_batch_size", "database_pool_size", "accept_pool_size",
+                     "status_metrics_timeout_ms")  # fmt: skip
     @classmethod
     def _positive(cls, value: int) -> int:
         if value < 1:
             raise ValueError("must be 1 or more")
         return value
 
-    @field_validator("max_retries", "retry_min_backoff_ms", "retry_max_backoff_ms", "redis_maintenance_chance")
+    @field_validator(
+        "max_retries",
+        "retry_min_backoff_ms",
+        "retry_max_backoff_ms",
+        "redis_maintenance_chance",
+        "status_metrics_refresh_seconds",
+        "worker_metrics_port",
+    )
     @classmethod
     def _not_negative(cls, value: int) -> int:
         if value < 0:
@@ -65,7 +82,10 @@ class OrdersSettings(SubgraphSettings):
         return value
 
     @field_validator(
-        "publish_grace_seconds", "redeliver_after_seconds", "sweep_interval_seconds", "stock_timeout_seconds"
+        "publish_grace_seconds",
+        "redeliver_after_seconds",
+        "sweep_interval_seconds",
+        "stock_timeout_seconds",
     )
     @classmethod
     def _positive_seconds(cls, value: float) -> float:

@@ -22,6 +22,7 @@ from subgraphs.orders.actors import declare_actors
 from subgraphs.orders.queue import BrokerPublisher, build_broker, is_rabbitmq
 from subgraphs.orders.runtime import StockFactory, WorkerRuntime, http_stock_client
 from subgraphs.orders.settings import OrdersSettings
+from subgraphs.orders.worker_metrics import multiprocess_folder, serve_metrics
 
 log = logging.getLogger(__name__)
 STOP_TIMEOUT_MS = 30_000
@@ -76,15 +77,20 @@ def _wait_for_signal() -> None:
         pass
 
 
-def run_one(settings: OrdersSettings) -> int:
-    """Run one worker process until SIGTERM/SIGINT."""
+def run_one(settings: OrdersSettings, serve_metrics_here: bool = True) -> int:
+    """Run one worker process until SIGTERM/SIGINT (serving /metrics unless its supervisor does)."""
     configure_logging(settings)
     worker = OrderWorker(settings)
     worker.start()
+    server = None
+    if serve_metrics_here and settings.worker_metrics_port:
+        server = serve_metrics(settings.worker_metrics_port, settings.host)
     try:
         _wait_for_signal()
     finally:
         log.info("orders worker stopping")
+        if server is not None:
+            server.shutdown()
         worker.stop()
     return 0
 
@@ -92,7 +98,7 @@ def run_one(settings: OrdersSettings) -> int:
 def _supervise(settings: OrdersSettings) -> int:
     context = multiprocessing.get_context("spawn")
     children = [
-        context.Process(target=run_one, args=(settings,), name=f"orders-worker-{i}")
+        context.Process(target=run_one, args=(settings, False), name=f"orders-worker-{i}")
         for i in range(settings.worker_processes)
     ]
     for child in children:
@@ -108,7 +114,7 @@ def _supervise(settings: OrdersSettings) -> int:
         for index, child in enumerate(children):
             if not child.is_alive() and not stopping.is_set():
                 log.warning("worker process %s exited (%s); starting another", child.name, child.exitcode)
-                children[index] = context.Process(target=run_one, args=(settings,), name=child.name)
+                children[index] = context.Process(target=run_one, args=(settings, False), name=child.name)
                 children[index].start()
         time.sleep(0.5)
     for child in children:
@@ -136,4 +142,11 @@ def main(settings: OrdersSettings) -> int:
     if settings.worker_processes == 1:
         return run_one(settings)
     configure_logging(settings)
-    return _supervise(settings)
+    if not settings.worker_metrics_port:
+        return _supervise(settings)
+    with multiprocess_folder():  # before the children are spawned: they inherit it
+        server = serve_metrics(settings.worker_metrics_port, settings.host)
+        try:
+            return _supervise(settings)
+        finally:
+            server.shutdown()

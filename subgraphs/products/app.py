@@ -41,9 +41,11 @@ def create_app(settings: ProductsSettings, *, verifier: TokenVerifier | None = N
     state = _State()
 
     async def startup() -> None:
-        replica = create_engine(settings.read_database_url) if settings.read_database_url else None
+        replica = None
+        if settings.read_database_url:
+            replica = create_engine(settings.read_database_url, pool_name="products-replica")
         state.db = ProductsDatabase(
-            create_engine(database_url),
+            create_engine(database_url, pool_name="products"),
             replica,
             read_your_writes_seconds=settings.read_your_writes_seconds,
             replica_retry_seconds=settings.replica_retry_seconds,

@@ -28,6 +28,8 @@ from typing import TypeVar
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from db.engine import close_engine
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -92,9 +94,9 @@ class ProductsDatabase:
         self._replica_down_until = float("-inf")
 
     async def dispose(self) -> None:
-        await self.primary.dispose()
+        await close_engine(self.primary)
         if self.replica is not None:
-            await self.replica.dispose()
+            await close_engine(self.replica)
 
     # --- read-your-writes -------------------------------------------------------------------
 

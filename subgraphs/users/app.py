@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from db.engine import create_engine, session_factory
+from db.engine import close_engine, create_engine, session_factory
 from servicekit.app import create_subgraph_app
 from servicekit.auth import TokenVerifier
 from servicekit.context import authenticate
@@ -58,12 +58,12 @@ class UsersRuntime:
         return self._sessions
 
     async def start(self) -> None:
-        self._engine = create_engine(self.database_url)
+        self._engine = create_engine(self.database_url, pool_name="users")
         self._sessions = session_factory(self._engine)
 
     async def stop(self) -> None:
         if self._engine is not None:
-            await self._engine.dispose()
+            await close_engine(self._engine)
         self._engine = self._sessions = None
 
     async def database_ready(self) -> bool:

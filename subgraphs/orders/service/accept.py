@@ -80,6 +80,7 @@ def create_accept_engine(url: str, *, pool_size: int) -> AsyncEngine:
         pre_ping=False,  # a lost connection is retried by _first_row instead
         autocommit=True,
         application_name=ACCEPT_APPLICATION_NAME,
+        pool_name="orders-accept",
     )
 
 

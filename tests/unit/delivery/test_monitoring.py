@@ -11,11 +11,15 @@ from pathlib import Path
 
 import pytest
 import yaml
-from prometheus_client import generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
+from db.engine import create_engine
 from router.server.metrics import RouterMetrics
 from servicekit.observability import ServiceMetrics
+from servicekit.pool_metrics import DatabasePoolCollector, pool_figures
+from subgraphs.orders.status_metrics import OrdersByStatus
+from subgraphs.orders.worker_metrics import JOBS, count_job
 from tests.stages import ROOT
 
 pytestmark = pytest.mark.delivery
@@ -90,14 +94,32 @@ def test_the_code_reading_matches_what_a_process_exports() -> None:
     service = ServiceMetrics("products")
     service.requests.labels("products", "POST", "/graphql", "200").inc()
     service.latency.labels("products", "POST", "/graphql").observe(0.01)
+    engine = create_engine(
+        "postgresql://nobody@127.0.0.1:1/none", pool_size=5, max_overflow=10, pool_name="reading"
+    )  # never connects
+    service.registry.register(DatabasePoolCollector())
+    OrdersByStatus(service.registry, lambda: None, refresh_seconds=1, timeout_ms=1).gauge.labels("PENDING").set(1)
+    count_job("process", "confirmed")
+    worker = CollectorRegistry()
+    worker.register(JOBS)  # the worker serves the default registry: its own counter and the process's
     exported = {
         sample.name
-        for registry in (router.registry, service.registry)
+        for registry in (router.registry, service.registry, worker)
         for family in text_string_to_metric_families(generate_latest(registry).decode())
         for sample in family.samples
     }
     code = defined_in_code()
-    assert {"router_operations_total", "router_planner_cache_total", "http_request_duration_seconds_bucket"} <= exported
+    assert {
+        "router_operations_total",
+        "router_planner_cache_total",
+        "http_request_duration_seconds_bucket",
+        "db_pool_checked_out",
+        "db_pool_max",
+        "orders_by_status",
+        "order_worker_jobs_total",
+    } <= exported
+    assert pool_figures()["reading"] == {"size": 5, "checked_out": 0, "overflow": -5, "max": 15}
+    assert engine.url.database == "none"
     assert exported <= code, exported - code
 
 
@@ -126,6 +148,11 @@ def test_the_dashboard_covers_operations_subgraphs_services_and_the_queue() -> N
         "http_requests_total",
         "http_request_duration_seconds_bucket",
         "rabbitmq_detailed_queue_messages_ready",
+        "orders_by_status",
+        "order_worker_jobs_total",
+        "db_pool_checked_out",
+        "db_pool_max",
+        "db_pool_size",
     } <= named
 
 
