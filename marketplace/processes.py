@@ -69,6 +69,21 @@ class Child:
     monitor: asyncio.Task[None] | None = None
 
 
+async def exit_status(process: asyncio.subprocess.Process, poll_seconds: float = 0.2) -> int:
+    """The exit status as soon as the process itself has exited. ``Process.wait()`` also waits until
+    the output pipe closes, which a leftover of the process's group (a router worker whose supervisor
+    was killed) holds open: the supervisor would not see the exit until that leftover ends."""
+    waiter = asyncio.ensure_future(process.wait())
+    try:
+        while not waiter.done():
+            if process.returncode is not None:
+                return process.returncode
+            await asyncio.wait({waiter}, timeout=poll_seconds)
+        return waiter.result()
+    finally:
+        waiter.cancel()
+
+
 class Supervisor:
     def __init__(
         self, output: TextIO | None = None, color: bool | None = None, policy: RestartPolicy | None = None
@@ -136,7 +151,13 @@ class Supervisor:
     async def _monitor(self, child: Child) -> None:
         policy = self.policy
         while True:
-            status = await child.process.wait()
+            status = await exit_status(child.process)
+            if not self.stopping:
+                # What the dead process leaves in its group (a router's worker processes after a
+                # kill -9 of their supervisor) still holds the port and the output pipe: end it now,
+                # as supervisord's killasgroup does, so the restart neither waits for nor races it.
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(child.process.pid, signal.SIGKILL)
             with contextlib.suppress(asyncio.CancelledError):
                 await child.pump
             if self.stopping:

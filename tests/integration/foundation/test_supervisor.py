@@ -83,6 +83,60 @@ async def test_a_killed_child_is_restarted_and_serves_again(tmp_path: Path) -> N
     assert child.process.returncode is not None
 
 
+# A child that starts a grandchild in its own process group which ignores SIGTERM and outlives it
+# (like a router's worker processes whose supervisor is killed with SIGKILL), then serves /ready.
+PARENT_OF_ORPHAN = """
+import subprocess, sys
+pidfile, port = sys.argv[1], sys.argv[2]
+orphan = subprocess.Popen([sys.executable, "-c",
+    "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(600)"])
+open(pidfile, "w").write(str(orphan.pid))
+import http.server
+class Ready(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200); self.end_headers(); self.wfile.write(b"ok")
+    def log_message(self, *args): pass
+http.server.HTTPServer(("127.0.0.1", int(port)), Ready).serve_forever()
+"""
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie still answers kill(0): read its state.
+    state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    return state != "Z"
+
+
+async def test_a_killed_childs_leftover_processes_are_ended_before_the_restart(tmp_path: Path) -> None:
+    output = io.StringIO()
+    supervisor = Supervisor(output, color=False, policy=FAST)
+    port = free_port()
+    pidfile = tmp_path / "orphan.pid"
+    spec = ProcessSpec(
+        name="parent",
+        argv=[sys.executable, "-c", PARENT_OF_ORPHAN, str(pidfile), str(port)],
+        ready_url=f"http://127.0.0.1:{port}/ready",
+        service="svc",
+        port=port,
+    )
+    child = await supervisor.start(spec)
+    try:
+        await supervisor.wait_ready(child)
+        supervisor.supervise()
+        orphan = int(pidfile.read_text())
+        first_pid = child.process.pid
+        os.kill(first_pid, signal.SIGKILL)
+        await wait_for(lambda: child.process.pid != first_pid)
+        # The leftover of the killed child's group is gone by the time its replacement starts.
+        assert not alive(orphan)
+        await supervisor.wait_ready(child)
+    finally:
+        await supervisor.stop_all()
+
+
 async def test_a_child_that_keeps_failing_at_start_stops_the_group(tmp_path: Path) -> None:
     output = io.StringIO()
     supervisor = Supervisor(output, color=False, policy=FAST)
