@@ -70,6 +70,15 @@ def base_env(settings: LauncherSettings, database_url: str, broker_url: str, bal
 EDGE_ROUTER_CONFIG = "router-behind-edge.yaml"
 
 
+def router_workers(replicas: int, cores: int | None = None) -> int:
+    """Worker processes per router instance: the machine's cores shared among the instances (at least
+    one each). Two replicas of two workers on two cores would oversubscribe them: a restarted router
+    then competes with three other router processes while it imports and composes, and took 16-20 s
+    to serve again under the chaos tests' load where one worker takes 5-10 s."""
+    usable = cores if cores is not None else len(os.sched_getaffinity(0))
+    return max(1, usable // max(1, replicas))
+
+
 def edge_router_config(settings: LauncherSettings) -> Path | None:
     """The router.yaml for routers behind the edge: nginx (on the launcher's host) is a trusted proxy,
     so the client address the routers see, throttle logins by and pass to the subgraphs is the one
@@ -130,7 +139,7 @@ def plan_stack(
                         "--port",
                         str(port),
                         "--workers",
-                        str(min(2, os.cpu_count() or 1)),
+                        str(router_workers(replicas)),
                         *(["--router-config", str(behind_edge)] if behind_edge is not None else []),
                     ],
                     env=env,

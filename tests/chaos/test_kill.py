@@ -44,6 +44,8 @@ async def test_kill_any_one_process_then_one_of_each_at_once(chaos: ChaosPlatfor
     print(f"\nkill -9: {history.summary()}")
     print(f"kill -9: {report}; failed reads after retry {len(failed_reads)}")
     print("kill -9: seconds to serve again " + ", ".join(f"{n} {s:.1f}" for n, s in recoveries.items()))
+    for name in missing:  # what the launcher said of a process that did not come back
+        print("\n".join(line for line in chaos.stack.lines if line.startswith(f"{name} ")))
     assert missing == []
     assert max(recoveries.values()) <= RECOVERY_SECONDS
     assert [(op.kind, op.status, op.error) for op in failed_reads] == []

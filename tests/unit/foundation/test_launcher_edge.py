@@ -68,3 +68,12 @@ def test_an_operators_router_config_is_left_alone(tmp_path: Path, monkeypatch: p
     monkeypatch.setenv("MARKETPLACE_ROUTER_CONFIG", "/etc/marketplace/router.yaml")
     stack = plan_stack(LauncherSettings(data_dir=tmp_path), "postgresql://db", "redis://broker", 2, balanced=True)
     assert all("--router-config" not in router.argv for router in stack.routers)
+
+
+def test_router_workers_share_the_cores_among_the_replicas() -> None:
+    from marketplace.stack import router_workers
+
+    assert router_workers(1, cores=2) == 2
+    assert router_workers(2, cores=2) == 1
+    assert router_workers(3, cores=2) == 1
+    assert router_workers(2, cores=8) == 4
