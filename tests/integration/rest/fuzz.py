@@ -15,33 +15,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.core.result import Ok
-from schemathesis.specs.openapi.checks import positive_data_acceptance
-
-
-def schema_valid_data_fits_the_route(ctx: Any, response: Any, case: Any) -> bool | None:
-    """Like schemathesis' positive_data_acceptance, but a 422 is fine: the document describes types
-    and shapes, not business rules (a too-short password), so only 400 and 415 (the request did not
-    fit the route) mean the document promised something the route refuses."""
-    del ctx
-    meta = case.meta
-    if meta is None or not meta.generation.mode.is_positive:
-        return None
-    if response.status_code in (400, 415):
-        raise AssertionError(
-            f"schema-valid request refused with {response.status_code}: {response.text[:500]}\n"
-            f"{case.method} {case.formatted_path} query={case.query} body={case.body!r}"
-        )
-    return None
 
 
 def _run(operation: Any, mode: GenerationMode, headers: dict[str, str], max_examples: int) -> None:
-    # positive_data_acceptance is replaced by our check (which looks at positive cases only).
-    extra = [schema_valid_data_fits_the_route]
-
+    # Every check schemathesis has, positive data acceptance (ST202) included: the document states
+    # every constraint the API enforces, so a schema-valid request is never refused as malformed.
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(max_examples=max_examples, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     def run(case: Any) -> None:
-        case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance], additional_checks=extra)
+        case.call_and_validate(headers=headers)
 
     run()
 
@@ -86,12 +68,7 @@ def fuzz_stateful(
             return {"headers": sent}
 
         def validate_response(self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any) -> None:
-            case.validate_response(
-                response,
-                excluded_checks=[positive_data_acceptance],
-                additional_checks=[schema_valid_data_fits_the_route],
-                transport_kwargs=kwargs or None,
-            )
+            case.validate_response(response, transport_kwargs=kwargs or None)
 
     try:
         Scenarios.run(

@@ -63,3 +63,85 @@ def test_violations() -> None:
     assert body_violation({}, one_of) == "give exactly one of password or refreshToken"
     assert body_violation({"password": "x", "refreshToken": "y"}, one_of) is not None
     assert body_violation({"password": None, "refreshToken": "y"}, one_of) is None
+
+
+def component_pattern(document: dict[str, Any], schema: str, field: str) -> str:
+    stated = document["components"]["schemas"][schema]["properties"][field]
+    stated = stated["anyOf"][0] if "anyOf" in stated else stated
+    return str(stated["allOf"][0]["pattern"])
+
+
+def parameter(document: dict[str, Any], path: str, method: str, name: str) -> dict[str, Any]:
+    for found in document["paths"][path][method]["parameters"]:
+        if found["name"] == name:
+            return dict(found["schema"])
+    raise AssertionError(name)
+
+
+@pytest.mark.parametrize(
+    ("schema", "field", "inside", "outside"),
+    [
+        # (stated in the document: the subgraph's limit after stripping, so spaces around do not count)
+        ("CreateProductInput", "name", " " + "n" * 200 + " ", "n" * 201),
+        ("CreateProductInput", "name", "n", "  \u3000"),
+        ("CreateProductInput", "category", "c" * 100, "c" * 101),
+        ("CreateProductInput", "description", "", "d" * 5001),
+        ("UpdateProductInput", "name", "n" * 200, ""),
+        ("MoneyInput", "currency", " eur ", "EURO"),
+        ("MoneyInput", "currency", "JPY", "XXX"),
+        ("CreateOrderInput", "shippingAddress", "a" * 1000, "a" * 1001),
+        ("CreateOrderInput", "shippingAddress", "1 Main St", " \t"),
+        ("OrderItemInput", "productId", "{" + "A" * 32 + "}", "not-a-uuid"),
+        ("OrderItemInput", "productId", "6f1c2f0e-5a3b-5c1d-9e8f-0a1b2c3d4e5f", "6f1c2f0e-5a3b-5c1d-9e8f-0a1b2c3d4e5"),
+        ("TrackingInput", "carrier", "c" * 100, "c" * 101),
+        ("TrackingInput", "trackingNumber", "1Z", ""),
+        ("TrackingInput", "trackingUrl", "HTTPS://track.example/1Z?x=1", "ftp://track.example/1Z"),
+        ("TrackingInput", "trackingUrl", "  ", "http://"),
+    ],
+)
+def test_the_subgraphs_text_rules_are_stated(
+    document: dict[str, Any], schema: str, field: str, inside: str, outside: str
+) -> None:
+    pattern = component_pattern(document, schema, field)
+    assert re.search(pattern, inside)
+    assert not re.search(pattern, outside)
+
+
+def test_the_subgraphs_bounds_are_stated(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    assert schemas["MoneyInput"]["properties"]["amount"]["minimum"] == 0
+    assert schemas["CreateProductInput"]["properties"]["stock"]["minimum"] == 0
+    items = schemas["CreateOrderInput"]["properties"]["items"]
+    assert (items["minItems"], items["maxItems"]) == (1, 50)
+    quantity = schemas["OrderItemInput"]["properties"]["quantity"]
+    assert (quantity["minimum"], quantity["maximum"]) == (1, 1000)
+    assert schemas["UpdateProductInput"]["minProperties"] == 1
+    # null is refused for these (the subgraph says "leave it out"), but still allowed for description
+    update = schemas["UpdateProductInput"]["properties"]
+    assert update["name"]["type"] == "string"
+    assert update["stock"]["type"] == "integer"
+    assert update["price"] == {"$ref": "#/components/schemas/MoneyInput"}
+    assert "null" in update["description"]["type"]
+    key = parameter(document, "/orders", "post", "Idempotency-Key")
+    assert key["maxLength"] == 200
+    replace = document["paths"]["/products/{id}"]["put"]["requestBody"]["content"]["application/json"]["schema"]
+    assert replace["properties"]["stock"]["minimum"] == 0
+    assert re.search(component_pattern_of(replace["properties"]["name"]), "n" * 200)
+    currency = parameter(document, "/products", "get", "currency")
+    assert re.search(component_pattern_of(currency), "gbp") and not re.search(component_pattern_of(currency), "GB")
+    valid = document["paths"]["/users/{id}/auth-valid"]["post"]["requestBody"]["content"]["application/json"]
+    assert valid["schema"]["not"]["required"] == ["token", "password"]
+
+
+def component_pattern_of(stated: dict[str, Any]) -> str:
+    return str(stated["allOf"][0]["pattern"])
+
+
+def test_new_keywords() -> None:
+    assert violation([], {"minItems": 1}) == "must have at least 1 items"
+    assert violation([1, 2], {"maxItems": 1}) == "must have at most 1 items"
+    assert violation(None, {"nonNull": True}) == "must not be null"
+    assert violation(None, {"minimum": 0}) is None
+    excluded = {"not": {"required": ["token", "password"]}}
+    assert body_violation({"token": "t", "password": "p"}, excluded) == "give at most one of token or password"
+    assert body_violation({"token": None, "password": "p"}, excluded) is None
