@@ -393,7 +393,7 @@ def test_the_subgraphs_limits_are_enforced_at_their_stated_edges(rest_server: Re
     client = rest_server.client
     _, seller = sign_up(rest_server, "Edges")
     calls = len(rest_server.backend.store.calls)
-    for body, field in [
+    product_refusals: list[tuple[dict[str, Any], str]] = [
         ({"name": "n" * 201}, "name"),
         ({"name": "   "}, "name"),
         ({"category": "c" * 101}, "category"),
@@ -401,7 +401,8 @@ def test_the_subgraphs_limits_are_enforced_at_their_stated_edges(rest_server: Re
         ({"price": {"amount": -1, "currency": "EUR"}}, "price.amount"),
         ({"price": {"amount": 1, "currency": "EURO"}}, "price.currency"),
         ({"stock": -1}, "stock"),
-    ]:
+    ]
+    for body, field in product_refusals:
         refused = client.post("/products", json={**EDGE_PRODUCT, **body}, headers=bearer(seller))
         assert assert_problem(refused, 400, "BAD_USER_INPUT")["detail"].startswith(field), body
     assert len(rest_server.backend.store.calls) == calls
@@ -415,17 +416,18 @@ def test_the_subgraphs_limits_are_enforced_at_their_stated_edges(rest_server: Re
     assert client.patch(path, json={"stock": 0}, headers=bearer(seller)).status_code == 200
 
     _, buyer = sign_up(rest_server, "EdgeBuyer")
-    item = {"productId": product["id"], "quantity": 1000}
+    item: dict[str, Any] = {"productId": product["id"], "quantity": 1000}
     accepted = client.post("/orders", json={"items": [item], "shippingAddress": "a" * 1000}, headers=bearer(buyer))
     assert accepted.status_code == 202, accepted.text
-    for body, field in [
+    order_refusals: list[tuple[dict[str, Any], str]] = [
         ({"items": [{**item, "quantity": 1001}], "shippingAddress": "x"}, "items[0].quantity"),
         ({"items": [{**item, "quantity": 0}], "shippingAddress": "x"}, "items[0].quantity"),
         ({"items": [], "shippingAddress": "x"}, "items"),
         ({"items": [item] * 51, "shippingAddress": "x"}, "items"),
         ({"items": [{**item, "productId": "p1"}], "shippingAddress": "x"}, "items[0].productId"),
         ({"items": [item], "shippingAddress": "a" * 1001}, "shippingAddress"),
-    ]:
+    ]
+    for body, field in order_refusals:
         refused = client.post("/orders", json=body, headers=bearer(buyer))
         assert assert_problem(refused, 400, "BAD_USER_INPUT")["detail"].startswith(field + " "), field
     long_key = client.post(
@@ -448,4 +450,4 @@ def test_a_signed_in_client_checks_a_password(rest_server: RestServer) -> None:
     assert "at most one" in assert_problem(both, 400)["detail"]
 
 
-EDGE_PRODUCT = {"name": "Edge", "price": {"amount": 1, "currency": "EUR"}, "category": "tools"}
+EDGE_PRODUCT: dict[str, Any] = {"name": "Edge", "price": {"amount": 1, "currency": "EUR"}, "category": "tools"}
