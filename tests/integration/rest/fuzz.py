@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.core.result import Ok
@@ -114,6 +114,10 @@ def fuzz_stateful(
             settings=settings(
                 max_examples=max_examples,
                 stateful_step_count=steps,
+                # No shrinking: the scenarios change the server's data, so a replay differs from the
+                # first run and Hypothesis would report "inconsistent data generation" instead of
+                # the failure it found.
+                phases=[Phase.explicit, Phase.reuse, Phase.generate],
                 deadline=None,
                 suppress_health_check=list(HealthCheck),
                 database=None,
