@@ -12,6 +12,9 @@ from graphql import GraphQLSchema
 from router.rest import DEFAULT_DIRECTORY, Declaration, openapi_document
 from router.rest.constraints import body_violation, load_constraints, violation
 from router.rest.json_schema import NO_CONTROL_CHARACTERS
+from subgraphs.orders.domain import MAX_ADDRESS_LENGTH
+from subgraphs.products.money import MINOR_UNITS
+from subgraphs.products.service.validation import MAX_CATEGORY, MAX_DESCRIPTION, MAX_NAME
 
 pytestmark = pytest.mark.router
 
@@ -146,3 +149,31 @@ def test_new_keywords() -> None:
     excluded = {"not": {"required": ["token", "password"]}}
     assert body_violation({"token": "t", "password": "p"}, excluded) == "give at most one of token or password"
     assert body_violation({"token": None, "password": "p"}, excluded) is None
+
+
+def test_the_currency_pattern_is_the_subgraphs_list(document: dict[str, Any]) -> None:
+    pattern = component_pattern(document, "MoneyInput", "currency")
+    for code in MINOR_UNITS:
+        assert re.search(pattern, code), code
+        assert re.search(pattern, f" {code.lower()}\t"), code
+    refused = [c for c in ("XXX", "XAU", "EURO", "EU", "") if re.search(pattern, c)]
+    assert refused == []
+    assert document["components"]["schemas"]["MoneyInput"]["properties"]["currency"]["maxLength"] == 64
+
+
+@pytest.mark.parametrize(
+    ("schema", "field", "limit"),
+    [
+        ("CreateProductInput", "name", MAX_NAME),
+        ("CreateProductInput", "category", MAX_CATEGORY),
+        ("CreateProductInput", "description", MAX_DESCRIPTION),
+        ("CreateOrderInput", "shippingAddress", MAX_ADDRESS_LENGTH),
+    ],
+)
+def test_trimmed_lengths_are_the_subgraphs_constants(
+    document: dict[str, Any], schema: str, field: str, limit: int
+) -> None:
+    pattern = component_pattern(document, schema, field)
+    assert re.search(pattern, "\u3000 " + "x" * limit + " \n")
+    assert not re.search(pattern, "x" * (limit + 1))
+    assert not re.search(pattern, "x" + " " * (limit - 1) + "x")
