@@ -448,6 +448,9 @@ def test_a_signed_in_client_checks_a_password(rest_server: RestServer) -> None:
     assert checked.json()["valid"] is True
     both = rest_server.client.post(f"/users/{user_id}/auth-valid", json={"password": PASSWORD, "token": token})
     assert "at most one" in assert_problem(both, 400)["detail"]
+    # a vertical tab is no JSON whitespace: malformed JSON, not "no body" (then the header's token)
+    tab = {**bearer(token), "content-type": "application/json"}
+    assert_problem(rest_server.client.post(f"/users/{user_id}/auth-valid", content=b"\x0b", headers=tab), 400)
 
 
 EDGE_PRODUCT: dict[str, Any] = {"name": "Edge", "price": {"amount": 1, "currency": "EUR"}, "category": "tools"}
