@@ -96,27 +96,32 @@ def fuzz_stateful(
     schema = schemathesis.openapi.from_url(openapi_url)
     machine = schema.as_state_machine()
     sent = dict(headers or {})
+    found: list[str] = []
 
     class Scenarios(machine):  # type: ignore[misc, valid-type]
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:
             return {"headers": sent}
 
         def validate_response(self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any) -> None:
-            case.validate_response(
-                response,
-                excluded_checks=[positive_data_acceptance],
-                additional_checks=[positive_data_acceptance_but_cross_field_rules],
-                transport_kwargs=kwargs or None,
-            )
+            try:
+                case.validate_response(
+                    response,
+                    excluded_checks=[positive_data_acceptance],
+                    additional_checks=[positive_data_acceptance_but_cross_field_rules],
+                    transport_kwargs=kwargs or None,
+                )
+            except (Exception, BaseExceptionGroup) as error:
+                # Kept as first seen: Hypothesis' replay of a failing scenario may differ (the
+                # server's data changed) and then reports only "inconsistent data generation".
+                found.append(str(error))
+                raise
 
     try:
         Scenarios.run(
             settings=settings(
                 max_examples=max_examples,
                 stateful_step_count=steps,
-                # No shrinking: the scenarios change the server's data, so a replay differs from the
-                # first run and Hypothesis would report "inconsistent data generation" instead of
-                # the failure it found.
+                # No shrinking: the scenarios change the server's data, so replays differ.
                 phases=[Phase.explicit, Phase.reuse, Phase.generate],
                 deadline=None,
                 suppress_health_check=list(HealthCheck),
@@ -124,5 +129,5 @@ def fuzz_stateful(
             )
         )
     except (Exception, BaseExceptionGroup) as error:
-        return [f"stateful: {error}"]
+        return [f"stateful: {error}", *(f"stateful (as first seen): {text}" for text in found[:1])]
     return []
