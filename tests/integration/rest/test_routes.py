@@ -425,11 +425,15 @@ def test_the_subgraphs_limits_are_enforced_at_their_stated_edges(rest_server: Re
         ({"items": [], "shippingAddress": "x"}, "items"),
         ({"items": [item] * 51, "shippingAddress": "x"}, "items"),
         ({"items": [{**item, "productId": "p1"}], "shippingAddress": "x"}, "items[0].productId"),
+        (
+            {"items": [{**item, "productId": 7}], "shippingAddress": "x"},
+            "body field 'items[0].productId': ID must be a string,",
+        ),
         ({"items": [item], "shippingAddress": "a" * 1001}, "shippingAddress"),
     ]
     for body, field in order_refusals:
         refused = client.post("/orders", json=body, headers=bearer(buyer))
-        assert assert_problem(refused, 400, "BAD_USER_INPUT")["detail"].startswith(field + " "), field
+        assert assert_problem(refused, 400, "BAD_USER_INPUT")["detail"].startswith(field + " "), (field, refused.text)
     long_key = client.post(
         "/orders",
         json={"items": [item], "shippingAddress": "x"},
