@@ -20,6 +20,7 @@ from graphql import (
     GraphQLBoolean,
     GraphQLError,
     GraphQLFloat,
+    GraphQLID,
     GraphQLInputObjectType,
     GraphQLInputType,
     GraphQLInt,
@@ -144,6 +145,10 @@ def _check_formats(
         for name, field in named.fields.items():
             if name in value:
                 _check_formats(value[name], field.type, [*path, name], problems, parameter)
+    elif named is GraphQLID and not isinstance(value, str):
+        # GraphQL's ID also takes an integer; /openapi.json says a string (what every output is),
+        # so a JSON body's number is refused rather than accepted against the document.
+        problems.append((_label(parameter, path), f"ID must be a string, got {value!r}"))
     elif isinstance(named, GraphQLScalarType) and named.name in SCALAR_FORMATS:
         format_name, valid = SCALAR_FORMATS[named.name]
         if not isinstance(value, str) or not valid(value):

@@ -20,7 +20,8 @@ from graphql import GraphQLInputObjectType, GraphQLInputType, GraphQLList, Graph
 
 Keywords = dict[str, Any]
 FILE_NAME = "constraints.yaml"
-_KNOWN = frozenset({"minimum", "maximum", "minLength", "maxLength", "pattern"})
+_KNOWN = frozenset({"minimum", "maximum", "minLength", "maxLength", "pattern", "minItems", "maxItems", "nonNull"})
+_KNOWN_OBJECT = frozenset({"minProperties"})
 
 
 @dataclass(frozen=True)
@@ -28,9 +29,13 @@ class Constraints:
     inputs: Mapping[str, Mapping[str, Keywords]] = field(default_factory=dict)
     variables: Mapping[str, Mapping[str, Keywords]] = field(default_factory=dict)
     bodies: Mapping[str, Keywords] = field(default_factory=dict)
+    objects: Mapping[str, Keywords] = field(default_factory=dict)
 
     def for_input(self, type_name: str, field_name: str) -> Keywords:
         return dict(self.inputs.get(type_name, {}).get(field_name, {}))
+
+    def for_object(self, type_name: str) -> Keywords:
+        return dict(self.objects.get(type_name, {}))
 
     def for_variable(self, operation: str, variable: str) -> Keywords:
         return dict(self.variables.get(operation, {}).get(variable, {}))
@@ -47,11 +52,27 @@ def load_constraints(directory: Path) -> Constraints:
                 unknown = set(keywords) - _KNOWN
                 if unknown:
                     raise ValueError(f"{path}: {section}.{owner}.{name}: unknown keywords {sorted(unknown)}")
-    return Constraints(raw.get("inputs") or {}, raw.get("variables") or {}, raw.get("bodies") or {})
+    for owner, keywords in (raw.get("objects") or {}).items():
+        if set(keywords) - _KNOWN_OBJECT:
+            raise ValueError(f"{path}: objects.{owner}: unknown keywords {sorted(set(keywords) - _KNOWN_OBJECT)}")
+    return Constraints(
+        raw.get("inputs") or {}, raw.get("variables") or {}, raw.get("bodies") or {}, raw.get("objects") or {}
+    )
 
 
 def violation(value: Any, keywords: Keywords) -> str | None:
-    """Why ``value`` breaks ``keywords`` (JSON Schema's meaning: each applies to its own type), or None."""
+    """Why ``value`` breaks ``keywords`` (JSON Schema's meaning: each applies to its own type), or None.
+
+    ``nonNull`` is ours (not JSON Schema): the field is nullable in GraphQL but the subgraph refuses
+    an explicit null, so the document leaves ``null`` out of its type.
+    """
+    if value is None:
+        return "must not be null" if keywords.get("nonNull") else None
+    if isinstance(value, list):
+        if "minItems" in keywords and len(value) < keywords["minItems"]:
+            return f"must have at least {keywords['minItems']} items"
+        if "maxItems" in keywords and len(value) > keywords["maxItems"]:
+            return f"must have at most {keywords['maxItems']} items"
     if isinstance(value, int | float) and not isinstance(value, bool):
         if "minimum" in keywords and value < keywords["minimum"]:
             return f"must be {keywords['minimum']} or more"
@@ -79,6 +100,9 @@ def input_violation(value: Any, type_: GraphQLInputType, constraints: Constraint
             if found:
                 return found
     elif isinstance(named, GraphQLInputObjectType) and isinstance(value, Mapping):
+        least = constraints.for_object(named.name).get("minProperties")
+        if least is not None and len(value) < least:
+            return f"{label or 'body'} must give at least {least} field{'s' if least > 1 else ''}"
         for name, definition in named.fields.items():
             if name not in value:
                 continue
@@ -93,7 +117,13 @@ def input_violation(value: Any, type_: GraphQLInputType, constraints: Constraint
 
 
 def body_violation(body: Mapping[str, Any], keywords: Keywords) -> str | None:
-    """``oneOf`` branches of required fields: exactly one branch must have all its fields (non-null)."""
+    """``oneOf`` branches of required fields: exactly one branch must have all its fields (non-null);
+    ``not: {required: [...]}``: those fields must not all be given (non-null)."""
+    excluded = keywords.get("not", {}).get("required")
+    if excluded and all(body.get(name) is not None for name in excluded):
+        return (
+            f"give at most one of {' or '.join(excluded)}" if len(excluded) == 2 else f"do not give all of {excluded}"
+        )
     branches = keywords.get("oneOf")
     if not branches:
         return None

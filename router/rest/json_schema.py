@@ -68,6 +68,9 @@ def with_keywords(schema: Schema, keywords: Schema) -> Schema:
     """
     if not keywords:
         return schema
+    if keywords.get("nonNull"):
+        keywords = {k: v for k, v in keywords.items() if k != "nonNull"}
+        schema = non_null(schema)
     if "anyOf" in schema and len(schema["anyOf"]) == 2 and schema["anyOf"][1] == {"type": "null"}:
         return {**schema, "anyOf": [with_keywords(schema["anyOf"][0], keywords), schema["anyOf"][1]]}
     merged = {**schema, **keywords}
@@ -75,6 +78,17 @@ def with_keywords(schema: Schema, keywords: Schema) -> Schema:
         merged["pattern"] = schema["pattern"]
         merged["allOf"] = [*merged.get("allOf", []), {"pattern": keywords["pattern"]}]
     return merged
+
+
+def non_null(schema: Schema) -> Schema:
+    """``schema`` without ``null`` (the inverse of :func:`nullable`)."""
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        rest = [k for k in kind if k != "null"]
+        return {**schema, "type": rest[0] if len(rest) == 1 else rest}
+    if "anyOf" in schema and len(schema["anyOf"]) == 2 and schema["anyOf"][1] == {"type": "null"}:
+        return dict(schema["anyOf"][0])
+    return schema
 
 
 def nullable(schema: Schema) -> Schema:
@@ -120,6 +134,7 @@ class Components:
             schema = {"type": "object", "properties": properties, "additionalProperties": False}
             if required:
                 schema["required"] = required
+            schema.update(self.constraints.for_object(named.name))
         else:
             raise TypeError(f"{named.name} is not an enum or input object")
         if named.description:

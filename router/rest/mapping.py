@@ -41,8 +41,12 @@ class MappedRequest:
 
 
 def parse_body(body: bytes, content_type: str | None) -> Any:
-    """The JSON document of a body; :data:`NO_BODY` when the body is empty."""
-    if not body.strip():
+    """The JSON document of a body; :data:`NO_BODY` when the body is empty or JSON whitespace.
+
+    (Only JSON's four whitespace characters: ``bytes.strip`` would also drop a vertical tab, and a
+    body of one would pass for no body instead of being refused as malformed JSON.)
+    """
+    if not body.strip(b" \t\n\r"):
         return NO_BODY
     if not is_json_media_type(content_type):
         raise RequestProblem(
@@ -78,12 +82,38 @@ def map_request(
     if declaration.spec.method in BODY_METHODS:
         _from_body(declaration, parse_body(body, content_type), variables)
     consumed = _from_headers(declaration, headers, variables)
+    if constraints is not None:
+        consumed = _yield_to_body(declaration, constraints, variables, consumed)
     for spec in declaration.variables.values():
         if spec.required and spec.name not in variables:
             raise RequestProblem(_missing(spec), parameter=spec.name, location=spec.sources[-1])
     if constraints is not None:
         _check_constraints(declaration, variables, constraints)
     return MappedRequest(variables, consumed)
+
+
+def _yield_to_body(
+    declaration: Declaration, constraints: Constraints, variables: dict[str, Any], consumed: frozenset[str]
+) -> frozenset[str]:
+    """A header's value gives way when the body gives another variable it excludes (``not``).
+
+    ``POST /users/{id}/auth-valid`` with a password in the body from a signed-in client: the
+    ``Authorization`` header then stays the caller's, rather than becoming a second credential
+    that the subgraph would refuse beside the password.
+    """
+    excluded = constraints.bodies.get(declaration.name, {}).get("not", {}).get("required") or ()
+    for spec in declaration.variables_from("header"):
+        assert spec.header is not None
+        others = [name for name in excluded if name != spec.name]
+        if (
+            spec.name in excluded
+            and spec.header.lower() in consumed
+            and others
+            and all(variables.get(name) is not None for name in others)
+        ):
+            del variables[spec.name]
+            consumed = consumed - {spec.header.lower()}
+    return consumed
 
 
 def _check_constraints(declaration: Declaration, variables: dict[str, Any], constraints: Constraints) -> None:

@@ -10,7 +10,7 @@ from graphql import GraphQLNonNull, GraphQLSchema, Undefined
 from router.rest.constraints import Constraints
 from router.rest.declarations import PLACEHOLDER, Declaration
 from router.rest.directive import BODY_METHODS
-from router.rest.json_schema import Components, Schema, with_keywords
+from router.rest.json_schema import Components, Schema, non_null, with_keywords
 from router.rest.problems import PROBLEM_MEDIA_TYPE
 
 _ERROR_DESCRIPTIONS = {
@@ -161,7 +161,7 @@ def _parameters(declaration: Declaration, components: Components) -> list[dict[s
                 "name": spec.header,
                 "in": "header",
                 "required": spec.required and "field" not in spec.sources,
-                "schema": _non_null(components.input_schema(spec.type)),
+                "schema": _non_null(_constrained(components, declaration, spec.name, spec.type)),
                 "description": f"Fills the operation's ${spec.name}.",
             }
         )
@@ -184,13 +184,7 @@ def _one_of(declaration: Declaration, components: Components, properties: Schema
 
 
 def _non_null(schema: Schema) -> Schema:
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        rest = [k for k in kind if k != "null"]
-        return {**schema, "type": rest[0] if len(rest) == 1 else rest}
-    if "anyOf" in schema and len(schema["anyOf"]) == 2 and schema["anyOf"][1] == {"type": "null"}:
-        return dict(schema["anyOf"][0])
-    return schema
+    return non_null(schema)
 
 
 def _request_body(declaration: Declaration, components: Components) -> dict[str, Any] | None:
@@ -219,6 +213,10 @@ def _request_body(declaration: Declaration, components: Components) -> dict[str,
     one_of = _one_of(declaration, components, properties)
     if one_of:
         schema["oneOf"] = one_of
+    excluded = components.constraints.bodies.get(declaration.name, {}).get("not", {}).get("required")
+    if excluded:
+        # "not all of them given non-null" (the REST layer counts an explicit null as not given)
+        schema["not"] = {"required": list(excluded), "properties": {n: {"not": {"type": "null"}} for n in excluded}}
     return {"required": bool(required or one_of), "content": {"application/json": {"schema": schema}}}
 
 

@@ -42,7 +42,9 @@ class Product:
 
 @strawberry.type
 class OrderItem:
-    product: Product
+    # Nullable: an order is accepted before its products are checked (the worker rejects it when one
+    # does not exist), and a product that does not exist cannot be resolved by the products subgraph.
+    product: Product | None = strawberry.field(description="null when no such product exists (the order is rejected)")
     quantity: int
     unit_price: Money | None = strawberry.field(description="set once the order is priced (CONFIRMED)")
 

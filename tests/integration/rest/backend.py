@@ -267,7 +267,7 @@ class Backend:
         if values.get("stock") is not None and values["stock"] < 0:
             raise _error("stock must be 0 or more", "BAD_USER_INPUT", field="stock")
         price = values.get("price")
-        if price is not None and (price["amount"] < 0 or len(price["currency"]) != 3):
+        if price is not None and (price["amount"] < 0 or len(price["currency"].strip()) != 3):
             raise _error("price needs an amount >= 0 and a 3-letter currency", "BAD_USER_INPUT", field="price")
 
     def create_product(self, _: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:
@@ -328,9 +328,9 @@ class Backend:
             raise _error("an order needs at least one item", "BAD_USER_INPUT", field="items")
         if not input["shippingAddress"].strip():
             raise _error("a shipping address is required", "BAD_USER_INPUT", field="shippingAddress")
+        # An unknown product does not refuse the request: as in the orders subgraph, the order is
+        # accepted as PENDING and the worker rejects it later (its unit price stays unknown).
         for index, item in enumerate(input["items"]):
-            if item["productId"] not in self.store.products:
-                raise _error(f"unknown product {item['productId']}", "BAD_USER_INPUT", field=f"items.{index}")
             if item["quantity"] < 1:
                 raise _error("quantity must be at least 1", "BAD_USER_INPUT", field=f"items.{index}.quantity")
         now = _now()
@@ -342,7 +342,9 @@ class Backend:
                 {
                     "productId": item["productId"],
                     "quantity": item["quantity"],
-                    "unitPrice": dict(self.store.products[item["productId"]]["price"]),
+                    "unitPrice": dict(self.store.products[item["productId"]]["price"])
+                    if item["productId"] in self.store.products
+                    else None,
                 }
                 for item in input["items"]
             ],

@@ -385,3 +385,76 @@ def test_stated_constraints_are_enforced_as_documented(rest_server: RestServer) 
     assert empty["detail"].startswith("email is not in the expected form")
     assert "exactly one" in assert_problem(client.post(f"/users/{user_id}/auth", json={}), 400)["detail"]
     assert client.get("/products", params={"minPrice": "0"}).status_code == 200
+
+
+def test_the_subgraphs_limits_are_enforced_at_their_stated_edges(rest_server: RestServer) -> None:
+    """Just inside each stated limit is accepted, just outside is a 400 naming the field (before
+    anything runs: the limits are those of subgraphs/products and subgraphs/orders)."""
+    client = rest_server.client
+    _, seller = sign_up(rest_server, "Edges")
+    calls = len(rest_server.backend.store.calls)
+    product_refusals: list[tuple[dict[str, Any], str]] = [
+        ({"name": "n" * 201}, "name"),
+        ({"name": "   "}, "name"),
+        ({"category": "c" * 101}, "category"),
+        ({"description": "d" * 5001}, "description"),
+        ({"price": {"amount": -1, "currency": "EUR"}}, "price.amount"),
+        ({"price": {"amount": 1, "currency": "EURO"}}, "price.currency"),
+        ({"stock": -1}, "stock"),
+    ]
+    for body, field in product_refusals:
+        refused = client.post("/products", json={**EDGE_PRODUCT, **body}, headers=bearer(seller))
+        assert assert_problem(refused, 400, "BAD_USER_INPUT")["detail"].startswith(field), body
+    assert len(rest_server.backend.store.calls) == calls
+    product = new_product(
+        rest_server, seller, name=" " + "n" * 200 + " ", category="c" * 100, price={"amount": 0, "currency": " eur "}
+    )
+    path = f"/products/{product['id']}"
+    assert "at least 1 field" in assert_problem(client.patch(path, json={}, headers=bearer(seller)), 400)["detail"]
+    null_name = client.patch(path, json={"name": None}, headers=bearer(seller))
+    assert assert_problem(null_name, 400)["detail"] == "name must not be null"
+    assert client.patch(path, json={"stock": 0}, headers=bearer(seller)).status_code == 200
+
+    _, buyer = sign_up(rest_server, "EdgeBuyer")
+    item: dict[str, Any] = {"productId": product["id"], "quantity": 1000}
+    accepted = client.post("/orders", json={"items": [item], "shippingAddress": "a" * 1000}, headers=bearer(buyer))
+    assert accepted.status_code == 202, accepted.text
+    order_refusals: list[tuple[dict[str, Any], str]] = [
+        ({"items": [{**item, "quantity": 1001}], "shippingAddress": "x"}, "items[0].quantity"),
+        ({"items": [{**item, "quantity": 0}], "shippingAddress": "x"}, "items[0].quantity"),
+        ({"items": [], "shippingAddress": "x"}, "items"),
+        ({"items": [item] * 51, "shippingAddress": "x"}, "items"),
+        ({"items": [{**item, "productId": "p1"}], "shippingAddress": "x"}, "items[0].productId"),
+        (
+            {"items": [{**item, "productId": 7}], "shippingAddress": "x"},
+            "body field 'items[0].productId': ID must be a string,",
+        ),
+        ({"items": [item], "shippingAddress": "a" * 1001}, "shippingAddress"),
+    ]
+    for body, field in order_refusals:
+        refused = client.post("/orders", json=body, headers=bearer(buyer))
+        assert assert_problem(refused, 400, "BAD_USER_INPUT")["detail"].startswith(field + " "), (field, refused.text)
+    long_key = client.post(
+        "/orders",
+        json={"items": [item], "shippingAddress": "x"},
+        headers={**bearer(buyer), "Idempotency-Key": "k" * 201},
+    )
+    assert assert_problem(long_key, 400)["detail"].startswith("idempotencyKey")
+
+
+def test_a_signed_in_client_checks_a_password(rest_server: RestServer) -> None:
+    """The Authorization header gives way to a password in the body (not a second credential)."""
+    user_id, token = sign_up(rest_server, "Checker")
+    checked = rest_server.client.post(
+        f"/users/{user_id}/auth-valid", json={"password": PASSWORD}, headers=bearer(token)
+    )
+    assert checked.status_code == 200, checked.text
+    assert checked.json()["valid"] is True
+    both = rest_server.client.post(f"/users/{user_id}/auth-valid", json={"password": PASSWORD, "token": token})
+    assert "at most one" in assert_problem(both, 400)["detail"]
+    # a vertical tab is no JSON whitespace: malformed JSON, not "no body" (then the header's token)
+    tab = {**bearer(token), "content-type": "application/json"}
+    assert_problem(rest_server.client.post(f"/users/{user_id}/auth-valid", content=b"\x0b", headers=tab), 400)
+
+
+EDGE_PRODUCT: dict[str, Any] = {"name": "Edge", "price": {"amount": 1, "currency": "EUR"}, "category": "tools"}
