@@ -142,10 +142,12 @@ async def test_worker_killed_around_its_commit_leaves_exactly_one_reservation(
             if process.poll() is None:
                 process.kill()
             log.close()
-        assert returncode == -9, (tmp_path / f"crash-{point}.log").read_text()
+        crash_log = (tmp_path / f"crash-{point}.log").read_text()
+        assert returncode == -9, crash_log
         assert await products.taken(created["id"]) == 1
         expected_now = "PENDING" if point == "before_commit" else "CONFIRMED"
-        assert await stack.status(created["id"]) == expected_now
+        # Seen once in CI (rabbitmq, after_commit): PENDING. The worker's log says which order it took.
+        assert await stack.status(created["id"]) == expected_now, crash_log
 
         stack.start_worker()  # the broker redelivers the unacknowledged message to this one
         await stack.wait_processed([created["id"]])

@@ -16,18 +16,9 @@ from playwright.async_api import Route, async_playwright
 from router.server.graphiql import ASSETS_DIR, BUNDLES
 from tests.integration.orders.products import Products
 from tests.integration.realtime.platform import Platform
+from tests.support.browser import ARGS, CHROMIUM
 
 pytestmark = [pytest.mark.integration, pytest.mark.router, pytest.mark.browser]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 RESPONSE = "() => document.querySelector('.graphiql-response .CodeMirror')?.CodeMirror.getValue() || ''"
 
 
