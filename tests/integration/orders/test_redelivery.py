@@ -39,6 +39,7 @@ async def test_a_killed_workers_order_is_finished_by_another_within_15_seconds(
                 "tests.integration.orders.crashing_worker",
                 "before_commit",
                 stack.settings.model_dump_json(),
+                created["id"],
             ],
             cwd=ROOT,
             stdout=log,
