@@ -33,7 +33,11 @@ class EmbeddedRedis:
     def launch(self, timeout: float = 10.0) -> None:
         """Start the server (again, after a crash: the append-only file brings the queues back)."""
         self.socket_path.unlink(missing_ok=True)
-        process = self.process = subprocess.Popen(self.command, stdin=subprocess.DEVNULL)  # noqa: S603
+        # A session of its own: Ctrl-C in a terminal signals the whole foreground group, and Redis
+        # must outlive the workers that use it (the launcher stops it last, in order).
+        process = self.process = subprocess.Popen(  # noqa: S603
+            self.command, stdin=subprocess.DEVNULL, start_new_session=True
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if process.poll() is not None:

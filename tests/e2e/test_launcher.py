@@ -51,9 +51,9 @@ def test_up_starts_everything_on_embedded_servers_and_stops_without_orphans(tmp_
             assert response.headers["strict-transport-security"].startswith("max-age=")
         assert f"REST docs    {stack.url('router')}/docs" in stack.output
     finally:
-        code = stack.stop()
+        code = stack.stop(ctrl_c=True)
     assert code == 0, stack.output
-    # a clean stop (reverse start order: routers, workers, subgraphs, nginx, Redis, PostgreSQL) logs no error
+    # a clean stop on Ctrl-C (reverse start order: routers, workers, subgraphs, nginx, Redis, PostgreSQL) logs no error
     assert not [line for line in stack.lines if " ERROR " in line or " CRITICAL " in line], stack.output
     assert "launcher" in stack.output
     assert "stopped" in stack.output

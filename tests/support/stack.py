@@ -44,9 +44,14 @@ class RunningStack:
             time.sleep(0.1)
         raise TimeoutError(f"no line {text!r} after {timeout:g}s:\n{self.output}")
 
-    def stop(self, timeout: float = 60.0) -> int:
+    def stop(self, timeout: float = 60.0, *, ctrl_c: bool = False) -> int:
+        """SIGTERM to the launcher; ``ctrl_c``: SIGINT to its whole process group, as a terminal's
+        Ctrl-C does (every process the launcher did not put in a session of its own gets it too)."""
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            if ctrl_c:
+                os.killpg(self.process.pid, signal.SIGINT)
+            else:
+                self.process.send_signal(signal.SIGTERM)
         return self.process.wait(timeout)
 
 
@@ -81,6 +86,7 @@ def start_stack(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,  # a process group of its own, like a terminal's foreground job
     )
     stack = RunningStack(process, ports, marker, data_dir)
 
