@@ -48,11 +48,16 @@ class EdgeConfig:
     access_log: str | None = None  # a file; None: nginx's default for the include site
 
 
-def _upstream(upstream: Upstream, host: str) -> str:
+def _upstream(upstream: Upstream, host: str, *, passive_checks: bool = True) -> str:
+    """``passive_checks``: an instance that failed 3 times is skipped for 2 s (the routers). The
+    subgraph upstreams go without: when two instances were killed one shortly after the other, both
+    could be marked failed at once and nginx answered 502 although one was serving again; a refused
+    connection on loopback costs nothing, and nginx then simply moves on to the next instance."""
     lines = [f"upstream {upstream.name} {{", "    least_conn;"]
+    health = " max_fails=3 fail_timeout=2s" if passive_checks else " max_fails=0"
     for port in upstream.ports:
         down = " down" if port in upstream.down else ""
-        lines.append(f"    server {host}:{port} max_fails=3 fail_timeout=2s{down};")
+        lines.append(f"    server {host}:{port}{health}{down};")
     # nginx closes its idle connections to an instance after 2 s, before the instance could (uvicorn:
     # 5 s), and before a draining instance stops listening (the launcher drains for 3 s).
     lines += ["    keepalive 32;", "    keepalive_timeout 2s;", "}", ""]
@@ -84,7 +89,7 @@ def render(config: EdgeConfig) -> str:
     host = config.host
     listen_https = f"listen {host}:{config.https_port} ssl" + ("" if config.http2_on_directive else " http2") + ";"
     parts = [HEADER, _upstream(config.routers, host)]
-    parts += [_upstream(upstream, host) for upstream in config.subgraphs.values()]
+    parts += [_upstream(upstream, host, passive_checks=False) for upstream in config.subgraphs.values()]
     parts.append(
         "# WebSocket subscriptions (graphql-transport-ws) pass the upgrade on; other requests keep the\n"
         "# upstream keep-alive (an empty Connection header).\n"

@@ -30,6 +30,7 @@ def test_the_config_follows_the_real_ports_and_marks_instances_down() -> None:
     text = render(config)
     assert "server 127.0.0.1:5000 max_fails=3 fail_timeout=2s;" in text
     assert "server 127.0.0.1:5100 max_fails=3 fail_timeout=2s down;" in text
+    assert "server 127.0.0.1:5001 max_fails=0;" in text  # a subgraph instance: never marked failed
     assert "listen 127.0.0.1:5443 ssl http2;" in text
     assert "return 301 https://$host:5443$request_uri;" in text
     assert "listen 127.0.0.1:5091;" in text
