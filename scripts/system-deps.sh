@@ -39,6 +39,9 @@ trap cleanup EXIT
 trap 'cleanup; exit 130' INT TERM
 
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
+# Another apt run (a second checkout's `make test`, unattended upgrades) holds dpkg's lock: wait for it.
+lock="-o DPkg::Lock::Timeout=600"
+# shellcheck disable=SC2086  # $lock is two words
+apt-get $lock update -qq
 # shellcheck disable=SC2086  # $missing is a list of package names
-apt-get install -y -qq --no-install-recommends $missing
+apt-get $lock install -y -qq --no-install-recommends $missing

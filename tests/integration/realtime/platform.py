@@ -66,6 +66,17 @@ class Platform:
             await asyncio.sleep(0.05)
         raise AssertionError(f"no orders instance follows {order_id}")
 
+    def diagnosis(self) -> str:
+        """What each orders instance's hub and the router's subscriptions hold: shown when an event never came."""
+        hubs = [
+            f"orders-{n}: listening={app.state.orders.changes.connected.is_set()} "
+            f"notifications={app.state.orders.changes.notifications} subscribers={app.state.orders.changes.subscribers}"
+            for n, app in enumerate(self.orders_apps, start=1)
+        ]
+        metrics = httpx.get(f"{self.router_url}/metrics").text
+        router = [line for line in metrics.splitlines() if line.startswith("router_subscription")]
+        return "\n".join([*hubs, *router])
+
     def headers(self, user: str, role: str = "USER", ttl: int = 900) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens.token(user, role, ttl)}"}
 

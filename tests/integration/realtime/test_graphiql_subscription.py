@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 
 import pytest
 from playwright.async_api import Route, async_playwright
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from router.server.graphiql import ASSETS_DIR, BUNDLES
 from tests.integration.orders.products import Products
@@ -69,7 +70,14 @@ async def test_graphiql_runs_order_updated(platform: Platform, products: Product
 
             # change the order through the API (REST, as a legacy client would)
             await asyncio.to_thread(platform.update_order, order_id, buyer, {"status": "CANCELLED"})
-            await page.wait_for_function(f"() => ({RESPONSE})().includes('CANCELLED')", timeout=30_000)
+            try:
+                await page.wait_for_function(f"() => ({RESPONSE})().includes('CANCELLED')", timeout=30_000)
+            except PlaywrightTimeout:
+                shown_now = await page.evaluate(RESPONSE)
+                raise AssertionError(
+                    f"the page never showed CANCELLED; its response pane: {shown_now!r}; page errors: {errors}\n"
+                    + await asyncio.to_thread(platform.diagnosis)
+                ) from None
             shown = json.loads(await page.evaluate(RESPONSE))
             assert shown == {"data": {"orderUpdated": {"status": "CANCELLED", "buyer": {"name": "Ada"}}}}
         finally:
