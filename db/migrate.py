@@ -9,11 +9,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-
-from alembic import command
-from alembic.config import Config
+from typing import TYPE_CHECKING
 
 from db.wait import wait_for_database
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 SERVICES: tuple[str, ...] = ("users", "products", "orders")
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -22,6 +23,10 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 def alembic_config(service: str, url: str) -> Config:
     if service not in SERVICES:
         raise ValueError(f"unknown service {service!r}; expected one of {', '.join(SERVICES)}")
+    # Alembic is imported here, not at the top: `marketplace serve` imports this module for SERVICES and
+    # a restarted service must not pay Alembic's import time (about a second) to serve again.
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR / service))
     config.attributes["database_url"] = url
@@ -29,6 +34,8 @@ def alembic_config(service: str, url: str) -> Config:
 
 
 def upgrade_sync(service: str, url: str, revision: str = "head") -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(service, url), revision)
 
 

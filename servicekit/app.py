@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -21,6 +20,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from strawberry.asgi import GraphQL
 from strawberry.federation import Schema
 
+from servicekit.lifecycle import Lifecycle, ReadinessCheck
 from servicekit.observability import RequestObservability, ServiceMetrics
 from servicekit.pool_metrics import DatabasePoolCollector
 from servicekit.tracing import TracingMiddleware, TracingSettings, tracing_from_settings
@@ -28,29 +28,7 @@ from servicekit.tracing import TracingMiddleware, TracingSettings, tracing_from_
 log = logging.getLogger(__name__)
 
 Hook = Callable[[], Awaitable[None]]
-ReadinessCheck = Callable[[], Awaitable[bool]]
 ContextGetter = Callable[..., Awaitable[Any]]
-
-
-@dataclass
-class Lifecycle:
-    """Process state shared by the health endpoints and the graceful-stop logic."""
-
-    ready: bool = False
-    draining: bool = False
-    checks: Sequence[ReadinessCheck] = field(default_factory=tuple)
-
-    async def is_ready(self) -> bool:
-        if not self.ready or self.draining:
-            return False
-        for check in self.checks:
-            try:
-                if not await check():
-                    return False
-            except Exception as error:  # a probe polls often: one line, no traceback
-                log.warning("readiness check failed: %s: %s", type(error).__name__, error)
-                return False
-        return True
 
 
 def create_subgraph_app(

@@ -11,7 +11,6 @@ replaced so that internals never reach a client.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 
 from graphql import GraphQLError
@@ -19,18 +18,9 @@ from strawberry.extensions import SchemaExtension
 
 from servicekit.db_faults import is_connection_loss
 from servicekit.errors import ErrorCode, MarketplaceError
+from servicekit.suggestions import without_suggestions
 
 log = logging.getLogger(__name__)
-_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
-
-
-def without_suggestions(message: str) -> str:
-    """``message`` without graphql-core's "Did you mean ...?" hints.
-
-    They name fields, types, arguments and enum values close to what was sent: with introspection
-    off they would leak the schema it hides, one guess at a time (Apollo Router drops them too).
-    """
-    return _SUGGESTION.sub("", message) if "Did you mean" in message else message
 
 
 def with_code(error: GraphQLError, *, mask: bool) -> GraphQLError:

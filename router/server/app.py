@@ -50,7 +50,7 @@ from router.server.subscriptions import StreamingEndpoint, Subscriptions, WebSoc
 from router.server.subscriptions.manager import SubscriptionRefused
 from router.server.tracing import finish_request_span, router_tracing
 from router.server.uri_limit import UriLengthLimit
-from servicekit.app import Lifecycle
+from servicekit.lifecycle import Lifecycle
 from servicekit.tracing import TracingMiddleware, TracingSettings
 
 log = logging.getLogger(__name__)

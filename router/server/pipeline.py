@@ -33,7 +33,7 @@ from router.server.observability import current_record
 from router.server.runtime import RouterRuntime, RuntimeHolder
 from servicekit.auth import Principal
 from servicekit.clean_input import InputRefused, check_variables
-from servicekit.graphql_errors import without_suggestions
+from servicekit.suggestions import without_suggestions
 
 log = logging.getLogger(__name__)
 

@@ -34,8 +34,8 @@ from router.server.graphql_request import GraphQLRequest
 from router.server.metrics import RouterMetrics
 from router.server.pipeline import Pipeline
 from router.server.runtime import RouterRuntime, RuntimeHolder
-from servicekit.app import Lifecycle
 from servicekit.auth import Principal
+from servicekit.lifecycle import Lifecycle
 
 log = logging.getLogger(__name__)
 

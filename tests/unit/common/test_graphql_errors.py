@@ -5,7 +5,8 @@ from __future__ import annotations
 import strawberry
 from strawberry.federation import Schema
 
-from servicekit.graphql_errors import error_codes_extension, without_suggestions
+from servicekit.graphql_errors import error_codes_extension
+from servicekit.suggestions import without_suggestions
 
 
 @strawberry.type

@@ -71,8 +71,10 @@ def test_as_root_it_installs_the_missing_ones_with_apt_get_and_starts_no_service
     assert result.returncode == 0, result.stderr
     assert result.stdout == "system-deps: installing chromium with apt-get\n"
     assert log.read_text().splitlines() == [
-        "update -qq policy=exit 101 frontend=noninteractive",
-        "install -y -qq --no-install-recommends chromium policy=exit 101 frontend=noninteractive",
+        # waits for dpkg's lock when another apt run holds it, instead of failing at once
+        "-o DPkg::Lock::Timeout=600 update -qq policy=exit 101 frontend=noninteractive",
+        "-o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends chromium policy=exit 101 "
+        "frontend=noninteractive",
     ]
     assert not policy.exists()  # the policy was the script's own: removed afterwards
 
