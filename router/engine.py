@@ -13,11 +13,12 @@ The HTTP server and the REST shims call this; they decide which client headers r
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from graphql import (
     DocumentNode,
@@ -33,12 +34,17 @@ from graphql import (
 )
 from graphql.execution.values import get_variable_values
 
+from router.execution.defer import EntityStart
 from router.execution.entities import TypeRelations
 from router.execution.executor import Executor, SubgraphFetcher
 from router.execution.fetcher import Fetcher, FetchObserver, SubgraphEndpoint
 from router.execution.shaping import INTROSPECTION_FIELDS, OperationShape
 from router.query_plan import QueryPlan
 from router.supergraph import Supergraph, load_supergraph
+
+if TYPE_CHECKING:
+    from router.query_planner.deferred import DeferredEntry
+    from router.query_planner.query_planner import QueryPlanner
 
 ErrorDict = dict[str, Any]
 
@@ -129,6 +135,8 @@ class Engine:
         self._key_field_cache: dict[tuple[str, str], frozenset[str]] = {}
         self._operations: OrderedDict[tuple[str, str | None], PreparedOperation | RejectedOperation] = OrderedDict()
         self._operation_cache_size = operation_cache_size
+        self._deferred: OrderedDict[tuple[Any, ...], PreparedOperation | RejectedOperation] = OrderedDict()
+        self._deferred_planner: QueryPlanner | None = None
 
     def _key_fields(self, service: str, typename: str) -> frozenset[str]:
         cached = self._key_field_cache.get((service, typename))
@@ -146,7 +154,64 @@ class Engine:
         operation_name: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
-        prepared = self.prepare(query, operation_name)
+        return await self._execute(self.prepare(query, operation_name), variables, headers)
+
+    async def execute_deferred(
+        self,
+        query: str,
+        variables: Mapping[str, Any] | None,
+        operation_name: str | None,
+        headers: Mapping[str, str] | None,
+        start: EntityStart,
+        seed: dict[str, Any],
+    ) -> dict[str, Any]:
+        """A deferred part on an entity (``query`` selects the path down to its fragment), planned from
+        the entities in ``seed`` (the primary part's ``__typename`` and keys at ``start.merge_path``)
+        instead of from the root: see :mod:`router.query_planner.deferred`."""
+        key = (query, operation_name, start.depth, start.merge_path, start.entry)
+        prepared = self._deferred.get(key)
+        if prepared is None:
+            prepared = self._prepare_deferred(query, operation_name, start)
+            self._deferred[key] = prepared
+            if len(self._deferred) > self._operation_cache_size:
+                self._deferred.popitem(last=False)
+        else:
+            self._deferred.move_to_end(key)
+        return await self._execute(prepared, variables, headers, seed)
+
+    def deferred_entry(self, type_name: str, field_names: list[str]) -> DeferredEntry | None:
+        """Where a deferred fragment on ``type_name`` can start from the primary part (None: it cannot)."""
+        from router.query_planner.deferred import deferred_entry
+
+        return deferred_entry(self.supergraph, type_name, field_names)
+
+    def _prepare_deferred(
+        self, query: str, operation_name: str | None, start: EntityStart
+    ) -> PreparedOperation | RejectedOperation:
+        base = self.prepare(query, operation_name)
+        if isinstance(base, RejectedOperation):
+            return base
+        if self._deferred_planner is None:
+            from router.query_planner.query_planner import QueryPlanner
+
+            self._deferred_planner = QueryPlanner(self.supergraph)
+        try:
+            plan = self._deferred_planner.build_deferred_plan(
+                base.document, operation_name, start.depth, start.entry, start.merge_path
+            )
+        except Exception as error:  # a planner bug must not take the server down
+            return RejectedOperation(
+                ({"message": f"query planning failed: {error}", "extensions": {"code": "QUERY_PLANNING_FAILED"}},)
+            )
+        return dataclasses.replace(base, plan=plan, introspection=False)
+
+    async def _execute(
+        self,
+        prepared: PreparedOperation | RejectedOperation,
+        variables: Mapping[str, Any] | None,
+        headers: Mapping[str, str] | None,
+        seed: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         if isinstance(prepared, RejectedOperation):
             return prepared.response()
         coerced: Mapping[str, Any]
@@ -159,10 +224,12 @@ class Engine:
             coerced = result
         else:
             coerced = {}
-        data: dict[str, Any] = {}
+        data: dict[str, Any] = seed if seed is not None else {}
         errors: list[ErrorDict] = []
         if prepared.plan.node is not None:
-            data, errors = await self.executor.execute(prepared.plan, coerced, headers, shared=prepared.is_query)
+            data, errors = await self.executor.execute(
+                prepared.plan, coerced, headers, shared=prepared.is_query, data=data
+            )
         introspection = self._introspect(prepared, coerced) if prepared.introspection else None
         fetch_errors = len(errors)
         shaped = prepared.shape.shape(

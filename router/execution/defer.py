@@ -1,21 +1,30 @@
 """``@defer``: split an operation into its primary part and one operation per deferred fragment.
 
 Each deferred fragment becomes an operation of its own that selects the path from the root down to
-the fragment's parent (the same fields, arguments and aliases) and, there, only the fragment. The
-router runs the primary operation and every deferred one at once, so a deferred fragment gets
-fetches of its own that start immediately and never hold back the primary part, even when it is
-on an entity the primary part already fetches from the same subgraph; a null inside a deferred part
-only concerns that part. The price: a deferred operation fetches its ancestors again.
+the fragment's parent (the same fields, arguments and aliases) and, there, only the fragment.
 
-``@defer(if: false)`` (a literal or a variable) keeps the fragment in the primary part; ``label``
-is passed on. A ``@defer`` nested in a deferred fragment is delivered with it (flattened).
+A fragment on an entity below the root (its parent an object type with a key that a subgraph
+resolves, every ancestor an object type) starts from the primary part's results instead
+(:class:`EntityStart`): the primary part also selects, at the fragment's parent, ``__typename`` and
+that key under hidden aliases (``_defer<n>_<field>``, removed before the client sees the primary
+part), and the deferred part is planned as ``_entities`` fetches from those representations
+(:mod:`router.query_planner.deferred`), so it never fetches its ancestors again. It runs once the
+primary data is in, and never holds back the primary part.
+
+Other deferred fragments (on the root type, which has no inputs; under a plain object type with no
+key, or below an interface or union) keep the simpler way: their operation runs from the root at
+once, beside the primary part, and so fetches its ancestors again.
+
+A null inside a deferred part only concerns that part. ``@defer(if: false)`` (a literal or a
+variable) keeps the fragment in the primary part; ``label`` is passed on. A ``@defer`` nested in a
+deferred fragment is delivered with it (flattened).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphql import (
     BooleanValueNode,
@@ -23,6 +32,11 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLList,
+    GraphQLNamedType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
     InlineFragmentNode,
     NameNode,
     OperationDefinitionNode,
@@ -34,7 +48,21 @@ from graphql import (
     visit,
 )
 
+if TYPE_CHECKING:
+    from router.query_planner.deferred import DeferredEntry
+
 TYPENAME = FieldNode(name=NameNode(value="__typename"))
+EntryLookup = Callable[[str, list[str]], "DeferredEntry | None"]
+
+
+@dataclass(frozen=True)
+class EntityStart:
+    """How a deferred part on an entity starts from the primary part's results."""
+
+    depth: int  # selections enclosing the fragment in the part's document
+    merge_path: tuple[str, ...]  # the fragment's parent, ``@`` for list elements (the plan's path)
+    entry: DeferredEntry
+    hidden: tuple[tuple[str, str], ...]  # (alias in the primary part, field): ``__typename`` and the key
 
 
 @dataclass(frozen=True)
@@ -42,6 +70,20 @@ class DeferredPart:
     label: str | None
     path: tuple[str, ...]  # response keys from the root to the fragment's parent object
     document: DocumentNode
+    start: EntityStart | None = None  # None: the part runs from the root
+
+
+def _named(type_: Any) -> tuple[Any, int]:
+    """The named type under list and non-null wrappers, and how many lists wrap it."""
+    lists = 0
+    while isinstance(type_, (GraphQLNonNull, GraphQLList)):
+        lists += isinstance(type_, GraphQLList)
+        type_ = type_.of_type
+    return type_, lists
+
+
+def _top_fields(selection_set: SelectionSetNode) -> list[str]:
+    return [s.name.value for s in selection_set.selections if isinstance(s, FieldNode)]
 
 
 @dataclass(frozen=True)
@@ -72,16 +114,33 @@ def _without_defer(directives: Any) -> tuple[Any, ...]:
     return tuple(d for d in directives or () if d.name.value != "defer")
 
 
+@dataclass(frozen=True)
+class _Where:
+    """Where the splitter stands: the response path, the enclosing nodes and (with a schema) the type."""
+
+    path: tuple[str, ...] = ()
+    chain: tuple[SelectionNode, ...] = ()
+    type: GraphQLNamedType | None = None
+    merge_path: tuple[str, ...] = ()
+    plain: bool = True  # every ancestor an object type (no interface or union on the way)
+
+
 class _Splitter:
-    def __init__(self, fragments: Mapping[str, FragmentDefinitionNode], variables: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        variables: Mapping[str, Any],
+        schema: GraphQLSchema | None,
+        entry_of: EntryLookup | None,
+    ) -> None:
         self.fragments = fragments
         self.variables = variables
-        # (label, response-key path, chain of enclosing nodes, the fragment as an inline fragment)
-        self.found: list[tuple[str | None, tuple[str, ...], tuple[SelectionNode, ...], InlineFragmentNode]] = []
+        self.schema = schema
+        self.entry_of = entry_of
+        # (label, where, the fragment as an inline fragment, how it starts from the primary part)
+        self.found: list[tuple[str | None, _Where, InlineFragmentNode, EntityStart | None]] = []
 
-    def split(
-        self, selection_set: SelectionSetNode, path: tuple[str, ...], chain: tuple[SelectionNode, ...]
-    ) -> SelectionSetNode:
+    def split(self, selection_set: SelectionSetNode, where: _Where) -> SelectionSetNode:
         kept: list[SelectionNode] = []
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
@@ -89,7 +148,7 @@ class _Splitter:
                     kept.append(selection)
                     continue
                 key = selection.alias.value if selection.alias else selection.name.value
-                inner = self.split(selection.selection_set, (*path, key), (*chain, selection))
+                inner = self.split(selection.selection_set, self._field(where, selection, key))
                 kept.append(_with_selections(selection, inner))
             elif isinstance(selection, InlineFragmentNode):
                 active, label = _defer_of(selection, self.variables)
@@ -99,9 +158,9 @@ class _Splitter:
                         directives=(),
                         selection_set=strip_defer_selections(selection.selection_set),
                     )
-                    self.found.append((label, path, chain, fragment))
+                    kept.extend(self._found(label, where, fragment))
                     continue
-                inner = self.split(selection.selection_set, path, (*chain, selection))
+                inner = self.split(selection.selection_set, self._fragment(where, selection))
                 kept.append(_with_selections(selection, inner, directives=_without_defer(selection.directives)))
             elif isinstance(selection, FragmentSpreadNode):
                 active, label = _defer_of(selection, self.variables)
@@ -112,16 +171,69 @@ class _Splitter:
                         directives=(),
                         selection_set=strip_defer_selections(definition.selection_set),
                     )
-                    self.found.append((label, path, chain, fragment))
+                    kept.extend(self._found(label, where, fragment))
                     continue
                 inline = InlineFragmentNode(
                     type_condition=definition.type_condition,
                     directives=_without_defer(selection.directives),
                     selection_set=definition.selection_set,
                 )
-                inner = self.split(definition.selection_set, path, (*chain, inline))
+                inner = self.split(definition.selection_set, self._fragment(where, inline))
                 kept.append(_with_selections(inline, inner))
         return SelectionSetNode(selections=tuple(kept) or (TYPENAME,))
+
+    def _field(self, where: _Where, field: FieldNode, key: str) -> _Where:
+        named: GraphQLNamedType | None = None
+        lists = 0
+        fields = getattr(where.type, "fields", None)
+        if fields is not None and field.name.value in fields:
+            named, lists = _named(fields[field.name.value].type)
+        return _Where(
+            (*where.path, key),
+            (*where.chain, field),
+            named,
+            (*where.merge_path, key, *(["@"] * lists)),
+            where.plain and isinstance(where.type, GraphQLObjectType),
+        )
+
+    def _fragment(self, where: _Where, fragment: InlineFragmentNode) -> _Where:
+        named = where.type
+        if fragment.type_condition is not None and self.schema is not None:
+            named = self.schema.get_type(fragment.type_condition.name.value)
+        plain = where.plain and named is where.type
+        return _Where(where.path, (*where.chain, fragment), named, where.merge_path, plain)
+
+    def _found(self, label: str | None, where: _Where, fragment: InlineFragmentNode) -> list[FieldNode]:
+        """Records a deferred fragment; returns the hidden fields the primary part selects for it."""
+        number = len(self.found)
+        start: EntityStart | None = None
+        hidden: list[FieldNode] = []
+        same_type = fragment.type_condition is None or (
+            where.type is not None and fragment.type_condition.name.value == where.type.name
+        )
+        if (
+            where.path
+            and where.plain
+            and same_type
+            and isinstance(where.type, GraphQLObjectType)
+            and self.entry_of is not None
+        ):
+            entry = self.entry_of(where.type.name, _top_fields(fragment.selection_set))
+            if entry is not None:
+                names: list[tuple[str, str]] = [(f"_defer{number}_typename", "__typename")]
+                hidden.append(FieldNode(alias=NameNode(value=names[0][0]), name=NameNode(value="__typename")))
+                for key_field in entry.key.selection_set.selections:
+                    assert isinstance(key_field, FieldNode)
+                    alias = f"_defer{number}_{key_field.name.value}"
+                    names.append((alias, key_field.name.value))
+                    hidden.append(
+                        FieldNode(
+                            alias=NameNode(value=alias), name=key_field.name, selection_set=key_field.selection_set
+                        )
+                    )
+                start = EntityStart(len(where.chain), where.merge_path, entry, tuple(names))
+        self.found.append((label, where, fragment, start))
+        return hidden
 
 
 def _with_selections(node: Any, selection_set: SelectionSetNode, directives: Any = None) -> Any:
@@ -179,19 +291,28 @@ def strip_defer(document: DocumentNode, operation_name: str | None = None) -> Do
     return _document(chosen[0], strip_defer_selections(chosen[0].selection_set), fragments)
 
 
-def split_defer(document: DocumentNode, operation: OperationDefinitionNode, variables: Mapping[str, Any]) -> DeferSplit:
+def split_defer(
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    variables: Mapping[str, Any],
+    schema: GraphQLSchema | None = None,
+    entry_of: EntryLookup | None = None,
+) -> DeferSplit:
+    """The primary part and the deferred parts. With the API ``schema`` and ``entry_of`` (where a
+    fragment on an entity can start, see :class:`EntityStart`), parts on entities start from the
+    primary part's results; without them, every part runs from the root."""
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-    splitter = _Splitter(fragments, variables)
-    primary_selections = splitter.split(operation.selection_set, (), ())
+    splitter = _Splitter(fragments, variables, schema, entry_of)
+    root = schema.get_root_type(operation.operation) if schema is not None else None
+    primary_selections = splitter.split(operation.selection_set, _Where(type=root))
     primary = _document(operation, primary_selections, fragments)
     parts = []
-    for label, path, chain, fragment in splitter.found:
+    for label, where, fragment, start in splitter.found:
         selection: SelectionNode = fragment
-        for node in reversed(chain):
+        for node in reversed(where.chain):
             selection = _with_selections(node, SelectionSetNode(selections=(selection,)))
-        parts.append(
-            DeferredPart(label, path, _document(operation, SelectionSetNode(selections=(selection,)), fragments))
-        )
+        document_of_part = _document(operation, SelectionSetNode(selections=(selection,)), fragments)
+        parts.append(DeferredPart(label, where.path, document_of_part, start))
     return DeferSplit(primary, tuple(parts))
 
 

@@ -83,12 +83,16 @@ class Executor:
         headers: Mapping[str, str] | None = None,
         *,
         shared: bool = False,
+        data: dict[str, Any] | None = None,
     ) -> tuple[dict[str, Any], list[ErrorDict]]:
         """Run ``plan``; return the merged (unshaped) data and the errors collected.
 
         ``shared``: the plan is a query's, so its fetches may join identical ones in flight.
+        ``data``: the tree the plan starts from (a deferred part's: the entities its first fetch reads).
         """
         run = _Run(self, variables, headers, shared)
+        if data is not None:
+            run.data = data
         if plan.node is not None:
             await run.node(plan.node)
         return run.data, run.errors

@@ -87,7 +87,8 @@ class FetchDependencyGraphProcessor:
         self.counter = 0
 
     def process(self, graph: FetchDependencyGraph) -> PlanNode | None:
-        roots = graph.root_groups()
+        # A deferred part's plan starts with an entity fetch that waits for no other (``deferred``).
+        roots = graph.root_groups() or [g for g in graph.groups if not g.parents]
         if not roots:
             return None
         steps: list[_Node] = []

@@ -16,6 +16,7 @@ from router.supergraph import Supergraph
 
 from .aliasing import NonMergingFieldAliaser
 from .cost import plan_cost
+from .deferred import DeferredEntry, DeferredTraversal, fragment_at
 from .fetch_dependency_graph_processor import FetchDependencyGraphProcessor
 from .operation import NormalizedOperation, PlanningError, normalize
 from .planning_traversal import PlanningTraversal
@@ -56,6 +57,23 @@ class QueryPlanner:
             if cost < best_cost:
                 best, best_cost = candidate, cost
         return best
+
+    def build_deferred_plan(
+        self,
+        document: DocumentNode,
+        operation_name: str | None,
+        depth: int,
+        entry: DeferredEntry,
+        merge_path: tuple[str, ...],
+    ) -> QueryPlan:
+        """The plan of a deferred fragment on an entity, from the primary part's results (``deferred``).
+
+        ``document`` selects the chain from the root down to the fragment (``depth`` selections) and
+        the fragment; ``merge_path`` is the fragment's parent in the response (``@`` for lists)."""
+        operation = normalize(document, operation_name)
+        fragment = fragment_at(operation, depth)
+        traversal = DeferredTraversal(self.supergraph, self.query_graph, operation, entry, merge_path, fragment)
+        return self._finish(operation, traversal)
 
     def _finish(self, operation: NormalizedOperation, traversal: PlanningTraversal) -> QueryPlan:
         graph = traversal.plan()

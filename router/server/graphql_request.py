@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from router.execution.defer import EntityStart
 from router.server.config import BatchingConfig
 from router.server.errors import RequestError
 
@@ -18,6 +19,8 @@ class GraphQLRequest:
     variables: dict[str, Any] | None = None
     operation_name: str | None = None
     extensions: dict[str, Any] | None = None
+    # A deferred part on an entity, run from the primary part's results (never set from HTTP input).
+    deferred: tuple[EntityStart, dict[str, Any]] | None = None
 
 
 def _bad(message: str) -> RequestError:

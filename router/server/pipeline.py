@@ -258,7 +258,12 @@ class Pipeline:
         headers: Mapping[str, str],
         removed: FilterResult | None,
     ) -> Outcome:
-        if text:
+        if text and request.deferred is not None:
+            start, seed = request.deferred
+            body = await runtime.engine.execute_deferred(
+                text, request.variables, request.operation_name, headers, start, seed
+            )
+        elif text:
             body = await runtime.engine.execute(text, request.variables, request.operation_name, headers)
         else:
             body = {"data": {}}

@@ -1,5 +1,10 @@
 """``@defer`` delivery: the primary part first, then each deferred part as soon as it is in.
 
+Parts that run from the root start beside the primary part; parts on an entity
+(:class:`~router.execution.defer.EntityStart`) start once the primary data is in, from the
+``__typename`` and key the primary part selected for them under hidden aliases (read into their
+``seed``, then removed from the primary part before the client sees it).
+
 Formats, chosen by the client's ``Accept``: ``deferSpec=20220824`` (Apollo Client 3: each later
 payload is ``{"incremental": [{"data", "path", "label"}], "hasNext"}``) or, by default,
 ``incrementalSpec=v0.2`` (the GraphQL incremental delivery RFC: the first payload announces
@@ -10,12 +15,14 @@ payload is ``{"incremental": [{"data", "path", "label"}], "hasNext"}``) or, by d
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from graphql import OperationDefinitionNode, parse, print_ast
 
-from router.execution.defer import DeferredPart, split_defer
+from router.execution.defer import DeferredPart, EntityStart, split_defer
+from router.execution.entities import collect_at_path
 from router.server.graphql_request import GraphQLRequest
 from router.server.pipeline import Outcome, Pipeline
 from servicekit.auth import Principal
@@ -66,25 +73,66 @@ async def deferred_payloads(
     )
     if operation is None:
         return await pipeline.run(request, method=method, principal=principal, subgraph_headers=headers), None
-    split = split_defer(document, operation, request.variables or {})
+    runtime = pipeline.holder.acquire()
+    try:
+        engine = runtime.engine
+        split = split_defer(document, operation, request.variables or {}, engine.api_schema, engine.deferred_entry)
+    finally:
+        pipeline.holder.release(runtime)
 
-    def run(text: str) -> asyncio.Task[Outcome]:
-        sub = GraphQLRequest(text, dict(request.variables or {}), request.operation_name)
-        return asyncio.ensure_future(pipeline.run(sub, method=method, principal=principal, subgraph_headers=headers))
+    def run(text: str, deferred: tuple[EntityStart, dict[str, Any]] | None = None) -> asyncio.Task[Outcome]:
+        sub = GraphQLRequest(text, dict(request.variables or {}), request.operation_name, deferred=deferred)
+        return asyncio.ensure_future(
+            pipeline.run(sub, method=method, principal=principal, subgraph_headers=headers, shareable=deferred is None)
+        )
 
     primary_task = run(print_ast(split.primary))
-    part_tasks = {run(print_ast(part.document)): part for part in split.parts}
+    # Parts from the root start at once; parts on entities once the primary data is in (their inputs).
+    early = {number: run(print_ast(part.document)) for number, part in enumerate(split.parts) if part.start is None}
     primary = await primary_task
     if primary.status >= 400 or "data" not in primary.body or not split.parts:
-        for task in part_tasks:
+        for task in early.values():
             task.cancel()
         if primary.status >= 400:
             return primary, None
+    data = primary.body.get("data")
+    part_tasks: dict[asyncio.Future[Outcome], DeferredPart] = {}
+    for number, part in enumerate(split.parts):
+        if part.start is None:
+            part_tasks[early[number]] = part
+            continue
+        seed = _seed(data, part.path, part.start.hidden)
+        if collect_at_path(seed, part.start.merge_path):
+            part_tasks[run(print_ast(part.document), (part.start, seed))] = part
+        else:  # no object at its path: nothing to fetch
+            nothing: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+            nothing.set_result(Outcome(200, {"data": None}))
+            part_tasks[nothing] = part
+    if any(part.start is not None for part in split.parts) and isinstance(data, dict):
+        data = copy.deepcopy(data)
+        for part in split.parts:
+            if part.start is not None:
+                for _, obj in _parents(data, part.path):
+                    for alias, _field in part.start.hidden:
+                        obj.pop(alias, None)
+        primary = Outcome(primary.status, {**primary.body, "data": data})
     return None, _payloads(primary, part_tasks, spec)
 
 
+def _seed(data: Any, path: tuple[str, ...], hidden: tuple[tuple[str, str], ...]) -> Any:
+    """The primary ``data`` down to ``path``, with only the hidden ``__typename`` and key there, under their
+    own names: the tree a deferred part's entity fetch reads its representations from."""
+    if isinstance(data, list):
+        return [_seed(item, path, hidden) for item in data]
+    if not isinstance(data, dict):
+        return None
+    if not path:
+        return {field: data[alias] for alias, field in hidden if alias in data}
+    return {path[0]: _seed(data.get(path[0]), path[1:], hidden)}
+
+
 async def _payloads(
-    primary: Outcome, part_tasks: dict[asyncio.Task[Outcome], DeferredPart], spec: str
+    primary: Outcome, part_tasks: dict[asyncio.Future[Outcome], DeferredPart], spec: str
 ) -> AsyncIterator[dict[str, Any]]:
     first = dict(primary.body)
     data = first.get("data")

@@ -33,6 +33,7 @@ from subgraphs.users.app import create_app as create_users_app
 from subgraphs.users.schema import schema as users_schema
 from subgraphs.users.settings import UsersSettings
 from tests.integration.orders.harness import INTERNAL_SECRET
+from tests.support.recording import RecordingApp
 from tests.support.servers import serve_app
 from tests.support.tokens import TestTokens
 
@@ -55,6 +56,8 @@ class Platform:
     router_app: Any
     orders_apps: list[Any] = field(default_factory=list)
     workers: list[OrderWorker] = field(default_factory=list)
+    # what the users subgraph and orders instance one (the router's) received
+    received: dict[str, RecordingApp] = field(default_factory=dict)
 
     async def followed(self, order_id: str, timeout: float = 20) -> None:
         """Wait until an orders instance's hub has a subscriber of ``order_id`` (the stream is live end to end)."""
@@ -136,9 +139,11 @@ def running_platform(
         login_max_failures_per_address=10_000,
     )
     with contextlib.ExitStack() as stack:
-        users_url = stack.enter_context(serve_app(create_users_app(users_settings, key_ring=tokens.ring)))
+        users = RecordingApp(create_users_app(users_settings, key_ring=tokens.ring))
+        users_url = stack.enter_context(serve_app(users))
         orders_apps = [create_orders_app(orders_settings, verifier=tokens.verifier()) for _ in range(2)]
-        orders_urls = [stack.enter_context(serve_app(app)) for app in orders_apps]
+        orders = RecordingApp(orders_apps[0])
+        orders_urls = [stack.enter_context(serve_app(app)) for app in (orders, orders_apps[1])]
         supergraph = data_dir / f"supergraph-{uuid.uuid4().hex[:8]}.graphql"
         supergraph.write_text(compose({"users": users_url, "products": products_url, "orders": orders_urls[0]}))
         options = RouterOptions(
@@ -150,6 +155,7 @@ def running_platform(
         app = create_router_app(FileSource(supergraph), parse_router_config(router_config or {}), options)
         router_url = stack.enter_context(serve_app(app))
         platform = Platform(tokens, orders_settings, router_url.rstrip("/"), orders_urls, supergraph, app, orders_apps)
+        platform.received = {"users": users, "orders": orders}
         try:
             yield platform
         finally:

@@ -16,7 +16,7 @@ import pytest
 
 from tests.integration.orders.products import Products
 from tests.integration.realtime.clients import multipart_parts, sse_events
-from tests.integration.realtime.platform import Platform
+from tests.integration.realtime.platform import CREATE_ORDER, Platform
 
 pytestmark = [pytest.mark.integration, pytest.mark.router]
 
@@ -87,6 +87,90 @@ async def test_without_a_streaming_accept_one_ordinary_response(platform: Platfo
     assert order["buyer"] == {"name": "Ada"}
     assert order["status"] == "PENDING"
     assert "total" in order
+
+
+def _merged(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The parts of a ``deferSpec=20220824`` or ``incrementalSpec=v0.2`` stream merged into one result."""
+    result: dict[str, Any] = {"data": parts[0]["data"]}
+    paths = {entry["id"]: entry["path"] for part in parts for entry in part.get("pending", ())}
+    for part in parts[1:]:
+        for item in part.get("incremental", ()):
+            target: Any = result["data"]
+            for key in item["path"] if "path" in item else paths[item["id"]]:
+                target = target[key]
+            target.update(item["data"])
+            result.setdefault("errors", []).extend(item.get("errors", ()))
+        for completed in part.get("completed", ()):
+            result.setdefault("errors", []).extend(completed.get("errors", ()))
+    if not result.get("errors"):
+        result.pop("errors", None)
+    return result
+
+
+@pytest.mark.parametrize("accept", ["multipart/mixed;deferSpec=20220824, application/json", "text/event-stream"])
+async def test_deferred_parts_on_an_entity_start_from_the_primary_results(
+    platform: Platform, products: Products, accept: str
+) -> None:
+    """The deferred fragments on ``order`` are ``_entities`` fetches of the order the primary part
+    fetched (its ``__typename`` and key, which the client never sees), not ``order(id:)`` again;
+    merged, the parts are the same result as the query without ``@defer``."""
+    buyer, order_id = await an_order(platform, products)
+    orders, users = platform.received["orders"], platform.received["users"]
+    plain = post(platform, buyer, "application/json", {"id": order_id}).json()
+    assert "errors" not in plain
+    orders.queries.clear()
+    users.queries.clear()
+    response = post(platform, buyer, accept, {"id": order_id})
+    assert response.status_code == 200
+    if accept == "text/event-stream":
+        parts = [json.loads(data) for kind, data in sse_events(_Body(response.content)) if kind == "next"]
+    else:
+        parts = [p for p in multipart_parts(_Body(response.content), boundary="-") if p is not None]
+    assert parts[0]["data"] == {"order": {"id": order_id, "status": "PENDING"}}  # no hidden key in sight
+    assert _merged(parts) == plain
+    # orders: the root field once (the primary part), then one _entities fetch per deferred part
+    assert [q for q in orders.queries if "_entities" not in q] == [orders.queries[0]]
+    assert "order(id:" in orders.queries[0]
+    entity_fetches = [q for q in orders.queries if "_entities" in q]
+    assert len(entity_fetches) == 2
+    assert all("_entities" in q and "...on Order" in q for q in entity_fetches)
+    assert any("buyer" in q and "items" in q for q in entity_fetches)
+    assert any("total" in q for q in entity_fetches)
+    # users: only the buyer's name, by the buyer's key from the deferred part's orders fetch
+    assert len(users.queries) == 1
+    assert "_entities" in users.queries[0]
+    assert "...on User{name}" in users.queries[0]
+
+
+LIST_QUERY = """
+query Items($id: ID!) {
+  order(id: $id) { id items { quantity product { id ... @defer(label: "names") { name price { currency } } } } }
+}
+"""
+
+
+async def test_a_deferred_part_below_a_list_reads_each_element_of_the_primary_results(
+    platform: Platform, products: Products
+) -> None:
+    buyer = platform.create_user("Ada")
+    first, second = await products.add(stock=5, price=100), await products.add(stock=5, price=200)
+    variables = {"items": [{"productId": p, "quantity": 1} for p in (first, second)], "shippingAddress": "1 Main St"}
+    body = platform.gql(platform.router_url, CREATE_ORDER, {"input": variables}, platform.headers(buyer))
+    order_id = body["data"]["createOrder"]["id"]
+    orders = platform.received["orders"]
+    request = {"query": LIST_QUERY, "variables": {"id": order_id}}
+    url, headers = f"{platform.router_url}/graphql", platform.headers(buyer)
+    plain = httpx.post(url, json=request, headers={**headers, "Accept": "application/json"}).json()
+    assert "errors" not in plain
+    orders.queries.clear()
+    response = httpx.post(url, json=request, headers={**headers, "Accept": "text/event-stream"})
+    parts = [json.loads(data) for kind, data in sse_events(_Body(response.content)) if kind == "next"]
+    assert [entry["path"] for entry in parts[0]["pending"]] == [
+        ["order", "items", 0, "product"],
+        ["order", "items", 1, "product"],
+    ]
+    assert _merged(parts) == plain
+    assert len(orders.queries) == 1  # the primary part; the names come from products by the hidden keys
 
 
 class _Body:

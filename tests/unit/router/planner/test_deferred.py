@@ -1,0 +1,149 @@
+"""``@defer`` on an entity: the primary part selects the entity's key (hidden), the deferred part is
+planned from ``_entities`` at the fragment's parent instead of from the root."""
+
+from __future__ import annotations
+
+import pytest
+from graphql import OperationDefinitionNode, parse, print_ast
+
+from router.display import format_query_plan
+from router.execution.defer import DeferSplit, split_defer
+from router.query_planner.deferred import DeferredEntry, deferred_entry
+from tests.unit.router.planner.support import compose, expected, planner_of, supergraph_of
+from tests.unit.router.planner.test_keys import SUBGRAPHS
+
+pytestmark = pytest.mark.router
+
+SUPERGRAPH = compose(SUBGRAPHS)
+
+
+def _split(query: str) -> DeferSplit:
+    supergraph = supergraph_of(SUPERGRAPH)
+    document = parse(query)
+    operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+    return split_defer(document, operation, {}, supergraph.api_schema, lambda t, f: deferred_entry(supergraph, t, f))
+
+
+def _deferred_plan(query: str) -> str:
+    (part,) = _split(query).parts
+    assert part.start is not None
+    plan = planner_of(SUPERGRAPH).build_deferred_plan(
+        part.document, "Q", part.start.depth, part.start.entry, part.start.merge_path
+    )
+    return format_query_plan(plan)
+
+
+def test_the_primary_part_selects_typename_and_the_key_under_hidden_aliases() -> None:
+    split = _split('query Q { me { id ... @defer(label: "r") { reviews { body } } } }')
+    assert print_ast(split.primary) == expected(
+        """
+        query Q {
+          me {
+            id
+            _defer0_typename: __typename
+            _defer0_id: id
+          }
+        }
+        """
+    )
+    (part,) = split.parts
+    assert part.label == "r"
+    assert part.start is not None
+    # the subgraph resolving the fragment's fields, entered by its key
+    assert part.start.entry == DeferredEntry("User", "reviews", part.start.entry.key)
+    assert part.start.entry.key.text == "id"
+    assert part.start.hidden == (("_defer0_typename", "__typename"), ("_defer0_id", "id"))
+
+
+def test_the_deferred_part_starts_with_entities_at_its_parent_never_the_root_field() -> None:
+    plan = _deferred_plan("query Q { me { id ... @defer { reviews { body product { name } } } } }")
+    assert plan == expected(
+        """
+        QueryPlan {
+          Sequence {
+            Flatten(path: "me") {
+              Fetch(service: "reviews") {
+                {
+                  ... on User {
+                    __typename
+                    id
+                  }
+                } =>
+                {
+                  ... on User {
+                    reviews {
+                      body
+                      product {
+                        __typename
+                        upc
+                      }
+                    }
+                  }
+                }
+              },
+            },
+            Flatten(path: "me.reviews.@.product") {
+              Fetch(service: "products") {
+                {
+                  ... on Product {
+                    __typename
+                    upc
+                  }
+                } =>
+                {
+                  ... on Product {
+                    name
+                  }
+                }
+              },
+            },
+          },
+        }
+        """
+    )
+    assert "me {" not in plan
+
+
+def test_a_list_parent_and_the_subgraph_the_primary_part_already_calls() -> None:
+    split = _split("query Q { users { ... @defer { name } } }")
+    assert print_ast(split.primary) == expected(
+        """
+        query Q {
+          users {
+            _defer0_typename: __typename
+            _defer0_id: id
+          }
+        }
+        """
+    )
+    (part,) = split.parts
+    assert part.start is not None
+    assert part.start.merge_path == ("users", "@")
+    plan = _deferred_plan("query Q { users { ... @defer { name } } }")
+    assert plan == expected(
+        """
+        QueryPlan {
+          Flatten(path: "users.@") {
+            Fetch(service: "accounts") {
+              {
+                ... on User {
+                  __typename
+                  id
+                }
+              } =>
+              {
+                ... on User {
+                  name
+                }
+              }
+            },
+          },
+        }
+        """
+    )
+
+
+def test_root_and_plain_object_parents_keep_running_from_the_root() -> None:
+    split = _split("query Q { ... @defer { me { name } } me { reviews { ... @defer { body } } } }")
+    assert [(p.path, p.start) for p in split.parts] == [((), None), (("me", "reviews"), None)]
+    assert "_defer" not in print_ast(split.primary)
