@@ -29,7 +29,6 @@ from graphql import (
     SelectionSetNode,
     execute_sync,
     parse,
-    validate,
 )
 from graphql.execution.values import get_variable_values
 
@@ -39,6 +38,7 @@ from router.execution.fetcher import Fetcher, FetchObserver, SubgraphEndpoint
 from router.execution.shaping import INTROSPECTION_FIELDS, OperationShape
 from router.query_plan import QueryPlan
 from router.supergraph import Supergraph, load_supergraph
+from router.validation import validate
 
 ErrorDict = dict[str, Any]
 
