@@ -17,9 +17,19 @@ representative instead of against every other field:
   different object types: they can never both apply to one value. The fields are grouped by
   object parent type, each group joined by the fields whose parent is abstract; in each group
   all fields must equal the first, and the group's merged sub-selections are checked once.
+  (Fields under abstract parents join every group, so they cost up to the number of object
+  types among the parents, a bound set by the schema.)
 
-A set of selection sets already checked is not checked again (memoised on the set), so a
-fragment spread at many places, or twice in one set, is expanded once per distinct merged set.
+A merged set already checked is not checked again (memoised on its content: the fields written
+in it and the names of the fragments spread there). Every fragment is checked once on its own;
+where it is spread, only the response names it shares with the rest of the merged set are looked
+up (from the smaller side), so a fragment spread under many fields is not walked again for each.
+A fragment's fields (its nested spreads expanded) are built once from the fragments it spreads.
+The work is thus proportional to the document for field floods, fragment bombs and shared
+fragments; what remains above linear needs many merged sets that each spread two or more large
+fragments, or a long chain of fragments each adding fields (graphql-core's rule is quadratic
+there too), and is bounded in the router by ``max_recursive_selections``.
+
 Graphql-core's own quirks are kept so the verdicts match: a field's definition is looked up only
 on object and interface parents (``__typename`` has none, hence no type to compare), arguments
 compare as graphql-core prints them (object fields sorted by name, block strings distinct).
@@ -120,6 +130,8 @@ class OverlapCheck:
     _fragment_types: dict[str, GraphQLNamedType | None] = field(default_factory=dict)
     _argument_keys: dict[int, tuple[Any, ...]] = field(default_factory=dict)
     _reported: set[tuple[int, int]] = field(default_factory=set)
+    _fragment_memo: dict[str, dict[str, list[_Field]]] = field(default_factory=dict)
+    _fragment_direct_memo: dict[str, tuple[dict[str, list[_Field]], list[str]]] = field(default_factory=dict)
 
     def run(self, document: DocumentNode) -> list[Conflict]:
         self._expandable = _acyclic_fragments(self.fragments)
@@ -127,15 +139,10 @@ class OverlapCheck:
         for definition in document.definitions:
             if isinstance(definition, OperationDefinitionNode):
                 roots.append((self.schema.get_root_type(definition.operation), definition.selection_set))
-        # Graphql-core also checks fragments no operation uses; those reached from a root are
-        # checked as part of it (a fragment's own pairs are among its merged set's pairs).
-        # Fragments on a cycle are never expanded, so each is checked on its own.
-        expandable = {name: self.fragments[name] for name in self._expandable}
-        reached = _spread_closure([scope[1] for scope in roots], expandable)
+        # Every fragment is checked on its own once (graphql-core checks unused ones too); where
+        # it is spread, only the names it shares with the rest of the merged set are checked.
         for name, fragment in self.fragments.items():
-            if name not in reached:
-                roots.append((self._fragment_type(name), fragment.selection_set))
-                reached |= _spread_closure([fragment.selection_set], expandable)
+            roots.append((self._fragment_type(name), fragment.selection_set))
         same_shape: set[frozenset[Any]] = set()
         same_fields: set[frozenset[Any]] = set()
         for root in roots:
@@ -229,8 +236,47 @@ class OverlapCheck:
         return True
 
     def _collect(self, scopes: Iterable[Scope]) -> dict[str, list[_Field]]:
+        """The fields of a merged set to check here, by response name: every name written in its
+        scopes, and the names that two of its fragments (or a fragment and the scopes) share. A
+        name that one fragment alone brings is left out: every fragment is also checked on its
+        own, and what is checked under a name depends only on the fields with that name. So a
+        fragment spread next to other fields costs a look-up per name of the smaller side, not a
+        walk of the fragment each time (the largest fragment of the set is never walked here)."""
+        direct, spreads = self._direct(scopes)
+        parts = [self._fragment_fields(name) for name in spreads]
+        if not parts:
+            return direct
+        largest = max(range(len(parts)), key=lambda i: len(parts[i]))
+        holders: dict[str, list[int]] = {}
+        for index, part in enumerate(parts):
+            if index != largest:
+                for response_name in part:
+                    self.work += 1
+                    holders.setdefault(response_name, []).append(index)
+        big = parts[largest]
+        merged: dict[str, list[_Field]] = {}
+        for response_name in [*direct, *(name for name in holders if name not in direct)]:
+            self.work += 1
+            sources = holders.get(response_name, [])
+            if response_name in big:
+                sources = [*sources, largest]
+            if response_name not in direct and len(sources) < 2:
+                continue
+            fields = list(direct.get(response_name, ()))
+            seen = {id(f.node) for f in fields}
+            for index in sorted(sources):
+                for f in parts[index][response_name]:
+                    if id(f.node) not in seen:  # a fragment reached through two others
+                        seen.add(id(f.node))
+                        fields.append(f)
+            merged[response_name] = fields
+        return merged
+
+    def _direct(self, scopes: Iterable[Scope]) -> tuple[dict[str, list[_Field]], list[str]]:
+        """The fields written in these scopes (inline fragments included) by response name, and
+        the fragments spread there (not expanded)."""
         grouped: dict[str, list[_Field]] = {}
-        expanded: set[str] = set()
+        spreads: dict[str, None] = {}
         stack: list[Scope] = list(scopes)
         stack.reverse()
         while stack:
@@ -251,14 +297,48 @@ class OverlapCheck:
                     condition = selection.type_condition
                     inner = type_from_ast(self.schema, condition) if condition else parent
                     later.append((inner, selection.selection_set))
-                elif isinstance(selection, FragmentSpreadNode):
-                    name = selection.name.value
-                    if name in self._expandable and name not in expanded:
-                        expanded.add(name)
-                        later.append((self._fragment_type(name), self.fragments[name].selection_set))
+                elif isinstance(selection, FragmentSpreadNode) and selection.name.value in self._expandable:
+                    spreads[selection.name.value] = None
             # Keep document order (only the messages depend on it): nested scopes come next.
             stack.extend(reversed(later))
-        return grouped
+        return grouped, list(spreads)
+
+    def _fragment_fields(self, name: str) -> dict[str, list[_Field]]:
+        """Every field a fragment brings, its nested spreads expanded, memoised: built from the
+        memos of the fragments it spreads (leaves first, without recursion), so a fragment bomb
+        costs the size of each fragment's result, not of its expansion."""
+        memo = self._fragment_memo
+        pending = [(name, False)]
+        while pending:
+            current, children_done = pending.pop()
+            if current in memo:
+                continue
+            direct, spreads = self._fragment_direct(current)
+            if not children_done:
+                pending.append((current, True))
+                pending.extend((spread, False) for spread in spreads if spread not in memo)
+                continue
+            if not direct and len(spreads) == 1:
+                memo[current] = memo[spreads[0]]
+                continue
+            found = {response_name: list(fields) for response_name, fields in direct.items()}
+            seen = {id(f.node) for fields in direct.values() for f in fields}
+            for spread in spreads:
+                for response_name, fields in memo[spread].items():
+                    for f in fields:
+                        self.work += 1
+                        if id(f.node) not in seen:  # a fragment reached through two others
+                            seen.add(id(f.node))
+                            found.setdefault(response_name, []).append(f)
+            memo[current] = found
+        return memo[name]
+
+    def _fragment_direct(self, name: str) -> tuple[dict[str, list[_Field]], list[str]]:
+        found = self._fragment_direct_memo.get(name)
+        if found is None:
+            scope = (self._fragment_type(name), self.fragments[name].selection_set)
+            found = self._fragment_direct_memo[name] = self._direct([scope])
+        return found
 
     def _fragment_type(self, name: str) -> GraphQLNamedType | None:
         if name not in self._fragment_types:
@@ -348,18 +428,6 @@ def _value_key(value: ValueNode) -> Any:
     if isinstance(value, StringValueNode):
         return (value.kind, value.value, value.block is True)
     return (value.kind, getattr(value, "value", None))
-
-
-def _spread_closure(selection_sets: list[SelectionSetNode], fragments: dict[str, FragmentDefinitionNode]) -> set[str]:
-    """The names of the fragments spread, directly or through other fragments, from these sets."""
-    found: set[str] = set()
-    stack = list(selection_sets)
-    while stack:
-        for name in _spreads_in(stack.pop()):
-            if name in fragments and name not in found:
-                found.add(name)
-                stack.append(fragments[name].selection_set)
-    return found
 
 
 def _spreads_in(selection_set: SelectionSetNode) -> list[str]:

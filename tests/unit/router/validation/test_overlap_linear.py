@@ -10,7 +10,7 @@ from graphql import Source, parse
 from graphql.language import Lexer, TokenKind
 
 from router.validation.overlap import find_overlap_conflicts
-from tests.unit.router.validation.support import SCHEMA
+from tests.unit.router.validation.support import SCHEMA, graphql_core
 
 pytestmark = pytest.mark.router
 SIZES = (100, 200, 400, 800)
@@ -96,3 +96,19 @@ def test_the_count_sees_quadratic_work() -> None:
     count every field it collects (each of n fields once per merged set it belongs to)."""
     small, large = work("{ dog { " + "name " * 100 + "} }"), work("{ dog { " + "name " * 800 + "} }")
     assert 6 * small <= large <= 10 * small
+
+
+def test_one_fragment_next_to_each_fields_own_selections() -> None:
+    """Each merged set differs (its own field beside the spread), yet the fragment's fields are
+    not walked again for each: only the names it shares with the set are looked up."""
+    fragment = "fragment F on Dog { " + " ".join(f"n{i}: name" for i in range(200)) + " }"
+    fields = ["{ dog { " + " ".join(f"a{i}: friend {{ x{i}: name ...F }}" for i in range(n)) + " } } " for n in SIZES]
+    assert_linear([query + fragment for query in fields])
+
+
+def test_two_fragments_sharing_a_name_are_compared() -> None:
+    """Leaving a fragment's own names out of a merged set must not hide the names two parts share."""
+    document = parse("{ dog { ...A x: nickname ...B } } fragment A on Dog { x: name } fragment B on Dog { y: name }")
+    check = find_overlap_conflicts(SCHEMA, document)
+    assert [c.message for c in check.conflicts] == [e.message for e in graphql_core(document)]
+    assert len(check.conflicts) == 1
