@@ -30,7 +30,6 @@ from graphql import (
     SelectionSetNode,
     execute_sync,
     parse,
-    validate,
 )
 from graphql.execution.values import get_variable_values
 
@@ -41,6 +40,7 @@ from router.execution.fetcher import Fetcher, FetchObserver, SubgraphEndpoint
 from router.execution.shaping import INTROSPECTION_FIELDS, OperationShape
 from router.query_plan import QueryPlan
 from router.supergraph import Supergraph, load_supergraph
+from router.validation import validate
 
 if TYPE_CHECKING:
     from router.query_planner.deferred import DeferredEntry

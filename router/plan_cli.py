@@ -10,12 +10,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from graphql import GraphQLError, parse, validate
+from graphql import GraphQLError, parse
 
 from router.display import format_query_plan
 from router.query_planner import PlanningError, QueryPlanner
 from router.query_planner.cost import plan_cost
 from router.supergraph import SupergraphError, load_supergraph
+from router.validation import validate
 
 
 class PlanCommandError(Exception):

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import FragmentDefinitionNode, GraphQLError, OperationDefinitionNode, OperationType, parse, validate
+from graphql import FragmentDefinitionNode, GraphQLError, OperationDefinitionNode, OperationType, parse
 from graphql.execution.values import get_variable_values
 
 from router.engine import Engine, RejectedOperation
@@ -28,6 +28,7 @@ from router.execution.merge import deep_merge
 from router.execution.shaping import OperationShape
 from router.execution.subgraph_stream import SubgraphStreams
 from router.query_plan import FetchNode, PlanNode, SequenceNode
+from router.validation import validate
 
 ErrorDict = dict[str, Any]
 

@@ -38,7 +38,6 @@ from graphql import (
     parse,
     print_ast,
     type_from_ast,
-    validate,
     value_from_ast,
     visit,
 )
@@ -46,6 +45,7 @@ from graphql.execution.values import get_directive_values
 from graphql.language import Visitor
 
 from router.rest.directive import BODY_METHODS, REST_DIRECTIVE_SDL, REST_SCHEMA_NAMES, SUCCESS_STATUSES, RestSpec
+from router.validation import validate
 
 DEFAULT_DIRECTORY = Path(__file__).parent / "operations"
 

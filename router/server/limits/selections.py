@@ -2,7 +2,7 @@
 
 This is what stops both fragment "bombs" (fragments that spread each other many times) and field
 duplication (``{ me { id id id ... } }``), which the unique-field ``max_height`` does not count
-but which still costs validation time (overlapping-field checks are quadratic). Apollo's default
+but which still costs time in every later check (validation, planning, execution). Apollo's default
 is 10,000,000; ours is far lower (see docs/router.md).
 """
 
