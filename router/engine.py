@@ -34,6 +34,7 @@ from graphql import (
 from graphql.execution.values import get_variable_values
 
 from router.execution.defer import EntityStart
+from router.execution.defer_inputs import DeferInputs
 from router.execution.entities import TypeRelations
 from router.execution.executor import Executor, SubgraphFetcher
 from router.execution.fetcher import Fetcher, FetchObserver, SubgraphEndpoint
@@ -153,8 +154,12 @@ class Engine:
         variables: Mapping[str, Any] | None = None,
         operation_name: str | None = None,
         headers: Mapping[str, str] | None = None,
+        *,
+        defer_inputs: DeferInputs | None = None,
     ) -> dict[str, Any]:
-        return await self._execute(self.prepare(query, operation_name), variables, headers)
+        """``defer_inputs``: the operation is a primary part whose deferred parts on entities start as
+        soon as the fetches yielding their inputs are merged (see :mod:`router.execution.defer_inputs`)."""
+        return await self._execute(self.prepare(query, operation_name), variables, headers, defer_inputs=defer_inputs)
 
     async def execute_deferred(
         self,
@@ -211,6 +216,8 @@ class Engine:
         variables: Mapping[str, Any] | None,
         headers: Mapping[str, str] | None,
         seed: dict[str, Any] | None = None,
+        *,
+        defer_inputs: DeferInputs | None = None,
     ) -> dict[str, Any]:
         if isinstance(prepared, RejectedOperation):
             return prepared.response()
@@ -227,8 +234,9 @@ class Engine:
         data: dict[str, Any] = seed if seed is not None else {}
         errors: list[ErrorDict] = []
         if prepared.plan.node is not None:
+            on_fetched = defer_inputs.watching(prepared.plan) if defer_inputs is not None else None
             data, errors = await self.executor.execute(
-                prepared.plan, coerced, headers, shared=prepared.is_query, data=data
+                prepared.plan, coerced, headers, shared=prepared.is_query, data=data, on_fetched=on_fetched
             )
         introspection = self._introspect(prepared, coerced) if prepared.introspection else None
         fetch_errors = len(errors)

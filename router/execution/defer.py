@@ -8,8 +8,9 @@ resolves, every ancestor an object type) starts from the primary part's results 
 (:class:`EntityStart`): the primary part also selects, at the fragment's parent, ``__typename`` and
 that key under hidden aliases (``_defer<n>_<field>``, removed before the client sees the primary
 part), and the deferred part is planned as ``_entities`` fetches from those representations
-(:mod:`router.query_planner.deferred`), so it never fetches its ancestors again. It runs once the
-primary data is in, and never holds back the primary part.
+(:mod:`router.query_planner.deferred`), so it never fetches its ancestors again. It starts as soon
+as the primary fetches selecting those fields are merged (:mod:`router.execution.defer_inputs`),
+and never holds back the primary part.
 
 Other deferred fragments (on the root type, which has no inputs; under a plain object type with no
 key, or below an interface or union) keep the simpler way: their operation runs from the root at

@@ -84,13 +84,16 @@ class Executor:
         *,
         shared: bool = False,
         data: dict[str, Any] | None = None,
+        on_fetched: Callable[[FetchNode, dict[str, Any]], None] | None = None,
     ) -> tuple[dict[str, Any], list[ErrorDict]]:
         """Run ``plan``; return the merged (unshaped) data and the errors collected.
 
         ``shared``: the plan is a query's, so its fetches may join identical ones in flight.
         ``data``: the tree the plan starts from (a deferred part's: the entities its first fetch reads).
+        ``on_fetched``: called with each fetch node once its result is merged, and the data so far
+        (the primary part's deferred parts on entities start from it: ``defer_inputs.py``).
         """
-        run = _Run(self, variables, headers, shared)
+        run = _Run(self, variables, headers, shared, on_fetched)
         if data is not None:
             run.data = data
         if plan.node is not None:
@@ -101,12 +104,18 @@ class Executor:
 class _Run:
     """The state of one plan execution."""
 
-    __slots__ = ("data", "errors", "executor", "headers", "shared", "variables")
+    __slots__ = ("data", "errors", "executor", "headers", "on_fetched", "shared", "variables")
 
     def __init__(
-        self, executor: Executor, variables: Mapping[str, Any], headers: Mapping[str, str] | None, shared: bool
+        self,
+        executor: Executor,
+        variables: Mapping[str, Any],
+        headers: Mapping[str, str] | None,
+        shared: bool,
+        on_fetched: Callable[[FetchNode, dict[str, Any]], None] | None = None,
     ) -> None:
         self.executor = executor
+        self.on_fetched = on_fetched
         self.variables = variables
         self.headers = headers
         self.shared = shared
@@ -116,8 +125,12 @@ class _Run:
     async def node(self, node: PlanNode) -> None:
         if isinstance(node, FetchNode):
             await self.root_fetch(node)
+            if self.on_fetched is not None:
+                self.on_fetched(node, self.data)
         elif isinstance(node, FlattenNode):
             await self.flatten(node)
+            if self.on_fetched is not None:
+                self.on_fetched(node.node, self.data)
         elif isinstance(node, SequenceNode):
             for child in node.nodes:
                 await self.node(child)

@@ -5,7 +5,8 @@ from the root: its plan starts with an ``_entities`` fetch (``Flatten(p)``) of o
 that resolves ``T`` by a key, whose representations (``__typename`` and that key) are read from the
 primary part's results at ``p``; whatever else the fragment needs follows as ordinary entity hops.
 This is Apollo's ``DeferNode`` idea (a deferred node that depends on the primary fetches), run by
-:mod:`router.server.subscriptions.incremental` once the primary data is in.
+:mod:`router.server.subscriptions.incremental` as soon as the primary fetches selecting the hidden
+key are merged (:mod:`router.execution.defer_inputs`).
 
 ``S`` is the subgraph with a resolvable key of ``T`` (all of its fields visible to clients, so the
 primary part can select it) that resolves most of the fragment's top-level fields.

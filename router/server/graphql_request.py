@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from router.execution.defer import EntityStart
+from router.execution.defer_inputs import DeferInputs
 from router.server.config import BatchingConfig
 from router.server.errors import RequestError
 
@@ -21,6 +22,8 @@ class GraphQLRequest:
     extensions: dict[str, Any] | None = None
     # A deferred part on an entity, run from the primary part's results (never set from HTTP input).
     deferred: tuple[EntityStart, dict[str, Any]] | None = None
+    # A primary part whose deferred parts on entities wait for its fetches (never set from HTTP input).
+    defer_inputs: DeferInputs | None = None
 
 
 def _bad(message: str) -> RequestError:

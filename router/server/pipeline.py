@@ -264,7 +264,9 @@ class Pipeline:
                 text, request.variables, request.operation_name, headers, start, seed
             )
         elif text:
-            body = await runtime.engine.execute(text, request.variables, request.operation_name, headers)
+            body = await runtime.engine.execute(
+                text, request.variables, request.operation_name, headers, defer_inputs=request.defer_inputs
+            )
         else:
             body = {"data": {}}
         if removed is not None and removed.changed:

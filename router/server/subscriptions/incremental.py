@@ -1,9 +1,11 @@
 """``@defer`` delivery: the primary part first, then each deferred part as soon as it is in.
 
 Parts that run from the root start beside the primary part; parts on an entity
-(:class:`~router.execution.defer.EntityStart`) start once the primary data is in, from the
-``__typename`` and key the primary part selected for them under hidden aliases (read into their
-``seed``, then removed from the primary part before the client sees it).
+(:class:`~router.execution.defer.EntityStart`) start as soon as the primary fetches that yield
+their inputs are merged (:mod:`router.execution.defer_inputs`), however long the rest of the
+primary part takes, from the ``__typename`` and key the primary part selected for them under hidden
+aliases (read into their ``seed``, then removed from the primary part before the client sees it).
+Whatever a part's progress, the primary part is delivered first.
 
 Formats, chosen by the client's ``Accept``: ``deferSpec=20220824`` (Apollo Client 3: each later
 payload is ``{"incremental": [{"data", "path", "label"}], "hasNext"}``) or, by default,
@@ -22,6 +24,7 @@ from typing import Any
 from graphql import OperationDefinitionNode, parse, print_ast
 
 from router.execution.defer import DeferredPart, EntityStart, split_defer
+from router.execution.defer_inputs import DeferInputs, seed_of
 from router.execution.entities import collect_at_path
 from router.server.graphql_request import GraphQLRequest
 from router.server.pipeline import Outcome, Pipeline
@@ -80,55 +83,60 @@ async def deferred_payloads(
     finally:
         pipeline.holder.release(runtime)
 
-    def run(text: str, deferred: tuple[EntityStart, dict[str, Any]] | None = None) -> asyncio.Task[Outcome]:
-        sub = GraphQLRequest(text, dict(request.variables or {}), request.operation_name, deferred=deferred)
+    entity_parts = {number: (part.path, part.start) for number, part in enumerate(split.parts) if part.start}
+    inputs = DeferInputs(entity_parts) if entity_parts else None
+
+    def run(
+        text: str, deferred: tuple[EntityStart, dict[str, Any]] | None = None, watch: DeferInputs | None = None
+    ) -> asyncio.Task[Outcome]:
+        sub = GraphQLRequest(
+            text, dict(request.variables or {}), request.operation_name, deferred=deferred, defer_inputs=watch
+        )
         return asyncio.ensure_future(
             pipeline.run(sub, method=method, principal=principal, subgraph_headers=headers, shareable=deferred is None)
         )
 
-    primary_task = run(print_ast(split.primary))
-    # Parts from the root start at once; parts on entities once the primary data is in (their inputs).
-    early = {number: run(print_ast(part.document)) for number, part in enumerate(split.parts) if part.start is None}
-    primary = await primary_task
+    primary_task = run(print_ast(split.primary), watch=inputs)
+
+    async def from_entities(number: int, part: DeferredPart, start: EntityStart) -> Outcome:
+        """Part ``number`` once its inputs are merged (else once the primary part is in), from them."""
+        assert inputs is not None
+        merged, seed = await inputs.seed(number, primary_task)
+        if not merged:
+            seed = seed_of((await primary_task).body.get("data"), part.path, start.hidden)
+        if not collect_at_path(seed, start.merge_path):
+            return Outcome(200, {"data": None})  # no object at its path: nothing to fetch
+        return await run(print_ast(part.document), (start, seed))
+
+    # Parts from the root start at once; parts on entities as soon as their inputs are in.
+    part_tasks: dict[asyncio.Future[Outcome], DeferredPart] = {}
+    for number, part in enumerate(split.parts):
+        task = (
+            run(print_ast(part.document))
+            if part.start is None
+            else asyncio.ensure_future(from_entities(number, part, part.start))
+        )
+        part_tasks[task] = part
+    try:
+        primary = await primary_task
+    except BaseException:
+        for pending_part in part_tasks:
+            pending_part.cancel()
+        raise
     if primary.status >= 400 or "data" not in primary.body or not split.parts:
-        for task in early.values():
-            task.cancel()
+        for pending_part in part_tasks:
+            pending_part.cancel()
         if primary.status >= 400:
             return primary, None
     data = primary.body.get("data")
-    part_tasks: dict[asyncio.Future[Outcome], DeferredPart] = {}
-    for number, part in enumerate(split.parts):
-        if part.start is None:
-            part_tasks[early[number]] = part
-            continue
-        seed = _seed(data, part.path, part.start.hidden)
-        if collect_at_path(seed, part.start.merge_path):
-            part_tasks[run(print_ast(part.document), (part.start, seed))] = part
-        else:  # no object at its path: nothing to fetch
-            nothing: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
-            nothing.set_result(Outcome(200, {"data": None}))
-            part_tasks[nothing] = part
-    if any(part.start is not None for part in split.parts) and isinstance(data, dict):
+    if entity_parts and isinstance(data, dict):
         data = copy.deepcopy(data)
-        for part in split.parts:
-            if part.start is not None:
-                for _, obj in _parents(data, part.path):
-                    for alias, _field in part.start.hidden:
-                        obj.pop(alias, None)
+        for path, start in entity_parts.values():
+            for _, obj in _parents(data, path):
+                for alias, _field in start.hidden:
+                    obj.pop(alias, None)
         primary = Outcome(primary.status, {**primary.body, "data": data})
     return None, _payloads(primary, part_tasks, spec)
-
-
-def _seed(data: Any, path: tuple[str, ...], hidden: tuple[tuple[str, str], ...]) -> Any:
-    """The primary ``data`` down to ``path``, with only the hidden ``__typename`` and key there, under their
-    own names: the tree a deferred part's entity fetch reads its representations from."""
-    if isinstance(data, list):
-        return [_seed(item, path, hidden) for item in data]
-    if not isinstance(data, dict):
-        return None
-    if not path:
-        return {field: data[alias] for alias, field in hidden if alias in data}
-    return {path[0]: _seed(data.get(path[0]), path[1:], hidden)}
 
 
 async def _payloads(
@@ -166,8 +174,13 @@ async def _payloads(
             errors = body.get("errors")
             found = _parents(body.get("data"), part.path)
             if spec == "defer":
+                # only where the primary part delivered an object (a part on an entity may have read
+                # its inputs before the primary part's nulls propagated)
+                delivered = {concrete for concrete, _ in _parents(data, part.path)}
                 items = []
                 for concrete, obj in found:
+                    if concrete not in delivered:
+                        continue
                     item: dict[str, Any] = {"data": obj, "path": list(concrete)}
                     if part.label is not None:
                         item["label"] = part.label

@@ -3,11 +3,16 @@ planned from ``_entities`` at the fragment's parent instead of from the root."""
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import pytest
 from graphql import OperationDefinitionNode, parse, print_ast
 
 from router.display import format_query_plan
 from router.execution.defer import DeferSplit, split_defer
+from router.execution.defer_inputs import DeferInputs
+from router.query_plan import ConditionNode, FetchNode, FlattenNode, PlanNode
 from router.query_planner.deferred import DeferredEntry, deferred_entry
 from tests.unit.router.planner.support import compose, expected, planner_of, supergraph_of
 from tests.unit.router.planner.test_keys import SUBGRAPHS
@@ -147,3 +152,56 @@ def test_root_and_plain_object_parents_keep_running_from_the_root() -> None:
     split = _split("query Q { ... @defer { me { name } } me { reviews { ... @defer { body } } } }")
     assert [(p.path, p.start) for p in split.parts] == [((), None), (("me", "reviews"), None)]
     assert "_defer" not in print_ast(split.primary)
+
+
+async def test_a_part_waits_for_the_primary_fetches_selecting_its_hidden_key_and_no_others() -> None:
+    """The hidden key of ``product`` comes from the reviews entity fetch: the part's seed is read from
+    the data merged once that fetch is in, whatever the unrelated billing fetch is doing."""
+    query = "query Q { me { org { billingName } reviews { product { ... @defer { name } } } } }"
+    split = _split(query)
+    (part,) = split.parts
+    assert part.start is not None
+    plan = planner_of(SUPERGRAPH).build_query_plan(split.primary, "Q")
+    fetches = {fetch.service_name: fetch for fetch in _fetches_of(plan.node)}
+    assert sorted(fetches) == ["accounts", "billing", "reviews"]
+    inputs = DeferInputs({0: (part.path, part.start)})
+    fetched = inputs.watching(plan)
+    assert fetched is not None
+    primary: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    waiting = asyncio.ensure_future(inputs.seed(0, primary))
+    data: dict[str, Any] = {"me": {"__typename": "User", "id": "u1", "org": {"__typename": "Org", "id": "o1"}}}
+    fetched(fetches["accounts"], data)
+    await asyncio.sleep(0)
+    assert not waiting.done()
+    data["me"]["reviews"] = [{"product": {"_defer0_typename": "Product", "_defer0_upc": "p1"}}, {"product": None}]
+    fetched(fetches["reviews"], data)
+    seed = {"me": {"reviews": [{"product": {"__typename": "Product", "upc": "p1"}}, {"product": None}]}}
+    assert await waiting == (True, seed)
+    fetched(fetches["billing"], data)  # after the part started: nothing more to do
+
+
+async def test_without_a_fetch_selecting_the_hidden_key_the_part_waits_for_the_primary_part() -> None:
+    split = _split("query Q { me { id ... @defer { reviews { body } } } }")
+    (part,) = split.parts
+    assert part.start is not None
+    unrelated = planner_of(SUPERGRAPH).build_query_plan(parse("query Q { users { name } }"), "Q")
+    inputs = DeferInputs({0: (part.path, part.start)})
+    assert inputs.watching(unrelated) is None
+    primary: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    waiting = asyncio.ensure_future(inputs.seed(0, primary))
+    await asyncio.sleep(0)
+    assert not waiting.done()
+    primary.set_result(None)
+    assert await waiting == (False, None)
+
+
+def _fetches_of(node: PlanNode | None) -> list[FetchNode]:
+    if node is None:
+        return []
+    if isinstance(node, FetchNode):
+        return [node]
+    if isinstance(node, FlattenNode):
+        return [node.node]
+    if isinstance(node, ConditionNode):
+        return _fetches_of(node.if_clause) + _fetches_of(node.else_clause)
+    return [fetch for child in node.nodes for fetch in _fetches_of(child)]
