@@ -1,13 +1,28 @@
 """The planner's front: operation document → :class:`~router.query_plan.QueryPlan`.
 
-Plans are compared by :func:`~.cost.plan_cost` (fetches, then depth). The traversal picks each
-field's subgraph by an estimate; for root fields that several subgraphs resolve (``@shareable``),
-the planner also plans the alternatives (one root field moved to another subgraph at a time, at
-most ``MAX_ALTERNATIVES`` plans) and keeps the cheapest, so a first-found choice never wins over a
-cheaper plan (e.g. through a subgraph whose ``@provides`` saves a fetch).
+Plans are compared by :func:`~.cost.plan_cost` (fetches, then depth), as Apollo's planner does. The
+traversal takes each field's subgraph by an estimate and records every *decision* where another
+subgraph could take the field (a ``@shareable`` root field; a nested field that could stay in the
+current subgraph or jump, or jump to one of several subgraphs, through whichever key). The planner
+then plans other combinations of choices and keeps the cheapest plan:
+
+- Combinations form a tree: a plan's children impose one more choice, at a decision after the last
+  one its parent imposed (decisions before it are made the same way, so each combination is
+  planned once). The tree is walked breadth first: every single change of the first plan before any
+  pair of changes.
+- Branch and bound: a decision records the fetches already opened when it is made, a lower bound
+  for every plan that makes the same earlier choices; a subtree whose bound exceeds the best plan's
+  fetches is not planned.
+- At most ``MAX_EVALUATED_PLANS`` plans per operation (Apollo's ``max_evaluated_plans``); beyond
+  it, the best so far stands (at worst the estimate's plan). The plan cache means this runs once per
+  operation shape.
+- Deterministic: decisions come in traversal order, options in estimate order (then the
+  supergraph's subgraph order), and a later plan replaces the best only when strictly cheaper.
 """
 
 from __future__ import annotations
+
+from collections import deque
 
 from graphql import DocumentNode
 
@@ -18,44 +33,56 @@ from .aliasing import NonMergingFieldAliaser
 from .cost import plan_cost
 from .fetch_dependency_graph_processor import FetchDependencyGraphProcessor
 from .operation import NormalizedOperation, PlanningError, normalize
-from .planning_traversal import PlanningTraversal
+from .planning_traversal import ChoiceKey, Decision, PlanningTraversal
 from .query_graph import QueryGraph
 
-MAX_ALTERNATIVES = 8
+MAX_EVALUATED_PLANS = 64
 
 
 class QueryPlanner:
     """Plans operations against one supergraph. Stateless between calls apart from lookups it
     memoizes about the supergraph, so one instance serves every request."""
 
-    def __init__(self, supergraph: Supergraph) -> None:
+    def __init__(self, supergraph: Supergraph, max_evaluated_plans: int = MAX_EVALUATED_PLANS) -> None:
         self.supergraph = supergraph
         self.query_graph = QueryGraph(supergraph)
         self.aliaser = NonMergingFieldAliaser(supergraph, self.query_graph)
+        self.max_evaluated_plans = max_evaluated_plans
+        self.last_evaluated_plans = 0  # how many plans the last ``build_query_plan`` compared
 
     def build_query_plan(self, document: DocumentNode, operation_name: str | None = None) -> QueryPlan:
         operation = normalize(document, operation_name)
-        traversal = PlanningTraversal(self.supergraph, self.query_graph, operation)
-        best = self._finish(operation, traversal)
+        best, decisions = self._plan(operation, {})
+        self.last_evaluated_plans = 1
         if operation.kind != "query":
-            return best
+            return best  # mutation root fields run in order, one step per field: no alternatives
         best_cost = plan_cost(best)
-        tried = 1
-        for index, graph in traversal.root_alternatives():
-            if tried >= MAX_ALTERNATIVES:
-                break
-            tried += 1
-            overrides = {**traversal.root_choices, index: graph}
-            try:
-                candidate = self._finish(
-                    operation, PlanningTraversal(self.supergraph, self.query_graph, operation, overrides)
-                )
-            except PlanningError:
-                continue
-            cost = plan_cost(candidate)
-            if cost < best_cost:
-                best, best_cost = candidate, cost
+        # (imposed choices, that plan's decisions, index of the decision it imposed last)
+        pending: deque[tuple[dict[ChoiceKey, str], list[Decision], int]] = deque([({}, decisions, -1)])
+        while pending:
+            choices, found, last = pending.popleft()
+            for index in range(last + 1, len(found)):
+                decision = found[index]
+                if decision.fetches_before > best_cost.fetches:
+                    continue  # branch and bound: every plan below already has more fetches
+                for option in decision.options[1:]:
+                    if self.last_evaluated_plans >= self.max_evaluated_plans:
+                        return best
+                    self.last_evaluated_plans += 1
+                    imposed = {**choices, decision.key: option}
+                    try:
+                        candidate, below = self._plan(operation, imposed)
+                    except PlanningError:
+                        continue
+                    cost = plan_cost(candidate)
+                    if cost < best_cost:
+                        best, best_cost = candidate, cost
+                    pending.append((imposed, below, index))
         return best
+
+    def _plan(self, operation: NormalizedOperation, choices: dict[ChoiceKey, str]) -> tuple[QueryPlan, list[Decision]]:
+        traversal = PlanningTraversal(self.supergraph, self.query_graph, operation, choices=choices)
+        return self._finish(operation, traversal), traversal.decisions
 
     def _finish(self, operation: NormalizedOperation, traversal: PlanningTraversal) -> QueryPlan:
         graph = traversal.plan()
