@@ -42,7 +42,8 @@ ChoiceKey = Hashable
 class Decision:
     """A place where several subgraphs could take a field: ``options[0]`` is the one taken when no
     choice is imposed. ``fetches_before`` is a lower bound on the fetches of every plan that makes
-    the same choices up to here (distinct fetches already opened; folding never joins those)."""
+    the same choices up to here (distinct unconditional fetches already opened; folding only joins
+    groups of one subgraph, path and step, so they stay distinct)."""
 
     key: ChoiceKey
     options: tuple[str, ...]
@@ -118,7 +119,13 @@ class PlanningTraversal(EntityEntry):
         the decision (once per key) when there is more than one option."""
         if len(options) > 1 and key not in self._decided:
             self._decided.add(key)
-            opened = {(g.subgraph, g.merge_path, g.step, g.is_entity) for g in self.graph.groups}
+            # Fetches under no variable condition: a ``Condition`` node counts only its costlier
+            # branch, so conditional ones may not all count; a group's conditions only ever narrow.
+            opened = {
+                (g.subgraph, g.merge_path, g.step, g.is_entity)
+                for g in self.graph.groups
+                if g.conditions is not None and not g.conditions
+            }
             self.decisions.append(Decision(key, tuple(options), len(opened)))
         imposed = self.choices.get(key)
         return imposed if imposed is not None and imposed in options else options[0]

@@ -8,8 +8,9 @@ then plans other combinations of choices and keeps the cheapest plan:
 
 - Combinations form a tree: a plan's children impose one more choice, at a decision after the last
   one its parent imposed (decisions before it are made the same way, so each combination is
-  planned once). The tree is walked breadth first: every single change of the first plan before any
-  pair of changes.
+  planned once). The tree is walked best first: the cheapest plan planned so far has its children
+  planned next, so changes that each save a fetch are combined early (before the bound below cuts
+  the search short).
 - Branch and bound: a decision records the fetches already opened when it is made, a lower bound
   for every plan that makes the same earlier choices; a subtree whose bound exceeds the best plan's
   fetches is not planned.
@@ -22,7 +23,7 @@ then plans other combinations of choices and keeps the cheapest plan:
 
 from __future__ import annotations
 
-from collections import deque
+import heapq
 
 from graphql import DocumentNode
 
@@ -30,13 +31,15 @@ from router.query_plan import QueryPlan
 from router.supergraph import Supergraph
 
 from .aliasing import NonMergingFieldAliaser
-from .cost import plan_cost
+from .cost import PlanCost, plan_cost
 from .fetch_dependency_graph_processor import FetchDependencyGraphProcessor
 from .operation import NormalizedOperation, PlanningError, normalize
 from .planning_traversal import ChoiceKey, Decision, PlanningTraversal
 from .query_graph import QueryGraph
 
 MAX_EVALUATED_PLANS = 64
+
+_Node = tuple[PlanCost, int, dict[ChoiceKey, str], list[Decision], int]
 
 
 class QueryPlanner:
@@ -57,10 +60,10 @@ class QueryPlanner:
         if operation.kind != "query":
             return best  # mutation root fields run in order, one step per field: no alternatives
         best_cost = plan_cost(best)
-        # (imposed choices, that plan's decisions, index of the decision it imposed last)
-        pending: deque[tuple[dict[ChoiceKey, str], list[Decision], int]] = deque([({}, decisions, -1)])
+        # (cost, order planned, imposed choices, that plan's decisions, the decision it imposed last)
+        pending: list[_Node] = [(best_cost, 0, {}, decisions, -1)]
         while pending:
-            choices, found, last = pending.popleft()
+            _, _, choices, found, last = heapq.heappop(pending)
             for index in range(last + 1, len(found)):
                 decision = found[index]
                 if decision.fetches_before > best_cost.fetches:
@@ -77,7 +80,7 @@ class QueryPlanner:
                     cost = plan_cost(candidate)
                     if cost < best_cost:
                         best, best_cost = candidate, cost
-                    pending.append((imposed, below, index))
+                    heapq.heappush(pending, (cost, self.last_evaluated_plans, imposed, below, index))
         return best
 
     def _plan(self, operation: NormalizedOperation, choices: dict[ChoiceKey, str]) -> tuple[QueryPlan, list[Decision]]:
