@@ -62,6 +62,7 @@ class PlanningTraversal(EntityEntry):
         operation: NormalizedOperation,
         root_choices: dict[int, str] | None = None,
         choices: dict[ChoiceKey, str] | None = None,
+        memo: Memo | None = None,
     ) -> None:
         # Imposed choices (the planner trying alternatives): by decision key; ``root_choices``
         # gives the subgraph of root fields by their index among the root fields.
@@ -75,7 +76,9 @@ class PlanningTraversal(EntityEntry):
         self.operation = operation
         self.graph = FetchDependencyGraph()
         self.collectors: list[set[FetchGroup]] = []
-        self.memo: Memo = {}
+        # Estimates depend only on the supergraph and this operation: the planner shares one memo
+        # among the traversals of one operation.
+        self.memo: Memo = memo if memo is not None else {}
         self.requirements = RequirementPlanner(self)
         self.reentry = ParentEntityCalls(self)
         self.composed_keys = ComposedKeys(query_graph, self.reentry)

@@ -35,7 +35,7 @@ from .cost import PlanCost, plan_cost
 from .fetch_dependency_graph_processor import FetchDependencyGraphProcessor
 from .operation import NormalizedOperation, PlanningError, normalize
 from .planning_traversal import ChoiceKey, Decision, PlanningTraversal
-from .query_graph import QueryGraph
+from .query_graph import Memo, QueryGraph
 
 MAX_EVALUATED_PLANS = 64
 
@@ -55,7 +55,8 @@ class QueryPlanner:
 
     def build_query_plan(self, document: DocumentNode, operation_name: str | None = None) -> QueryPlan:
         operation = normalize(document, operation_name)
-        best, decisions = self._plan(operation, {})
+        memo: Memo = {}
+        best, decisions = self._plan(operation, {}, memo)
         self.last_evaluated_plans = 1
         if operation.kind != "query":
             return best  # mutation root fields run in order, one step per field: no alternatives
@@ -74,7 +75,7 @@ class QueryPlanner:
                     self.last_evaluated_plans += 1
                     imposed = {**choices, decision.key: option}
                     try:
-                        candidate, below = self._plan(operation, imposed)
+                        candidate, below = self._plan(operation, imposed, memo)
                     except PlanningError:
                         continue
                     cost = plan_cost(candidate)
@@ -83,8 +84,10 @@ class QueryPlanner:
                     heapq.heappush(pending, (cost, self.last_evaluated_plans, imposed, below, index))
         return best
 
-    def _plan(self, operation: NormalizedOperation, choices: dict[ChoiceKey, str]) -> tuple[QueryPlan, list[Decision]]:
-        traversal = PlanningTraversal(self.supergraph, self.query_graph, operation, choices=choices)
+    def _plan(
+        self, operation: NormalizedOperation, choices: dict[ChoiceKey, str], memo: Memo
+    ) -> tuple[QueryPlan, list[Decision]]:
+        traversal = PlanningTraversal(self.supergraph, self.query_graph, operation, choices=choices, memo=memo)
         return self._finish(operation, traversal), traversal.decisions
 
     def _finish(self, operation: NormalizedOperation, traversal: PlanningTraversal) -> QueryPlan:
