@@ -3,14 +3,18 @@
 At each field: resolve it in the current subgraph when that subgraph can (or a ``@provides`` above
 says it can), else hop: add ``__typename`` and a key to the current fetch and continue in an entity
 fetch of the subgraph that resolves it (chosen by estimated cost, so a ``@shareable`` field goes where
-the rest of its sub-selection lives). ``@requires`` first plans the required fields at the same
+the rest of its sub-selection lives). Where several subgraphs could take a field, the traversal
+records a :class:`Decision` (the estimate's pick first, then the alternatives worth trying) and
+obeys the choices it is given, so the planner can plan other combinations and compare whole plans
+by cost (``query_planner``). ``@requires`` first plans the required fields at the same
 position (collecting the groups they land in), then enters the requiring subgraph after them.
 Abstract types are split per concrete type where the subgraph cannot answer for the interface.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Hashable
+from dataclasses import dataclass, replace
 
 from graphql import DirectiveNode
 
@@ -26,6 +30,29 @@ from .query_graph import Hop, Memo, QueryGraph
 from .reentry import ParentEntityCalls
 from .requirements import RequirementPlanner
 
+# An alternative is worth planning when its estimate is at most this much above the pick's. The
+# estimate counts each hop of the field's sub-selection, so a tie is where it cannot tell which
+# choice shares fetches with the rest of the plan; an option it rates higher is not planned.
+SLACK = 0
+
+ChoiceKey = Hashable
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A place where several subgraphs could take a field: ``options[0]`` is the one taken when no
+    choice is imposed. ``fetches_before`` is a lower bound on the fetches of every plan that makes
+    the same choices up to here (distinct unconditional fetches already opened; folding only joins
+    groups of one subgraph, path and step, so they stay distinct)."""
+
+    key: ChoiceKey
+    options: tuple[str, ...]
+    fetches_before: int
+
+
+def root_choice(index: int) -> ChoiceKey:
+    return ("root", index)
+
 
 class PlanningTraversal(EntityEntry):
     def __init__(
@@ -34,17 +61,24 @@ class PlanningTraversal(EntityEntry):
         query_graph: QueryGraph,
         operation: NormalizedOperation,
         root_choices: dict[int, str] | None = None,
+        choices: dict[ChoiceKey, str] | None = None,
+        memo: Memo | None = None,
     ) -> None:
-        # The subgraph of each root field (by its index among the root fields): given ones are
-        # imposed (the planner trying alternatives), the others are chosen and recorded here.
-        self.root_choices: dict[int, str] = dict(root_choices or {})
-        self._root_candidates: dict[int, list[str]] = {}
+        # Imposed choices (the planner trying alternatives): by decision key; ``root_choices``
+        # gives the subgraph of root fields by their index among the root fields.
+        self.choices: dict[ChoiceKey, str] = dict(choices or {})
+        for index, graph in (root_choices or {}).items():
+            self.choices[root_choice(index)] = graph
+        self.decisions: list[Decision] = []
+        self._decided: set[ChoiceKey] = set()
         self.supergraph = supergraph
         self.qg = query_graph
         self.operation = operation
         self.graph = FetchDependencyGraph()
         self.collectors: list[set[FetchGroup]] = []
-        self.memo: Memo = {}
+        # Estimates depend only on the supergraph and this operation: the planner shares one memo
+        # among the traversals of one operation.
+        self.memo: Memo = memo if memo is not None else {}
         self.requirements = RequirementPlanner(self)
         self.reentry = ParentEntityCalls(self)
         self.composed_keys = ComposedKeys(query_graph, self.reentry)
@@ -70,11 +104,7 @@ class PlanningTraversal(EntityEntry):
         for index, (field, conditions) in enumerate(fields):
             if field.name == "__typename":
                 continue  # answered by the executor from the root type: no fetch needed
-            graph = self.root_choices.get(index) or self._choose_root_graph(root_type, field, used)
-            self.root_choices[index] = graph
-            candidates = self.qg.resolvable_graphs(root_type, field.name)
-            if len(candidates) > 1:
-                self._root_candidates[index] = candidates
+            graph = self._choose_root_graph(index, root_type, field, used)
             if self.operation.kind == "mutation":
                 if graph != previous:
                     step += 1
@@ -87,14 +117,21 @@ class PlanningTraversal(EntityEntry):
             self.plan_field(position, root_type, field)
         return self.graph
 
-    def root_alternatives(self) -> list[tuple[int, str]]:
-        """After ``plan``: (root field index, another subgraph resolving it), for the planner to try."""
-        return [
-            (index, graph)
-            for index, candidates in self._root_candidates.items()
-            for graph in candidates
-            if graph != self.root_choices[index]
-        ]
+    def decide(self, key: ChoiceKey, options: list[str]) -> str:
+        """The imposed choice for ``key`` when it is one of ``options``, else ``options[0]``; records
+        the decision (once per key) when there is more than one option."""
+        if len(options) > 1 and key not in self._decided:
+            self._decided.add(key)
+            # Fetches under no variable condition: a ``Condition`` node counts only its costlier
+            # branch, so conditional ones may not all count; a group's conditions only ever narrow.
+            opened = {
+                (g.subgraph, g.merge_path, g.step, g.is_entity)
+                for g in self.graph.groups
+                if g.conditions is not None and not g.conditions
+            }
+            self.decisions.append(Decision(key, tuple(options), len(opened)))
+        imposed = self.choices.get(key)
+        return imposed if imposed is not None and imposed in options else options[0]
 
     def _root_fields(
         self, selections: list[NSelection], directives: tuple[DirectiveNode, ...], conditions: ConditionSet
@@ -115,7 +152,7 @@ class PlanningTraversal(EntityEntry):
                 )
         return out
 
-    def _choose_root_graph(self, root_type: str, field: NField, used: list[str]) -> str:
+    def _choose_root_graph(self, index: int, root_type: str, field: NField, used: list[str]) -> str:
         candidates = self.qg.resolvable_graphs(root_type, field.name)
         if not candidates:
             raise PlanningError(f"no subgraph resolves {root_type}.{field.name}")
@@ -132,7 +169,7 @@ class PlanningTraversal(EntityEntry):
             extra = 1 if requires is not None and requires.requires is not None else 0
             return estimate + extra, 0 if graph in used else 1, candidates.index(graph)
 
-        return min(candidates, key=cost)
+        return self.decide(root_choice(index), sorted(candidates, key=cost))
 
     # -- selections -----------------------------------------------------------------------------
 
@@ -215,15 +252,21 @@ class PlanningTraversal(EntityEntry):
         ):
             local = None  # e.g. a @provides that covers only part of the sub-selection: go where all of it is
         if local is not None and (requires_done or local.requires is None):
-            self._add_local(position, type_name, field, local, conditions)
-            return
-        if local is not None:
+            target = graph
+            if not requires_done and field.selections is not None:
+                target = self._stay_or_jump(position, type_name, field, local)
+            if target == graph:
+                self._add_local(position, type_name, field, local, conditions)
+                return
+            in_target = self.supergraph.field_in_graph(type_name, field.name, target)
+            requires = in_target.requires if in_target is not None else None
+        elif local is not None:
             target, requires = graph, local.requires
         else:
             if not self.qg.resolvable_graphs(type_name, field.name):
                 self._plan_through_interface_object(position, type_name, field, conditions)
                 return
-            chosen = self._choose_graph(position, type_name, field)
+            chosen = self._choose_graph(position, type_name, field, decide=True)
             if chosen is None:
                 try:
                     self._plan_by_reentry(position, type_name, field, conditions)
@@ -379,11 +422,55 @@ class PlanningTraversal(EntityEntry):
 
     # -- hops -----------------------------------------------------------------------------------
 
-    def _choose_graph(self, position: Position, type_name: str, field: NField) -> str | None:
-        """The cheapest subgraph resolving the field that a key leads to (None: no key does)."""
+    def _choice_key(self, position: Position, type_name: str, field: NField) -> ChoiceKey:
+        return (position.group.id, position.path, type_name, field.response_key)
+
+    def _stay_or_jump(self, position: Position, type_name: str, field: NField, local: FieldInGraph) -> str:
+        """A composite field the current subgraph can take: stay (the estimate's pick) unless the
+        planner imposes a jump to another subgraph whose estimate is close (see ``SLACK``)."""
+        graph = position.group.subgraph
+        if len(self.qg.resolvable_graphs(type_name, field.name)) < 2:
+            return graph
+        sub_type, _ = self.qg.field_type(type_name, field.name)
+        provided = local.provides.selection_set if local.provides is not None else None
+        if provided is None:
+            outer = provided_field(position.provided, type_name, field.name)
+            provided = outer.selection_set if outer is not None else None
+        assert field.selections is not None
+        here = self.qg.estimate(graph, sub_type, field.selections, self.memo, provided)
+        options = [graph]
+        for cost, other in self._ranked_graphs(position, type_name, field):
+            if other != graph and cost <= here + SLACK and self._feasible_in(position, type_name, field, other):
+                options.append(other)
+        return self.decide(self._choice_key(position, type_name, field), options)
+
+    def _feasible_in(self, position: Position, type_name: str, field: NField, graph: str) -> bool:
+        return field.selections is None or self.feasibility.feasible_below(
+            position, type_name, field, graph, reentry=False
+        )
+
+    def _choose_graph(self, position: Position, type_name: str, field: NField, *, decide: bool = False) -> str | None:
+        """The cheapest subgraph resolving the field that a key leads to (None: no key does). With
+        ``decide``, the alternatives whose estimate is close are recorded for the planner to try."""
+        ranked = self._ranked_graphs(position, type_name, field)
+        if not ranked:
+            return None
+        best_cost, chosen = ranked[0]
+        if not decide or field.selections is None:
+            # A leaf's subgraph only matters through the fetches it shares with its siblings,
+            # which the ranking's "already has a fetch here" covers: no search.
+            return chosen
+        options = [chosen]
+        for cost, other in ranked[1:]:
+            if cost <= best_cost + SLACK and self._feasible_in(position, type_name, field, other):
+                options.append(other)
+        return self.decide(self._choice_key(position, type_name, field), options)
+
+    def _ranked_graphs(self, position: Position, type_name: str, field: NField) -> list[tuple[int, str]]:
+        """(estimated fetches, subgraph) for each subgraph resolving the field that a key leads
+        to, cheapest first (then one that already has a fetch here, then the supergraph's order)."""
         source = position.group.subgraph
-        best: tuple[int, int, int] | None = None
-        chosen: str | None = None
+        ranked: list[tuple[tuple[int, int, int], str]] = []
         candidates = self.qg.resolvable_graphs(type_name, field.name)
         for index, graph in enumerate(candidates):
             provided = self.composed_keys.provided_key(position, type_name, graph)
@@ -401,10 +488,9 @@ class PlanningTraversal(EntityEntry):
                 cost += self.qg.estimate(graph, sub_type, field.selections, self.memo, given)
             if in_graph is not None and in_graph.requires is not None:
                 cost += 1
-            rank = (cost, 0 if self._has_group(graph, position) else 1, index)
-            if best is None or rank < best:
-                best, chosen = rank, graph
-        return chosen
+            ranked.append(((cost, 0 if self._has_group(graph, position) else 1, index), graph))
+        ranked.sort()
+        return [(rank[0], graph) for rank, graph in ranked]
 
     def _has_group(self, graph: str, position: Position) -> bool:
         return any(child.subgraph == graph and child.merge_path == position.path for child in position.group.children)
