@@ -33,13 +33,17 @@ class Passwords:
         return unicodedata.normalize("NFKC", password)
 
     def check_policy(self, password: str) -> str:
-        """The normalised password, or :class:`BadUserInput` naming the rule it breaks."""
-        normalized = self.normalize(password)
-        if len(normalized) < self.min_length:
+        """The normalised password, or :class:`BadUserInput` naming the rule it breaks.
+
+        The lengths count the characters as sent (code points, as the API's ``minLength``/``maxLength``
+        do), not after normalisation: NFKC turns one character into up to 18 (U+FDFA), and a password
+        the documented limits allow must never be refused for what it becomes here.
+        """
+        if len(password) < self.min_length:
             raise BadUserInput(f"the password must have at least {self.min_length} characters", field="password")
-        if len(normalized) > self.max_length:
+        if len(password) > self.max_length:
             raise BadUserInput(f"the password must have at most {self.max_length} characters", field="password")
-        return normalized
+        return self.normalize(password)
 
     async def hash(self, password: str) -> str:
         """Hash a password that passed :meth:`check_policy`."""
@@ -53,7 +57,10 @@ class Passwords:
     async def verify(self, stored_hash: str | None, password: str) -> bool:
         """Whether ``password`` matches ``stored_hash``; ``None`` (no such account) costs the same and fails."""
         await self.warm_up()
-        candidate = self.normalize(password)[: self.max_length + 1]  # over-long can never match; keep the cost flat
+        # An over-long password can never match (none was stored); cutting it first keeps the cost flat.
+        # The cut is generous: passwords stored before the policy counted characters as sent were
+        # limited after normalisation, which can also shorten (a letter and its accent become one).
+        candidate = self.normalize(password[: 4 * self.max_length + 1])
         target = stored_hash if stored_hash is not None else self._dummy_hash
         assert target is not None
         matched = await asyncio.to_thread(self._verify, target, candidate)

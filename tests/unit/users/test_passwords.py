@@ -48,6 +48,18 @@ def test_the_length_policy_names_the_field() -> None:
     assert passwords.check_policy("x" * 12) == "x" * 12
 
 
+async def test_the_length_limits_count_the_characters_as_sent_not_as_normalised() -> None:
+    passwords = owasp_minimum()
+    # U+FDFA is one character that NFKC turns into 18: 64 as sent is within the limit of 64
+    at_the_limit = "\ufdfa" + "y" * 63
+    assert len(passwords.normalize(at_the_limit)) == 81
+    stored = await passwords.hash(passwords.check_policy(at_the_limit))
+    assert await passwords.verify(stored, at_the_limit)
+    # and 11 as sent stays under the minimum of 12, however long it becomes
+    with pytest.raises(BadUserInput):
+        passwords.check_policy("\ufdfa" + "y" * 10)
+
+
 async def test_hashes_with_older_parameters_need_a_rehash() -> None:
     weaker = await owasp_minimum().hash("correct horse battery staple")
     stronger = Passwords(memory_kib=ARGON2_MIN_MEMORY_KIB * 2, time_cost=3, parallelism=1, min_length=12, max_length=64)
