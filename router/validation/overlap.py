@@ -42,7 +42,7 @@ Fragments on a cycle are not expanded (``NoFragmentCyclesRule`` refuses those do
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,6 +118,10 @@ class _Field:
         return (get_named_type(definition.type) if definition else None, selection_set)
 
 
+# One check over a response name's fields at a path; returns the groups to merge one level down.
+_Check = Callable[[tuple[str, ...], list[_Field]], list[list[_Field]]]
+
+
 @dataclass
 class OverlapCheck:
     """One run of the check over a document; ``work`` counts selections visited and fields compared."""
@@ -152,7 +156,9 @@ class OverlapCheck:
 
     # -- the two checks, each a walk over merged sets (a queue: no recursion on deep documents)
 
-    def _same_shape(self, root: Scope, done: set[frozenset[Any]]) -> None:
+    def _walk(self, root: Scope, done: set[frozenset[Any]], check: _Check) -> None:
+        """Each merged set once, breadth first: ``check`` sees the fields of each response name and
+        returns the groups whose sub-selections are merged one level down."""
         pending: deque[tuple[tuple[str, ...], list[Scope]]] = deque([((), [root])])
         while pending:
             path, scopes = pending.popleft()
@@ -162,40 +168,42 @@ class OverlapCheck:
                 path = ()  # all from one selection set: graphql-core names the conflict from there
             for response_name, fields in self._collect(scopes).items():
                 here = (*path, response_name)
-                typed = [(f, f.definition.type) for f in fields if f.definition is not None]
-                if typed:
-                    first, first_type = typed[0]
-                    for other, other_type in typed[1:]:
-                        self.work += 1
-                        if _types_conflict(first_type, other_type):
-                            reason = f"they return conflicting types '{first_type}' and '{other_type}'"
-                            self._report(here, reason, first, other)
-                self._queue_children(pending, here, fields)
+                for group in check(here, fields):
+                    self._queue_children(pending, here, group)
+
+    def _same_shape(self, root: Scope, done: set[frozenset[Any]]) -> None:
+        def check(here: tuple[str, ...], fields: list[_Field]) -> list[list[_Field]]:
+            typed = [(f, f.definition.type) for f in fields if f.definition is not None]
+            if typed:
+                first, first_type = typed[0]
+                for other, other_type in typed[1:]:
+                    self.work += 1
+                    if _types_conflict(first_type, other_type):
+                        reason = f"they return conflicting types '{first_type}' and '{other_type}'"
+                        self._report(here, reason, first, other)
+            return [fields]
+
+        self._walk(root, done, check)
 
     def _same_fields(self, root: Scope, done: set[frozenset[Any]]) -> None:
-        pending: deque[tuple[tuple[str, ...], list[Scope]]] = deque([((), [root])])
-        while pending:
-            path, scopes = pending.popleft()
-            if not self._first_time(scopes, done):
-                continue
-            if len(scopes) == 1:
-                path = ()  # all from one selection set: graphql-core names the conflict from there
-            for response_name, fields in self._collect(scopes).items():
-                here = (*path, response_name)
-                for group in _common_parent_groups(fields):
-                    first = group[0]
-                    first_key = self._field_key(first.node)
-                    for other in group[1:]:
-                        self.work += 1
-                        other_key = self._field_key(other.node)
-                        if other_key == first_key:
-                            continue
-                        if other_key[0] != first_key[0]:
-                            reason = f"'{first_key[0]}' and '{other_key[0]}' are different fields"
-                        else:
-                            reason = "they have differing arguments"
-                        self._report(here, reason, first, other)
-                    self._queue_children(pending, here, group)
+        def check(here: tuple[str, ...], fields: list[_Field]) -> list[list[_Field]]:
+            groups = _common_parent_groups(fields)
+            for group in groups:
+                first = group[0]
+                first_key = self._field_key(first.node)
+                for other in group[1:]:
+                    self.work += 1
+                    other_key = self._field_key(other.node)
+                    if other_key == first_key:
+                        continue
+                    if other_key[0] != first_key[0]:
+                        reason = f"'{first_key[0]}' and '{other_key[0]}' are different fields"
+                    else:
+                        reason = "they have differing arguments"
+                    self._report(here, reason, first, other)
+            return groups
+
+        self._walk(root, done, check)
 
     def _queue_children(
         self,
