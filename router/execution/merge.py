@@ -24,6 +24,22 @@ def deep_merge(target: dict[str, Any], source: dict[str, Any]) -> None:
             target[key] = value
 
 
+def merge_into_each(targets: list[dict[str, Any]], source: dict[str, Any]) -> None:
+    """``deep_merge(target, source)`` for each target, the top level inlined (once per entity object)."""
+    items = source.items()
+    for target in targets:
+        for key, value in items:
+            existing = target.get(key)
+            if existing is None:
+                target[key] = value
+            elif type(value) is dict and type(existing) is dict:
+                deep_merge(existing, value)
+            elif type(value) is list and type(existing) is list and len(value) == len(existing):
+                _merge_lists(existing, value)
+            else:
+                target[key] = value
+
+
 def _merge_lists(target: list[Any], source: list[Any]) -> None:
     for index, value in enumerate(source):
         existing = target[index]

@@ -46,14 +46,21 @@ _LIST: Final = 1
 _COMPOSITE: Final = 2
 
 # What the walker does with a field (the first element of its compiled row).
-_ROW_LEAF: Final = 0
-_ROW_VALUE: Final = 1  # a list or a composite
-_ROW_TYPENAME: Final = 2
-_ROW_INTROSPECTION: Final = 3
+_ROW_LEAF: Final = 0  # a leaf whose value is checked
+_ROW_OBJECT: Final = 1  # a composite, not a list
+_ROW_VALUE: Final = 2  # a list
+_ROW_ANY_LEAF: Final = 3  # a leaf of a custom scalar: any non-null value
+_ROW_TYPENAME: Final = 4
+_ROW_INTROSPECTION: Final = 5
 
-# Per field, unpacked in one step by the walker: (what, response key, field name, type, leaf check, non-null).
-_Row = tuple[int, str, str, "_Type | None", "LeafCheck | None", bool]
+# Per field, unpacked in one step by the walker: (what, response key, field name, type, the value types
+# a leaf accepts without calling its check, leaf check, non-null, the selection of an object field).
+_Row = tuple[int, str, str, "_Type | None", frozenset[type], "LeafCheck | None", bool, "_SelectionShape | None"]
 _Compiled = tuple[str | None, list["_FieldPlan"], list[_Row]]
+
+# A response path as the walker builds it: linked (parent path, key or index), None at the root, so a
+# step down costs one tuple instead of an append and a pop; made a list only for an error.
+_Path = tuple[Any, str | int] | None
 
 # A marker returned when a value is invalid and the null must bubble to the nearest nullable parent.
 _BUBBLE: Final = object()
@@ -62,9 +69,13 @@ INTROSPECTION_FIELDS: Final = frozenset({"__schema", "__type"})
 
 
 class _Type:
-    """The compiled output type of a field: leaf (with its value check), list, or composite."""
+    """The compiled output type of a field: leaf (with its value check), list, or composite.
 
-    __slots__ = ("check", "inner", "kind", "non_null", "selection", "type_name")
+    ``accept``: for a leaf, the exact value types that pass its check (a set lookup instead of a call:
+    ``str`` for ``String``); other values go through ``check``.
+    """
+
+    __slots__ = ("accept", "check", "inner", "kind", "non_null", "selection", "type_name")
 
     def __init__(
         self,
@@ -81,6 +92,7 @@ class _Type:
         self.inner = inner
         self.check = check
         self.selection = selection
+        self.accept: frozenset[type] = _ACCEPTED.get(check, frozenset()) if check is not None else frozenset()
 
 
 class _FieldPlan:
@@ -124,6 +136,16 @@ _BUILTIN_CHECKS: Final[dict[str, LeafCheck]] = {
     "String": _string_check,
     "ID": _id_check,
     "Boolean": _bool_check,
+}
+
+
+# The value types each built-in check accepts as they are (bool is not an Int: ``type(True) is bool``).
+_ACCEPTED: Final[dict[LeafCheck, frozenset[type]]] = {
+    _int_check: frozenset({int}),
+    _float_check: frozenset({int, float}),
+    _string_check: frozenset({str}),
+    _id_check: frozenset({str, int}),
+    _bool_check: frozenset({bool}),
 }
 
 
@@ -330,7 +352,7 @@ class OperationShape:
         """Return the client's ``data``; append null-propagation errors to ``errors``."""
         walker = _Walker(errors, report_null_errors, introspection or {})
         root = self._root_for(variables)
-        result = walker.complete_object(data or {}, root, [])
+        result = walker.complete_object(data or {}, root, None)
         return None if result is _BUBBLE else result
 
 
@@ -342,13 +364,14 @@ class _Walker:
         self.report = report
         self.introspection = introspection
 
-    def error(self, message: str, path: list[str | int]) -> None:
+    def error(self, message: str, path: _Path) -> None:
         if self.report:
-            self.errors.append({"message": message, "path": list(path), "extensions": {"code": "INVALID_GRAPHQL"}})
+            self.errors.append({"message": message, "path": _as_list(path), "extensions": {"code": "INVALID_GRAPHQL"}})
 
-    def complete_object(self, obj: Mapping[str, Any], shape: _SelectionShape, path: list[str | int]) -> Any:
+    def complete_object(self, obj: Mapping[str, Any], shape: _SelectionShape, path: _Path) -> Any:
         # The hottest loop of a request (once per object of the response): one row unpacked per field,
-        # leaves (most fields) settled inline, a nested value completed by a call.
+        # leaves (most fields) and objects settled inline, anything else (a null, a list, an invalid
+        # value) after the branches.
         typename = obj.get("__typename")
         compiled = shape._by_type.get(typename if type(typename) is str else None)
         if compiled is None:
@@ -358,10 +381,23 @@ class _Walker:
                 return _BUBBLE
         object_name, _, rows = compiled
         out: dict[str, Any] = {}
-        for what, key, name, type_, check, non_null in rows:
+        for what, key, name, type_, accept, check, non_null, selection in rows:
             value = obj.get(key)
             if what == _ROW_LEAF:
-                if value is not None and (check is None or check(value)):
+                if value is not None and (type(value) in accept or check(value)):  # type: ignore[misc]
+                    out[key] = value
+                    continue
+            elif what == _ROW_OBJECT:
+                if type(value) is dict:
+                    result = self.complete_object(value, selection, (path, key))  # type: ignore[arg-type]
+                    if result is _BUBBLE:
+                        if non_null:
+                            return _BUBBLE
+                        result = None
+                    out[key] = result
+                    continue
+            elif what == _ROW_ANY_LEAF:
+                if value is not None:
                     out[key] = value
                     continue
             elif what == _ROW_TYPENAME:
@@ -378,16 +414,12 @@ class _Walker:
             parent_name = object_name or shape.static_type.name
             if value is None:
                 if non_null:
-                    path.append(key)
-                    self.error(f"Cannot return null for non-nullable field {parent_name}.{name}.", path)
-                    path.pop()
+                    self.error(f"Cannot return null for non-nullable field {parent_name}.{name}.", (path, key))
                     return _BUBBLE
                 out[key] = None
                 continue
             assert type_ is not None
-            path.append(key)
-            result = self.complete_value(value, type_, path, parent_name, name)
-            path.pop()
+            result = self.complete_value(value, type_, (path, key), parent_name, name)
             if result is _BUBBLE:
                 if non_null:
                     return _BUBBLE
@@ -403,7 +435,7 @@ class _Walker:
                 return found.name
         return None
 
-    def complete_value(self, value: Any, type_: _Type, path: list[str | int], parent_name: str, field_name: str) -> Any:
+    def complete_value(self, value: Any, type_: _Type, path: _Path, parent_name: str, field_name: str) -> Any:
         """Complete a non-null ``value``; return the output or ``_BUBBLE`` (errors recorded)."""
         kind = type_.kind
         if kind == _COMPOSITE:
@@ -419,38 +451,38 @@ class _Walker:
                 return _BUBBLE
             inner = type_.inner
             assert inner is not None
+            inner_kind = inner.kind
+            inner_non_null = inner.non_null
+            accept = inner.accept
+            check = inner.check
+            inner_selection = inner.selection
             items: list[Any] = []
             for index, item in enumerate(value):
                 if item is None:
-                    if inner.non_null:
-                        path.append(index)
+                    if inner_non_null:
                         self.error(
                             "Cannot return null for non-nullable array element of type "
                             f"{inner.type_name} at index {index}.",
-                            path,
+                            (path, index),
                         )
-                        path.pop()
                         return _BUBBLE
                     items.append(None)
                     continue
-                inner_kind = inner.kind
-                if inner_kind == _LEAF and (inner.check is None or inner.check(item)):
+                if inner_kind == _COMPOSITE:
+                    if type(item) is dict:
+                        result = self.complete_object(item, inner_selection, (path, index))  # type: ignore[arg-type]
+                        if result is _BUBBLE:
+                            if inner_non_null:
+                                return _BUBBLE
+                            result = None
+                        items.append(result)
+                        continue
+                elif inner_kind == _LEAF and (type(item) in accept or check is None or check(item)):
                     items.append(item)
                     continue
-                path.append(index)
-                if inner_kind == _COMPOSITE and type(item) is dict:
-                    result = self.complete_object(item, inner.selection, path)  # type: ignore[arg-type]
-                    path.pop()
-                    if result is _BUBBLE:
-                        if inner.non_null:
-                            return _BUBBLE
-                        result = None
-                    items.append(result)
-                    continue
-                result = self.complete_value(item, inner, path, parent_name, field_name)
-                path.pop()
+                result = self.complete_value(item, inner, (path, index), parent_name, field_name)
                 if result is _BUBBLE:
-                    if inner.non_null:
+                    if inner_non_null:
                         return _BUBBLE
                     result = None
                 items.append(result)
@@ -460,20 +492,33 @@ class _Walker:
         return _BUBBLE
 
 
+def _as_list(path: _Path) -> list[str | int]:
+    """A linked path as the list an error carries."""
+    keys: list[str | int] = []
+    while path is not None:
+        path, key = path
+        keys.append(key)
+    keys.reverse()
+    return keys
+
+
 def _row(plan: _FieldPlan) -> _Row:
     if plan.is_typename:
-        return (_ROW_TYPENAME, plan.key, plan.name, None, None, False)
+        return (_ROW_TYPENAME, plan.key, plan.name, None, frozenset(), None, False, None)
     if plan.is_introspection:
-        return (_ROW_INTROSPECTION, plan.key, plan.name, None, None, False)
+        return (_ROW_INTROSPECTION, plan.key, plan.name, None, frozenset(), None, False, None)
     type_ = plan.type
     assert type_ is not None
-    what = _ROW_LEAF if type_.kind == _LEAF else _ROW_VALUE
-    return (what, plan.key, plan.name, type_, type_.check, type_.non_null)
+    if type_.kind == _LEAF:
+        what = _ROW_LEAF if type_.check is not None else _ROW_ANY_LEAF
+    else:
+        what = _ROW_OBJECT if type_.kind == _COMPOSITE else _ROW_VALUE
+    return (what, plan.key, plan.name, type_, type_.accept, type_.check, type_.non_null, type_.selection)
 
 
-def _describe(path: Sequence[str | int], type_name: str) -> str:
-    if path and isinstance(path[-1], str):
-        return f"field {type_name}.{path[-1]}"
+def _describe(path: _Path, type_name: str) -> str:
+    if path is not None and isinstance(path[1], str):
+        return f"field {type_name}.{path[1]}"
     return f"array element of type {type_name}"
 
 

@@ -137,3 +137,72 @@ def test_root_typename() -> None:
     result, _ = shape("{ __typename a: __typename }", {})
 
     assert result == {"__typename": "Query", "a": "Query"}
+
+
+LEAVES = build_schema(
+    """
+    scalar JSON
+    type Query { i: Int f: Float s: String b: Boolean id: ID j: JSON ids: [ID!] }
+    """
+)
+
+
+@pytest.mark.parametrize(
+    ("field", "valid", "invalid"),
+    [
+        ("i", [0, -3, 2**40, 2.0], [True, False, 1.5, "1"]),
+        ("f", [1, 1.5, 0, -0.0], [True, "1.5"]),
+        ("s", ["", "x"], [1, True, 1.0]),
+        ("b", [True, False], [0, 1, "true"]),
+        ("id", ["x", 7, 3.0], [True, 3.5]),
+        ("j", [1, "x", True, {"a": [1]}, [1, None]], []),
+    ],
+)
+def test_leaf_values_are_checked_against_their_type(field: str, valid: list[Any], invalid: list[Any]) -> None:
+    operation = next(d for d in parse(f"{{ {field} }}").definitions if isinstance(d, OperationDefinitionNode))
+    shape_ = OperationShape(LEAVES, operation, {})
+    for value in valid:
+        errors: list[Any] = []
+        assert shape_.shape({field: value}, {}, errors) == {field: value}
+        assert errors == []
+    for value in invalid:
+        errors = []
+        assert shape_.shape({field: value}, {}, errors) == {field: None}, value
+        assert [e["message"] for e in errors] == [f"Invalid value found for field Query.{field}."]
+        assert errors[0]["path"] == [field]
+
+
+def test_list_element_checks_and_their_paths() -> None:
+    operation = next(d for d in parse("{ ids }").definitions if isinstance(d, OperationDefinitionNode))
+    errors: list[Any] = []
+
+    result = OperationShape(LEAVES, operation, {}).shape({"ids": ["a", 2, False]}, {}, errors)
+
+    assert result == {"ids": None}
+    assert [(e["message"], e["path"]) for e in errors] == [("Invalid value found for field Query.ids.", ["ids", 2])]
+
+
+def test_error_paths_through_objects_and_lists() -> None:
+    data = {
+        "search": [
+            {"__typename": "User", "id": "u", "username": "ada"},
+            {"__typename": "Product", "id": "1", "name": "T", "tags": ["a", None]},
+        ],
+        "product": {"__typename": "Product", "id": "2", "name": "T", "price": "ten"},
+    }
+    query = "{ product(id: 2) { price } search { ... on Product { tags } ... on User { username } } }"
+
+    result, errors = shape(query, data)
+
+    assert result == {"product": {"price": None}, "search": [{"username": "ada"}, {"tags": None}]}
+    assert [e["path"] for e in errors] == [["product", "price"], ["search", 1, "tags", 1]]
+
+
+def test_an_object_field_with_a_non_object_value_is_invalid() -> None:
+    result, errors = shape("{ product(id: 1) { id } node { id } }", {"product": "p1", "node": [1]})
+
+    assert result == {"product": None, "node": None}
+    assert [(e["message"], e["path"]) for e in errors] == [
+        ("Invalid value found for field Query.product.", ["product"]),
+        ("Invalid value found for field Query.node.", ["node"]),
+    ]

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from router.server.config import RouterConfig
-from router.server.gc_tuning import freeze_startup_heap, refreeze
+from router.server.gc_tuning import YOUNG_THRESHOLD, freeze_startup_heap, refreeze
 from router.server.runtime import RuntimeHolder, build_runtime
 from tests.integration.router.support import accounts, compose, products
 
@@ -24,10 +24,19 @@ class _Cycle:
 
 @pytest.fixture
 def frozen() -> Iterator[None]:
+    thresholds = gc.get_threshold()
     try:
         yield
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
+
+
+def test_the_youngest_generation_is_collected_less_often_after_start_up(frozen: None) -> None:
+    older = gc.get_threshold()[1:]
+    freeze_startup_heap()
+    assert gc.get_threshold() == (YOUNG_THRESHOLD, *older)
+    assert YOUNG_THRESHOLD > 700  # CPython's default, several collections per request
 
 
 def test_a_frozen_cycle_survives_collections_until_refreeze(frozen: None) -> None:

@@ -1,0 +1,201 @@
+"""Entity batches: which objects are represented, how representations are deduplicated, and merging."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import pytest
+
+from router.execution.entities import EntityBatch, TypeRelations, collect_at_path
+from router.query_plan import FetchNode, FetchRewrite, FieldRequirement, InlineFragmentRequirement
+
+pytestmark = pytest.mark.router
+
+RELATIONS = TypeRelations(None)
+
+
+def _fetch(*fields: FieldRequirement, typename: str = "Product", **options: Any) -> FetchNode:
+    return FetchNode(
+        service_name="products",
+        operation="query($representations:[_Any!]!){_entities(representations:$representations){...on Product{name}}}",
+        requires=(InlineFragmentRequirement(typename, fields),),
+        **options,
+    )
+
+
+KEYED = _fetch(FieldRequirement("__typename"), FieldRequirement("id"))
+
+
+def _build(
+    objects: list[dict[str, Any]], fetch: FetchNode = KEYED, key_fields: frozenset[str] | None = None
+) -> EntityBatch:
+    return EntityBatch.build(objects, fetch, RELATIONS, (lambda _t: key_fields) if key_fields is not None else None)
+
+
+def _sent(batch: EntityBatch) -> list[Any]:
+    decoded: list[Any] = orjson.loads(batch.encoded())
+    return decoded
+
+
+def test_keys_of_different_json_types_are_different_representations() -> None:
+    objects = [{"__typename": "Product", "id": value} for value in (1, "1", 1.0, True, 1, "1", 1.0, True)]
+
+    batch = _build(objects)
+
+    assert [type(r["id"]) for r in _sent(batch)] == [int, str, float, bool]
+    assert [len(group) for group in batch.groups] == [2, 2, 2, 2]
+    assert [group[0]["id"] for group in batch.groups] == [1, "1", 1.0, True]
+    assert all(type(a["id"]) is type(b["id"]) for a, b in batch.groups)
+
+
+def test_zero_false_and_negative_zero_do_not_collide() -> None:
+    objects = [{"__typename": "Product", "id": value} for value in (0, False, 0.0, -0.0, "")]
+
+    assert len(_build(objects).representations) == 5
+
+
+def test_nested_key_values_are_compared_as_json() -> None:
+    objects: list[dict[str, Any]] = [
+        {"__typename": "Product", "id": {"a": 1, "b": [1, 2]}},
+        {"__typename": "Product", "id": {"a": 1, "b": [1, 2]}},
+        {"__typename": "Product", "id": {"a": 1, "b": [1, 2.0]}},
+        {"__typename": "Product", "id": [1, "x"]},
+        {"__typename": "Product", "id": [1, "x"]},
+    ]
+
+    batch = _build(objects)
+
+    assert _sent(batch) == [
+        {"__typename": "Product", "id": {"a": 1, "b": [1, 2]}},
+        {"__typename": "Product", "id": {"a": 1, "b": [1, 2.0]}},
+        {"__typename": "Product", "id": [1, "x"]},
+    ]
+    assert [len(group) for group in batch.groups] == [2, 1, 2]
+
+
+def test_composite_keys_with_sub_selections_copy_only_the_selected_fields() -> None:
+    fetch = _fetch(
+        FieldRequirement("__typename"),
+        FieldRequirement("owner", (FieldRequirement("id"),)),
+        FieldRequirement("sku"),
+    )
+    objects = [
+        {"__typename": "Product", "owner": {"id": "u1", "name": "Ada"}, "sku": "s", "name": "Table"},
+        {"__typename": "Product", "owner": {"id": "u1", "name": "other"}, "sku": "s"},
+        {"__typename": "Product", "owner": {"id": "u2"}, "sku": "s"},
+    ]
+
+    batch = _build(objects, fetch)
+
+    assert _sent(batch) == [
+        {"__typename": "Product", "owner": {"id": "u1"}, "sku": "s"},
+        {"__typename": "Product", "owner": {"id": "u2"}, "sku": "s"},
+    ]
+    assert [len(group) for group in batch.groups] == [2, 1]
+
+
+def test_representations_keep_the_requirement_order_and_leave_other_fields_out() -> None:
+    fetch = _fetch(
+        FieldRequirement("__typename"), FieldRequirement("upc"), FieldRequirement("price"), FieldRequirement("weight")
+    )
+    objects = [{"weight": 3, "name": "Table", "price": 10, "upc": "1", "__typename": "Product"}]
+
+    assert _build(objects, fetch).representations == [b'{"__typename":"Product","upc":"1","price":10,"weight":3}']
+
+
+def test_objects_without_a_required_field_or_with_a_null_key_are_not_represented() -> None:
+    fetch = _fetch(FieldRequirement("__typename"), FieldRequirement("id"), FieldRequirement("price"))
+    objects: list[dict[str, Any]] = [
+        {"__typename": "Product", "id": "1"},  # no price: cannot be represented
+        {"__typename": "Product", "id": None, "price": 1},  # a null key
+        {"__typename": "Product", "id": "2", "price": None},  # a null required field is sent as null
+        {"__typename": "User", "id": "3", "price": 1},  # another type: not this fetch's
+        {"__typename": "Product", "id": "4", "price": 2},
+    ]
+
+    batch = _build(objects, fetch, key_fields=frozenset({"id"}))
+
+    assert _sent(batch) == [
+        {"__typename": "Product", "id": "2", "price": None},
+        {"__typename": "Product", "id": "4", "price": 2},
+    ]
+    assert [group[0]["id"] for group in batch.groups] == ["2", "4"]
+
+
+def test_an_aliased_requirement_reads_the_alias_and_writes_the_name() -> None:
+    fetch = _fetch(
+        FieldRequirement("__typename"), FieldRequirement("id"), FieldRequirement("price", alias="price__alias_0")
+    )
+    objects = [{"__typename": "Product", "id": "1", "price": 1, "price__alias_0": 2}]
+
+    assert _sent(_build(objects, fetch)) == [{"__typename": "Product", "id": "1", "price": 2}]
+
+
+def test_input_rewrites_apply_to_representations_before_they_are_compared() -> None:
+    fetch = _fetch(
+        FieldRequirement("__typename"),
+        FieldRequirement("id"),
+        input_rewrites=(FetchRewrite(("__typename",), "Item"),),
+    )
+    objects = [{"__typename": "Product", "id": "1"}, {"__typename": "Product", "id": "1"}]
+
+    batch = _build(objects, fetch)
+
+    assert _sent(batch) == [{"__typename": "Item", "id": "1"}]
+    assert len(batch.groups[0]) == 2
+
+
+def test_an_object_found_along_two_paths_is_represented_and_merged_once() -> None:
+    shared = {"__typename": "Product", "id": "1"}
+    data = {"a": [shared, {"__typename": "Product", "id": "1"}], "b": shared}
+    objects = collect_at_path(data, ("a", "@")) + collect_at_path(data, ("b",))
+
+    batch = _build(objects)
+    batch.merge([{"name": "Table", "tags": ["x"]}], KEYED, RELATIONS)
+
+    assert len(objects) == 3
+    assert [len(group) for group in batch.groups] == [2]
+    assert data == {
+        "a": [
+            {"__typename": "Product", "id": "1", "name": "Table", "tags": ["x"]},
+            {"__typename": "Product", "id": "1", "name": "Table", "tags": ["x"]},
+        ],
+        "b": {"__typename": "Product", "id": "1", "name": "Table", "tags": ["x"]},
+    }
+
+
+def test_merge_deepens_existing_objects_and_lists_and_skips_null_entities() -> None:
+    objects: list[dict[str, Any]] = [
+        {"__typename": "Product", "id": "1", "owner": {"id": "u1"}, "reviews": [{"id": "r1"}], "name": None},
+        {"__typename": "Product", "id": "2", "name": "old"},
+    ]
+    batch = _build(objects)
+
+    batch.merge([{"owner": {"name": "Ada"}, "reviews": [{"body": "ok"}], "name": "Table"}, None], KEYED, RELATIONS)
+
+    assert objects == [
+        {
+            "__typename": "Product",
+            "id": "1",
+            "owner": {"id": "u1", "name": "Ada"},
+            "reviews": [{"id": "r1", "body": "ok"}],
+            "name": "Table",
+        },
+        {"__typename": "Product", "id": "2", "name": "old"},
+    ]
+
+
+def test_collect_at_path_skips_nulls_at_every_level() -> None:
+    data = {
+        "a": [
+            None,
+            {"b": None},
+            {"b": [None, {"c": {"id": 1}}, {"c": None}, [{"c": {"id": 2}}, None]]},
+            {"b": {"c": {"id": 3}}},  # not a list where the path says "@": not followed
+        ]
+    }
+
+    assert collect_at_path(data, ("a", "@", "b", "@", "c")) == [{"id": 1}, {"id": 2}]
+    assert collect_at_path(data, ("a", "@", "b", "@")) == [{"c": {"id": 1}}, {"c": None}, {"c": {"id": 2}}]
+    assert collect_at_path({"a": None}, ("a", "@")) == []
