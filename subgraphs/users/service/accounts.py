@@ -44,12 +44,19 @@ def clean_email(email: str) -> str:
 
 
 def clean_name(name: str) -> str:
-    name = " ".join(name.split())
-    if not name:
+    """The name with runs of whitespace made one space.
+
+    The length limit counts the name as sent, less the whitespace around it (what the OpenAPI
+    document's pattern states, router/rest/operations/constraints.yaml): inside, a run of spaces
+    counts as sent, though it is stored as one.
+    """
+    trimmed = name.strip()
+    if not trimmed:
         raise BadUserInput("the name must not be empty", field="name")
-    if len(name) > NAME_MAX_LENGTH or _CONTROL.search(name):
+    collapsed = " ".join(trimmed.split())
+    if len(trimmed) > NAME_MAX_LENGTH or _CONTROL.search(collapsed):
         raise BadUserInput(f"the name must be at most {NAME_MAX_LENGTH} printable characters", field="name")
-    return name
+    return collapsed
 
 
 def _check_role(role: str) -> str:
