@@ -174,14 +174,7 @@ class Engine:
         the entities in ``seed`` (the primary part's ``__typename`` and keys at ``start.merge_path``)
         instead of from the root: see :mod:`router.query_planner.deferred`."""
         key = (query, operation_name, start.depth, start.merge_path, start.entry)
-        prepared = self._deferred.get(key)
-        if prepared is None:
-            prepared = self._prepare_deferred(query, operation_name, start)
-            self._deferred[key] = prepared
-            if len(self._deferred) > self._operation_cache_size:
-                self._deferred.popitem(last=False)
-        else:
-            self._deferred.move_to_end(key)
+        prepared = self._cached(self._deferred, key, lambda: self._prepare_deferred(query, operation_name, start))
         return await self._execute(prepared, variables, headers, seed)
 
     def deferred_entry(self, type_name: str, field_names: list[str]) -> DeferredEntry | None:
@@ -205,9 +198,7 @@ class Engine:
                 base.document, operation_name, start.depth, start.entry, start.merge_path
             )
         except Exception as error:  # a planner bug must not take the server down
-            return RejectedOperation(
-                ({"message": f"query planning failed: {error}", "extensions": {"code": "QUERY_PLANNING_FAILED"}},)
-            )
+            return _planning_failure(error)
         return dataclasses.replace(base, plan=plan, introspection=False)
 
     async def _execute(
@@ -256,16 +247,22 @@ class Engine:
 
     def prepare(self, query: str, operation_name: str | None = None) -> PreparedOperation | RejectedOperation:
         """The cached parse/validate/plan result for a query text (computed on a miss)."""
-        key = (query, operation_name)
-        operations = self._operations
-        found = operations.get(key)
+        return self._cached(self._operations, (query, operation_name), lambda: self._prepare(query, operation_name))
+
+    def _cached(
+        self,
+        cache: OrderedDict[Any, PreparedOperation | RejectedOperation],
+        key: Any,
+        make: Callable[[], PreparedOperation | RejectedOperation],
+    ) -> PreparedOperation | RejectedOperation:
+        """``cache[key]``, made on a miss; the least recently used entry goes past the cache size."""
+        found = cache.get(key)
         if found is not None:
-            operations.move_to_end(key)
+            cache.move_to_end(key)
             return found
-        prepared = self._prepare(query, operation_name)
-        operations[key] = prepared
-        if len(operations) > self._operation_cache_size:
-            operations.popitem(last=False)
+        prepared = cache[key] = make()
+        if len(cache) > self._operation_cache_size:
+            cache.popitem(last=False)
         return prepared
 
     def _prepare(self, query: str, operation_name: str | None) -> PreparedOperation | RejectedOperation:
@@ -321,9 +318,7 @@ class Engine:
             try:
                 plan = self.planner.build_query_plan(planned_document, operation_name)
             except Exception as error:  # a planner bug must not take the server down
-                return RejectedOperation(
-                    ({"message": f"query planning failed: {error}", "extensions": {"code": "QUERY_PLANNING_FAILED"}},)
-                )
+                return _planning_failure(error)
         return PreparedOperation(
             document=document,
             operation=operation,
@@ -352,6 +347,12 @@ class Engine:
 
     async def aclose(self) -> None:
         await self.fetcher.aclose()
+
+
+def _planning_failure(error: Exception) -> RejectedOperation:
+    return RejectedOperation(
+        ({"message": f"query planning failed: {error}", "extensions": {"code": "QUERY_PLANNING_FAILED"}},)
+    )
 
 
 def _resolution_failure(message: str) -> RejectedOperation:
