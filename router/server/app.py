@@ -91,7 +91,7 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
         count_subgraph_call()
 
     def wrap(fetcher: SubgraphFetcher) -> SubgraphFetcher:
-        retrying = RetryQueryFetches(fetcher)  # a query whose instance died unanswered goes once more
+        retrying = RetryQueryFetches(fetcher)  # a query whose instance died unanswered is sent again
         return SubgraphCalls(retrying, tracer) if tracer is not None or propagation.subgraph_rules else retrying
 
     wrapper = wrap

@@ -1,11 +1,17 @@
-"""One retry of a subgraph *query* fetch that failed before the subgraph answered.
+"""Retries of a subgraph *query* fetch that failed before the subgraph answered.
 
 With ``marketplace up`` the routers reach each subgraph through the edge's upstream for it (nginx
 balancing over the instances, like a Kubernetes Service): a refused connection already moves on to the
 next instance there. What is left is a request that was sent to an instance which died before
 answering (connection reset, or the proxy's 502/503/504 for it): a query is read-only, so it is sent
-once more (the proxy picks another instance); a mutation never is, since the subgraph may have acted
-on it (the client retries with its Idempotency-Key).
+again (the proxy picks an instance again); a mutation never is, since the subgraph may have acted on it
+(the client retries with its Idempotency-Key).
+
+One immediate resend was not enough: in the chaos test, when an instance is killed, the proxy may still
+hold idle keep-alive connections to it whose close it has not yet processed, and an immediate resend
+can go out on one of them and fail the same way (1 read in ~600 got the 502 after one resend). So a
+query gets up to ``RETRY_DELAYS`` more sends, each after a short pause that lets the proxy see the dead
+connections; at most ~0.35 s is added, and only to a fetch that had already failed.
 
 The operation kind is read from the serialized body the executor built (``{"query":"mutation ...``),
 so the executor and the fetcher are untouched.
@@ -13,13 +19,15 @@ so the executor and the fetcher are untouched.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from router.execution.executor import SubgraphFetcher
 
 _QUERY_PREFIX = b'{"query":"'
 RETRIED_STATUSES = frozenset({502, 503, 504})
+RETRY_DELAYS = (0.05, 0.3)  # seconds before the 2nd and the 3rd send of a query fetch
 
 
 def is_query(body: bytes) -> bool:
@@ -44,17 +52,24 @@ def failed_before_answer(response: Mapping[str, Any]) -> bool:
 
 
 class RetryQueryFetches:
-    """A :class:`SubgraphFetcher` that sends a failed query fetch once more."""
+    """A :class:`SubgraphFetcher` that sends a query fetch that failed unanswered again, after each of
+    ``delays`` in turn, until one send is answered."""
 
-    def __init__(self, inner: SubgraphFetcher) -> None:
+    def __init__(self, inner: SubgraphFetcher, delays: Sequence[float] = RETRY_DELAYS) -> None:
         self.inner = inner
-        self.retries = 0  # how many fetches were sent twice (tests and debugging)
+        self.delays = tuple(delays)
+        self.retries = 0  # how many resends were made (tests and debugging)
 
     async def fetch(
         self, service: str, body: bytes, headers: Mapping[str, str] | None = None, *, shared: bool = False
     ) -> dict[str, Any]:
         response = await self.inner.fetch(service, body, headers, shared=shared)
-        if failed_before_answer(response) and is_query(body):
+        if not failed_before_answer(response) or not is_query(body):
+            return response
+        for delay in self.delays:
+            await asyncio.sleep(delay)
             self.retries += 1
-            return await self.inner.fetch(service, body, headers, shared=shared)
+            response = await self.inner.fetch(service, body, headers, shared=shared)
+            if not failed_before_answer(response):
+                break
         return response

@@ -44,6 +44,10 @@ async def test_kill_any_one_process_then_one_of_each_at_once(chaos: ChaosPlatfor
     print(f"\nkill -9: {history.summary()}")
     print(f"kill -9: {report}; failed reads after retry {len(failed_reads)}")
     print("kill -9: seconds to serve again " + ", ".join(f"{n} {s:.1f}" for n, s in recoveries.items()))
+    if failed_reads:  # what the edge saw of its upstreams (refused, reset, closed early), to say why
+        error_log = chaos.stack.data_dir / "nginx" / "error.log"
+        upstream_lines = [line for line in error_log.read_text().splitlines() if "upstream" in line]
+        print("kill -9: the edge's upstream errors\n" + "\n".join(upstream_lines[-40:]))
     for name in missing:  # what the launcher said of a process that did not come back
         print("\n".join(line for line in chaos.stack.lines if line.startswith(f"{name} ")))
     assert missing == []

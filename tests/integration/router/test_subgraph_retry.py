@@ -1,6 +1,6 @@
-"""The router's one retry of a subgraph query fetch, with the real fetcher over real sockets: an instance
-that dies after receiving the request (connection reset, no answer) costs a query one more send, and a
-mutation nothing more (it is never sent twice)."""
+"""The router's retries of a subgraph query fetch, with the real fetcher over real sockets: an instance
+that dies after receiving the request (connection reset, no answer) costs a query another send (up to
+``RETRY_DELAYS`` more, stopping at the first answer), and a mutation nothing more (never sent twice)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from router.execution.fetcher import Fetcher, SubgraphEndpoint
-from router.server.subgraph_retry import RetryQueryFetches, failed_before_answer, is_query
+from router.server.subgraph_retry import RETRY_DELAYS, RetryQueryFetches, failed_before_answer, is_query
 
 pytestmark = pytest.mark.router
 
@@ -102,8 +102,22 @@ async def test_a_mutation_reset_before_any_answer_is_never_sent_again(flaky: Fla
     assert retrying.retries == 0
 
 
-async def test_a_query_is_retried_once_only() -> None:
-    server = FlakySubgraph(resets=5)
+async def test_a_query_reset_twice_is_answered_on_the_third_send() -> None:
+    server = FlakySubgraph(resets=2)
+    fetcher = Fetcher({"users": SubgraphEndpoint("users", server.url, 5.0)})
+    retrying = RetryQueryFetches(fetcher)
+    try:
+        response = await retrying.fetch("users", body("{x}"))
+    finally:
+        await fetcher.aclose()
+        server.sock.close()
+    assert response == {"data": {"x": 1}}
+    assert server.received == 3
+    assert retrying.retries == 2
+
+
+async def test_a_query_is_sent_a_bounded_number_of_times() -> None:
+    server = FlakySubgraph(resets=50)
     fetcher = Fetcher({"users": SubgraphEndpoint("users", server.url, 5.0)})
     retrying = RetryQueryFetches(fetcher)
     try:
@@ -112,7 +126,7 @@ async def test_a_query_is_retried_once_only() -> None:
         await fetcher.aclose()
         server.sock.close()
     assert response["errors"][0]["extensions"]["code"] == "SUBREQUEST_HTTP_ERROR"
-    assert server.received == 2
+    assert server.received == 1 + len(RETRY_DELAYS)
 
 
 def test_what_counts_as_a_query_and_as_no_answer() -> None:
