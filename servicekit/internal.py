@@ -9,6 +9,8 @@ in production it must be given (``MARKETPLACE_INTERNAL_SECRET``, 32 characters o
 
 from __future__ import annotations
 
+import contextlib
+import os
 import secrets
 import time
 import uuid
@@ -25,14 +27,25 @@ MIN_SECRET_LENGTH = 32
 
 
 def load_or_create_secret(data_dir: Path) -> str:
+    """The secret in ``data_dir/keys/internal-secret``, created when absent.
+
+    Every instance ``marketplace up`` starts calls this at once. The file appears complete or not at
+    all: the secret is written to a file of this process's own, then hard-linked to its name, which
+    fails when another process got there first (its secret is then read). Checking for the file and
+    then writing it let each racing process keep a secret of its own, or read an empty file."""
     path = data_dir / "keys" / "internal-secret"
     if path.exists():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    secret = secrets.token_urlsafe(48)
-    path.touch(mode=0o600)
-    path.write_text(secret)
-    return secret
+    partial = path.with_name(f".internal-secret.{os.getpid()}.{secrets.token_hex(4)}")
+    try:
+        partial.touch(mode=0o600)
+        partial.write_text(secrets.token_urlsafe(48))
+        with contextlib.suppress(FileExistsError):  # another process created it first: all use that one
+            os.link(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return path.read_text().strip()
 
 
 def mint_service_token(secret: str, service: str, *, ttl_seconds: int = 60, client: str | None = None) -> str:
