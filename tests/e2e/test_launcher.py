@@ -44,11 +44,15 @@ def test_up_starts_everything_on_embedded_servers_and_stops_without_orphans(tmp_
         if find_nginx() is not None:
             front = f"https://127.0.0.1:{stack.ports['https']}"
             trust = ssl.create_default_context(cafile=str(tmp_path / "data" / "tls" / "server.crt"))
-            assert f"HTTPS front  {front}/graphql" in stack.output
+            assert f"HTTPS front  {front}/graphql  {front}/docs (self-signed: " in stack.output
+            docs = httpx.get(f"{front}/docs", verify=trust, timeout=5)
+            assert docs.status_code == 200
+            assert "swagger-ui" in docs.text
             response = httpx.get(f"{front}/health", headers={"accept-encoding": "gzip"}, verify=trust, timeout=5)
             assert response.status_code == 200
             assert response.headers["content-encoding"] == "gzip"
             assert response.headers["strict-transport-security"].startswith("max-age=")
+        assert f"GraphiQL     {stack.url('router')}/graphql (in a browser)" in stack.output
         assert f"REST docs    {stack.url('router')}/docs" in stack.output
     finally:
         code = stack.stop(ctrl_c=True)

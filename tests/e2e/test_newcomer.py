@@ -137,6 +137,22 @@ def test_plan_composes_from_the_running_subgraphs(platform_and_data: tuple[Runni
     assert "orders" not in text
 
 
+def readme_plan() -> tuple[str, str]:
+    """The README's ``marketplace plan`` example: (the query it runs, the output it shows)."""
+    text = README.read_text()
+    match = re.search(r"```console\n\$ uv run marketplace plan '([^'\n]+)'\n(.*?)```", text, re.DOTALL)
+    assert match is not None, "README: no `$ uv run marketplace plan '...'` console block"
+    return match.group(1), match.group(2)
+
+
+def test_the_readme_shows_the_plan_the_command_prints(platform_and_data: tuple[RunningStack, Path]) -> None:
+    stack, data_dir = platform_and_data
+    query, shown = readme_plan()
+    result = marketplace(launcher_env(stack.ports, data_dir), "plan", query)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == shown
+
+
 def test_plan_reports_a_bad_query_in_one_line(platform_and_data: tuple[RunningStack, Path]) -> None:
     stack, data_dir = platform_and_data
     result = marketplace(launcher_env(stack.ports, data_dir), "plan", "query { products { nope } }")
