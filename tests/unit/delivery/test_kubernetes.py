@@ -6,6 +6,7 @@ which Secrets and settings the pods read, which commands they run."""
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import subprocess
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 import yaml
 
 from marketplace.cli import build_parser
+from router.cli import build_parser as router_parser
 from subgraphs.orders.settings import OrdersSettings
 from tests.stages import ROOT
 
@@ -225,7 +227,23 @@ def test_pods_run_real_commands_of_images_the_pipeline_builds(builds: dict[str, 
                 build_parser().parse_args(command[3:])  # exits (SystemExit) on an unknown command
             else:
                 assert command[2:4] == ["router", "serve"]
+                router_parser().parse_args(command[3:])
                 assert (ROOT / command[command.index("--config") + 1]).is_file()
+
+
+def cores(quantity: str) -> float:
+    return int(quantity.removesuffix("m")) / 1000 if quantity.endswith("m") else float(quantity)
+
+
+@pytest.mark.parametrize("name", BUILDS)
+def test_router_pods_run_as_many_workers_as_the_cpu_they_request(builds: dict[str, list[Doc]], name: str) -> None:
+    """In production mode the router starts one worker per CPU of its affinity, which in a pod is the
+    node's (a CPU request or limit does not narrow it): the pod must say how many, at most what it
+    requests rounded up, or a large node starts dozens of workers past the memory limit."""
+    router = containers(of_kind(builds[name], "Deployment")["router"])[0]
+    arguments = router_parser().parse_args(router["command"][3:])
+    assert arguments.workers is not None, "router serve without --workers: one worker per CPU of the node"
+    assert 1 <= arguments.workers <= max(1, math.ceil(cores(router["resources"]["requests"]["cpu"])))
 
 
 def test_the_migration_job_carries_the_label_the_deploy_job_selects(builds: dict[str, list[Doc]]) -> None:
