@@ -17,6 +17,7 @@ import pytest
 from _pytest.mark.expression import Expression
 
 from tests.stages import ROOT, SERVICES, STAGES, WHOLE_SYSTEM, main
+from tests.unit.delivery.path_filters import filters, load_workflow, matching_filters
 
 pytestmark = pytest.mark.delivery
 PLUGIN = ("-p", "tests.unit.delivery.marker_dump")
@@ -68,6 +69,29 @@ def test_every_collected_test_runs_in_exactly_one_stage(collected: dict[str, set
 
 def this_test_id() -> str:
     return "tests/unit/delivery/test_stages.py::test_every_collected_test_runs_in_exactly_one_stage"
+
+
+def test_a_change_to_a_test_runs_the_job_of_its_stage(collected: dict[str, set[str]]) -> None:
+    """The workflow's path filters send a change to a test file, or to a conftest.py above it, to the job
+    of the service stage the test runs in (the end-to-end job runs on every change)."""
+    workflow_filters = filters(load_workflow())
+    assert set(SERVICES) | {"shared"} <= set(workflow_filters)
+    missed = set()
+    for nodeid, markers in collected.items():
+        stage = next(stage.name for stage in STAGES if _selects(stage.expression, markers))
+        if stage not in SERVICES:
+            continue
+        path = nodeid.split("::", 1)[0]
+        folder = (ROOT / path).parent
+        files = {path} | {
+            str((parent / "conftest.py").relative_to(ROOT))
+            for parent in (folder, *folder.parents)
+            if parent.is_relative_to(ROOT / "tests") and (parent / "conftest.py").is_file()
+        }
+        for file in files:
+            if not matching_filters(workflow_filters, file) & {stage, "shared"}:
+                missed.add(f"{file} (stage {stage})")
+    assert sorted(missed) == []
 
 
 def test_a_test_with_several_markers_goes_to_the_first_service_or_the_last_whole_system_stage() -> None:

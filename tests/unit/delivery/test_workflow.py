@@ -11,21 +11,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from tests.stages import ROOT, SERVICES, STAGE_NAMES
+from tests.unit.delivery.path_filters import WORKFLOW, filters, load_workflow, matches, matching_filters
 
 pytestmark = pytest.mark.delivery
-WORKFLOW = ROOT / ".github" / "workflows" / "ci.yml"
 IMAGES = ("users", "products", "orders", "router")
 OFFLINE = {"HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9", "NO_PROXY": ""}
+# Files no service job reads: the end-to-end job, which runs on every change, takes these tests.
+END_TO_END_ONLY = ("tests/e2e/**", "tests/chaos/**", ".gitignore")
 
 
 @pytest.fixture(scope="module")
 def workflow() -> dict[Any, Any]:
-    loaded = yaml.safe_load(WORKFLOW.read_text())
-    assert isinstance(loaded, dict)
-    return loaded
+    return load_workflow()
 
 
 def check_jsonschema(path: Path) -> subprocess.CompletedProcess[str]:
@@ -55,13 +54,6 @@ def test_the_schema_check_rejects_a_broken_workflow(tmp_path: Path) -> None:
 
 def run_scripts(workflow: dict[Any, Any]) -> list[str]:
     return [step["run"] for job in workflow["jobs"].values() for step in job.get("steps", []) if "run" in step]
-
-
-def filters(workflow: dict[Any, Any]) -> dict[str, list[str]]:
-    step = next(s for s in workflow["jobs"]["changes"]["steps"] if s.get("id") == "filter")
-    parsed = yaml.safe_load(step["with"]["filters"])
-    assert isinstance(parsed, dict)
-    return parsed
 
 
 def expand(text: str, service: str) -> str:
@@ -111,6 +103,29 @@ def test_every_path_filter_matches_files_and_every_file_it_names_exists(workflow
     assert {"deploy/k8s/overlays/prod", "deploy/k8s/smoke.sh", "Dockerfile.router"} <= named
     missing = sorted(path for path in named if not (ROOT / path).exists())
     assert missing == []
+
+
+def test_the_glob_reading_matches_as_the_path_filter_does() -> None:
+    assert matches("servicekit/**", "servicekit/a/b.py")
+    assert matches("tests/support/**", "tests/support/x.py")
+    assert not matches("tests/support/**", "tests/supports.py")
+    assert matches("Dockerfile.*", "Dockerfile.users")
+    assert not matches("Dockerfile.*", "deploy/Dockerfile.users")
+    assert not matches("tests/conftest.py", "tests/unit/conftest.py")
+    assert matches("**/conftest.py", "tests/unit/conftest.py")
+
+
+def test_every_tracked_file_is_in_a_path_filter(workflow: dict[Any, Any]) -> None:
+    """A change to any file runs some job besides end to end (or is one of the few only it reads)."""
+    listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    files = listed.splitlines()
+    assert "tests/stages.py" in files
+    left_out = [
+        path
+        for path in files
+        if not matching_filters(filters(workflow), path) and not any(matches(p, path) for p in END_TO_END_ONLY)
+    ]
+    assert left_out == []
 
 
 def test_images_are_cached_tagged_with_the_commit_and_pushed_on_main_only(workflow: dict[Any, Any]) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from graphql import OperationDefinitionNode, parse, print_ast
 
 from router.execution.defer import has_defer, split_defer, strip_defer
+
+pytestmark = pytest.mark.router
 
 QUERY = """
 query Q($id: ID!, $late: Boolean!) {

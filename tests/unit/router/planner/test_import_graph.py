@@ -7,6 +7,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.router
+
 PACKAGE = "router.query_planner"
 ROOT = Path(__file__).resolve().parents[4] / "router" / "query_planner"
 

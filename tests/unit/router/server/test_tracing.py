@@ -8,6 +8,8 @@ from router.server.config import parse_router_config
 from router.server.tracing import router_tracing
 from servicekit.tracing import TracingSettings, traces_url
 
+pytestmark = pytest.mark.router
+
 
 def otlp(**values: object) -> dict[str, object]:
     return {"telemetry": {"exporters": {"tracing": {"otlp": values}}}}
