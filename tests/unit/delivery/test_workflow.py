@@ -154,3 +154,25 @@ def test_end_to_end_runs_after_the_services_and_deploy_after_everything(workflow
     assert steps.index(smoke[0]) < steps.index(rollback)
     for service in SERVICES[1:]:
         assert service in jobs["deploy"]["env"]["DEPLOYMENTS"].split()
+
+
+def test_ci_run_runs_the_workflow_stages_in_the_workflow_order(workflow: dict[Any, Any]) -> None:
+    """.ci/run: lint, then `make test` (every stage: each service alone, then end to end), then the
+    integration tests on the embedded servers, as the lint, service and end-to-end jobs run them."""
+    script = (ROOT / ".ci" / "run").read_text()
+    lines = [line.strip() for line in script.replace("\\\n", " ").splitlines()]  # continuations joined
+    commands = [line for line in lines if not line.startswith(("#", "step ", "echo "))]
+    made = [re.search(r"\bmake ([\w-]+)", line) for line in commands]
+    targets = [found.group(1) for found in made if found]
+    assert targets[:3] == ["lint", "test", "test-integration"], targets
+    embedded = next(line for line in commands if "make test-integration" in line)
+    assert "env -u TEST_DATABASE_URL -u TEST_REDIS_URL -u TEST_RABBITMQ_URL" in embedded
+    jobs = workflow["jobs"]
+    assert "make lint" in run_scripts({"jobs": {"lint": jobs["lint"]}})
+    assert {"lint", "service"} <= set(jobs["e2e"]["needs"])
+    e2e = run_scripts({"jobs": {"e2e": jobs["e2e"]}})
+    assert [line.split(" PYTEST_ARGS")[0].split()[-1] for line in e2e if "make test" in line] == [
+        "test-e2e",
+        "test-integration",
+    ]
+    assert "env -u TEST_DATABASE_URL -u TEST_REDIS_URL -u TEST_RABBITMQ_URL" in e2e[-1]
