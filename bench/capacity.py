@@ -7,15 +7,21 @@ the local server), migrates and seeds it (``marketplace seed``), starts the plat
 (``marketplace up``: one router, users, products, orders, one worker; embedded Redis as broker), then
 drives each case with ``--concurrency`` closed-loop clients for ``--seconds`` seconds and prints, per
 case, requests/s, p50/p99 latency and the CPU time each process spent per request (from
-``/proc/PID/stat``), i.e. requests per core-second of the router and of each subgraph. CPU per request
-is what sizes replicas: it does not depend on how busy the shared machine was, while requests/s does.
+``/proc/PID/stat``, summed over every process of a role: ``marketplace up`` runs the router as a
+supervisor and one worker process per core), i.e. requests per core-second of the router and of each
+subgraph. CPU per request is what sizes replicas: it depends far less on how busy the shared machine
+was than requests/s does. Each process's CPU with no request (measured first, ``--seconds`` long) is
+printed too, and each case's CPU per request also without it: at low throughput that fixed cost is a
+large share of each request.
 
 It also times one argon2id password check with the users subgraph's default settings (every login and
 password change pays it), in this process, CPU time per check.
 
-Cases: the router's ``products`` page (router, products, users: the seller of each item), one
-``product`` through the router (router, products), and the same ``product`` query sent straight to the
-products subgraph (the subgraph alone, no router).
+Cases: a ``products`` page at a random offset through the router (router, products, users: the seller
+of each item), one ``product`` (a random one of the first 100) through the router (router, products), and
+the same ``product`` query sent straight to the products subgraph (the subgraph alone, no router). The
+requests differ from one another: the router merges identical queries in flight (inbound and outbound
+deduplication, on by default), which would hide most of their cost.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
@@ -42,7 +49,10 @@ sys.path.insert(0, str(ROOT))
 from tests.support.servers import free_port  # noqa: E402
 from tests.support.stack import processes_with_marker  # noqa: E402
 
-PAGE = "{ products(limit: 20) { items { id name price { amount currency } seller { name } } } }"
+PAGE = (
+    "query Page($offset: Int!) { products(limit: 20, offset: $offset) "
+    "{ items { id name price { amount currency } seller { name } } } }"
+)
 ONE = "query One($id: ID!) { product(id: $id) { id name price { amount currency } stock } }"
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -50,6 +60,10 @@ TICKS = os.sysconf("SC_CLK_TCK")
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+
+
+def cpu_seconds_of(pids: list[int]) -> float:
+    return sum(cpu_seconds(pid) for pid in pids)
 
 
 def role_of(pid: int) -> str | None:
@@ -63,13 +77,30 @@ def role_of(pid: int) -> str | None:
     return None
 
 
-async def drive(url: str, body: dict[str, object] | None, ids: list[str], seconds: float, clients: int) -> list[float]:
+def processes_by_role(pids: list[int]) -> dict[str, list[int]]:
+    """Every process of each role: a router started with ``--workers N`` is N + 1 processes with one
+    command line (the supervisor and its workers), and each of them serves part of the requests."""
+    roles: dict[str, list[int]] = {}
+    for pid in sorted(pids):
+        try:
+            role = role_of(pid)
+        except OSError:  # gone since it was listed
+            continue
+        if role is not None:
+            roles.setdefault(role, []).append(pid)
+    return roles
+
+
+Body = Callable[[], dict[str, object]]
+
+
+async def drive(url: str, body: Body, seconds: float, clients: int) -> list[float]:
     latencies: list[float] = []
     deadline = time.monotonic() + seconds
 
     async def client(session: aiohttp.ClientSession) -> None:
         while time.monotonic() < deadline:
-            payload = body or {"query": ONE, "variables": {"id": random.choice(ids)}}
+            payload = body()
             started = time.perf_counter()
             async with session.post(url, json=payload) as response:
                 data = await response.json()
@@ -86,26 +117,43 @@ async def drive(url: str, body: dict[str, object] | None, ids: list[str], second
 def measure(
     name: str,
     url: str,
-    body: dict[str, object] | None,
-    ids: list[str],
-    pids: dict[str, int],
+    body: Body,
+    pids: dict[str, list[int]],
+    idle: dict[str, float],
     args: argparse.Namespace,
 ) -> None:
-    asyncio.run(drive(url, body, ids, 1.0, args.concurrency))  # warm-up: caches, connections, plans
-    before = {role: cpu_seconds(pid) for role, pid in pids.items()}
+    asyncio.run(drive(url, body, 1.0, args.concurrency))  # warm-up: caches, connections, plans
+    before = {role: cpu_seconds_of(group) for role, group in pids.items()}
     started = time.monotonic()
-    latencies = asyncio.run(drive(url, body, ids, args.seconds, args.concurrency))
+    latencies = asyncio.run(drive(url, body, args.seconds, args.concurrency))
     elapsed = time.monotonic() - started
-    after = {role: cpu_seconds(pid) for role, pid in pids.items()}
+    after = {role: cpu_seconds_of(group) for role, group in pids.items()}
     count = len(latencies)
     quantiles = statistics.quantiles(latencies, n=100)
     p50, p99 = quantiles[49] * 1000, quantiles[98] * 1000
     print(f"\n{name}: {count / elapsed:.0f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms")
     for role in sorted(pids):
         spent = after[role] - before[role]
-        if spent > 0.02 * elapsed:
-            per_request = spent / count
-            print(f"  {role:<9} {per_request * 1e3:6.2f} ms CPU/request = {1 / per_request:6.0f} req per core-second")
+        above_idle = spent - idle[role] * elapsed
+        if above_idle > 0.02 * elapsed:
+            per_request, net = spent / count, above_idle / count
+            print(
+                f"  {role:<9} {per_request * 1e3:6.2f} ms CPU/request ({net * 1e3:.2f} above idle)"
+                f" = {1 / per_request:6.0f} req per core-second ({1 / net:.0f} above idle)"
+            )
+
+
+def idle_cpu(pids: dict[str, list[int]], seconds: float) -> dict[str, float]:
+    """Each role's CPU per second with no request: timers, health checks, the supervisors, hot-reload
+    polls. It is paid per process whatever the load, so at low throughput (a busy shared machine) it
+    inflates CPU per request; the cases print their figures with and without it."""
+    before = {role: cpu_seconds_of(group) for role, group in pids.items()}
+    started = time.monotonic()
+    time.sleep(seconds)
+    elapsed = time.monotonic() - started
+    rates = {role: (cpu_seconds_of(group) - before[role]) / elapsed for role, group in pids.items()}
+    print("idle: " + ", ".join(f"{role} {rate * 1e3:.0f} ms CPU/s" for role, rate in sorted(rates.items())))
+    return rates
 
 
 def password_check_cost(checks: int = 20) -> None:
@@ -195,14 +243,23 @@ def main() -> None:
                     if process.poll() is not None or time.monotonic() > deadline:
                         raise RuntimeError("marketplace up did not come up:\n" + log.read_text()[-3000:])
                     time.sleep(0.5)
-            pids = {role: pid for pid in processes_with_marker(marker) if (role := role_of(pid))}
+            pids = processes_by_role(processes_with_marker(marker))
             router = f"http://127.0.0.1:{ports['router']}/graphql"
             products = f"http://127.0.0.1:{ports['products']}/graphql"
             ids = asyncio.run(product_ids(router))
             print(f"{args.concurrency} clients, {args.seconds:g} s per case, {args.products} products; {pids}")
-            measure("router: products page (router + products + users)", router, {"query": PAGE}, ids, pids, args)
-            measure("router: one product (router + products)", router, None, ids, pids, args)
-            measure("products subgraph alone: one product", products, None, ids, pids, args)
+            offsets = range(max(1, args.products - 20))
+
+            def page() -> dict[str, object]:
+                return {"query": PAGE, "variables": {"offset": random.choice(offsets)}}
+
+            def one() -> dict[str, object]:
+                return {"query": ONE, "variables": {"id": random.choice(ids)}}
+
+            idle = idle_cpu(pids, args.seconds)
+            measure("router: products page (router + products + users)", router, page, pids, idle, args)
+            measure("router: one product (router + products)", router, one, pids, idle, args)
+            measure("products subgraph alone: one product", products, one, pids, idle, args)
             password_check_cost()
         finally:
             if process is not None and process.poll() is None:

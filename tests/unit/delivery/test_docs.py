@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
+from decimal import Decimal
 
 import pytest
 
@@ -37,3 +39,39 @@ def test_every_measured_table_row_names_a_command_above_it() -> None:
     measured = text.split("## Measured figures", 1)[1].split("## From figures to replicas", 1)[0]
     for section in measured.split("### ")[1:]:
         assert "Command: `" in section, section.splitlines()[0]
+
+
+def scaling_rows(text: str, first_cells: tuple[str, ...]) -> dict[str, list[str]]:
+    rows = {}
+    for line in text.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("|") and cells[0] in first_cells:
+            rows[cells[0]] = cells[1:]
+    assert set(rows) == set(first_cells), rows
+    return rows
+
+
+def test_the_replica_table_follows_from_the_cpu_per_request() -> None:
+    """docs/scaling.md: each process's CPU per request is the arithmetic it shows, and the pods for each
+    load are that many cores at 65% per pod, rounded up, at least 2; workers from orders per second."""
+    text = (ROOT / "docs" / "scaling.md").read_text()
+    processes = {"router": "router", "products": "products", "users": "users", "orders API": "orders"}
+    per_request = {}
+    for name, row in scaling_rows(text, tuple(processes)).items():
+        arithmetic = re.sub(r"\([^)]*\)", "", row[0])
+        terms = re.findall(r"([\d.]+)\u00d7([\d.]+)", arithmetic)  # share times ms, "0.6" MULTIPLICATION SIGN "1.11"
+        assert terms, row
+        value = sum(Decimal(share) * Decimal(ms) for share, ms in terms)
+        stated = Decimal(row[1].split()[0])
+        assert abs(value - stated) <= Decimal("0.05"), (name, value, stated)
+        per_request[processes[name]] = value
+    workers = scaling_rows(text, ("workers",))["workers"][0]
+    orders_per_request, per_pod = (Decimal(x) for x in re.findall(r"([\d.]+) orders", workers))
+    columns = ("router", "products", "users", "orders", "workers")
+    for load, row in scaling_rows(text, ("1,000", "10,000", "100,000")).items():
+        requests = Decimal(load.replace(",", ""))
+        pods = {column: int(cell.split()[0]) for column, cell in zip(columns, row, strict=False)}
+        for process, ms in per_request.items():
+            cores = ms * requests / 1000
+            assert pods[process] == max(2, math.ceil(cores / Decimal("0.65"))), (load, process)
+        assert pods["workers"] == max(2, math.ceil(requests * orders_per_request / per_pod)), load

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -252,3 +253,28 @@ def test_the_migration_job_carries_the_label_the_deploy_job_selects(builds: dict
     assert job["metadata"]["labels"]["app.kubernetes.io/component"] == "migrate"
     assert "-l app.kubernetes.io/component=migrate" in workflow
     assert containers(job)[0]["command"][3] == "migrate"
+
+
+def test_the_autoscaling_targets_are_the_ones_the_capacity_model_derives(builds: dict[str, list[Doc]]) -> None:
+    """docs/scaling.md names the per-pod requests-per-second targets and the maxReplicas that cover its
+    10k req/s row; the prod overlay and the base carry exactly those."""
+    text = " ".join((ROOT / "docs" / "scaling.md").read_text().split())
+    targets = re.search(r"target is (\d+) per pod .*?products' (\d+) subgraph requests per pod", text)
+    assert targets, "docs/scaling.md names no per-pod targets"
+    hpas = of_kind(builds["overlays/prod"], "HorizontalPodAutoscaler")
+    for name, stated in zip(("router", "products"), targets.groups(), strict=True):
+        pods = [m["pods"]["target"]["averageValue"] for m in hpas[name]["spec"]["metrics"] if m["type"] == "Pods"]
+        assert pods == [stated], name
+    limits = re.search(r"`maxReplicas` \(router (\d+), products (\d+), workers (\d+)\) cover the 10k row", text)
+    assert limits, "docs/scaling.md names no maxReplicas"
+    base = of_kind(builds["base"], "HorizontalPodAutoscaler")
+    worker = of_kind(builds["base"], "ScaledObject")["order-worker"]["spec"]["maxReplicaCount"]
+    actual = (base["router"]["spec"]["maxReplicas"], base["products"]["spec"]["maxReplicas"], worker)
+    assert actual == tuple(int(value) for value in limits.groups())
+    lines = (ROOT / "docs" / "scaling.md").read_text().splitlines()
+    row = next(line for line in lines if line.startswith("| 10,000 |"))
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    router, products, _users, _orders, workers = (int(cell.split()[0]) for cell in cells[1:6])
+    assert actual[0] >= router
+    assert actual[1] >= products
+    assert actual[2] >= workers

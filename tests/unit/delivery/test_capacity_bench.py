@@ -1,0 +1,49 @@
+"""bench/capacity.py counts the CPU of every process of a role: ``marketplace up`` runs the router as a
+supervisor and one worker per core with one command line, and each serves part of the requests (counting
+one of them understated the router's CPU per request)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from bench.capacity import cpu_seconds_of, processes_by_role
+
+pytestmark = pytest.mark.delivery
+IDLE = "import time; time.sleep(60)"
+BUSY = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass\ntime.sleep(60)"
+
+
+@pytest.fixture
+def processes() -> Iterator[dict[str, subprocess.Popen[bytes]]]:
+    started = {
+        "router-supervisor": [sys.executable, "-c", IDLE, "router", "serve", "--workers", "2"],
+        "router-worker-1": [sys.executable, "-c", BUSY, "router", "serve", "--workers", "2"],
+        "router-worker-2": [sys.executable, "-c", BUSY, "router", "serve", "--workers", "2"],
+        "products": [sys.executable, "-c", IDLE, "marketplace", "serve", "products"],
+        "worker": [sys.executable, "-c", IDLE, "marketplace", "worker"],
+        "other": [sys.executable, "-c", IDLE],
+    }
+    children = {name: subprocess.Popen(argv) for name, argv in started.items()}
+    try:
+        yield children
+    finally:
+        for child in children.values():
+            child.kill()
+            child.wait(10)
+
+
+def test_every_process_of_a_role_is_counted(processes: dict[str, subprocess.Popen[bytes]]) -> None:
+    pids = [child.pid for child in processes.values()]
+    roles = processes_by_role([*pids, 2**22 + 1])  # a PID that does not exist is left out
+    router = sorted(processes[name].pid for name in ("router-supervisor", "router-worker-1", "router-worker-2"))
+    assert roles == {"router": router, "products": [processes["products"].pid], "worker": [processes["worker"].pid]}
+    deadline = time.monotonic() + 30
+    while cpu_seconds_of(router) < 0.6 and time.monotonic() < deadline:  # both workers burn 0.3 s each
+        time.sleep(0.05)
+    assert cpu_seconds_of(router) >= 0.6
+    assert cpu_seconds_of(router) > max(cpu_seconds_of([pid]) for pid in router) + 0.25
