@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import time
 import uuid
 from typing import Any
@@ -9,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.stages import ROOT
 from tests.support.stack import RunningStack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
@@ -168,3 +171,24 @@ def test_a_buyer_follows_the_order_live_over_sse_as_marketplace_up_runs_it(platf
     assert statuses[-1] == "CANCELLED", statuses  # the API's change, through NOTIFY, the router, SSE
     assert set(statuses) <= {"CONFIRMED", "CANCELLED"}  # the worker's, if it came after the subscription
     del seller_id
+
+
+def smoke(url: str) -> subprocess.CompletedProcess[str]:
+    """deploy/k8s/smoke.sh, which decides whether the deploy job rolls back."""
+    for program in ("bash", "curl", "jq"):
+        assert shutil.which(program), f"smoke.sh needs {program}"
+    script = ROOT / "deploy" / "k8s" / "smoke.sh"
+    return subprocess.run(["bash", str(script), url], capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_the_deploy_smoke_test_passes_on_the_platform(platform: RunningStack) -> None:
+    result = smoke(platform.url("router") + "/")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"smoke test passed: {platform.url('router')}" in result.stdout
+
+
+def test_the_deploy_smoke_test_fails_where_the_graphql_query_does_not_answer(platform: RunningStack) -> None:
+    # the users subgraph is ready and speaks GraphQL, but has no products field
+    result = smoke(platform.url("users"))
+    assert result.returncode != 0
+    assert "GraphQL smoke query failed" in result.stdout + result.stderr
