@@ -83,9 +83,19 @@ class DrainingServer(uvicorn.Server):
 
 
 def uvicorn_config(
-    app: Starlette, *, host: str, port: int, drain_seconds: float = 0.0, log_level: str = "info", **extra: Any
+    app: Starlette,
+    *,
+    host: str,
+    port: int,
+    drain_seconds: float = 0.0,
+    log_level: str = "info",
+    http: type[asyncio.Protocol] = ProblemH11Protocol,
+    **extra: Any,
 ) -> uvicorn.Config:
-    """uvicorn's settings for every service, a single process or one of ``router serve --workers N``."""
+    """uvicorn's settings for every service, a single process or one of ``router serve --workers N``.
+
+    ``http``: the HTTP/1.1 protocol, one of :mod:`servicekit.http_protocol`'s (the router runs httptools').
+    """
     return uvicorn.Config(
         CloseWhileDraining(app) if drain_seconds > 0 else app,
         host=host,
@@ -98,7 +108,7 @@ def uvicorn_config(
         # uvicorn would otherwise replace the peer with X-Forwarded-For's value for requests from
         # 127.0.0.1: the router decides which proxies it trusts (trusted_proxies), subgraphs none.
         proxy_headers=False,
-        http=ProblemH11Protocol,  # its own 400s (malformed requests) as problem documents
+        http=http,  # its own 400s (malformed requests) as problem documents
         **extra,
     )
 
@@ -111,8 +121,9 @@ def serve(
     drain_seconds: float = 0.0,
     log_level: str = "info",
     stop_listening_first: bool = False,
+    http: type[asyncio.Protocol] = ProblemH11Protocol,
 ) -> None:
-    config = uvicorn_config(app, host=host, port=port, drain_seconds=drain_seconds, log_level=log_level)
+    config = uvicorn_config(app, host=host, port=port, drain_seconds=drain_seconds, log_level=log_level, http=http)
     # uvicorn.run picks uvloop when installed; calling serve() ourselves must ask for it explicitly.
     with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
         runner.run(DrainingServer(config, app, drain_seconds, stop_listening_first).serve())

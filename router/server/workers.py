@@ -169,6 +169,7 @@ def serve_worker(app: Starlette, index: int, *, host: str, port: int, drain_seco
     """Serve ``app`` as worker ``index``: its own ``SO_REUSEPORT`` listener, SIGHUP for a reload check."""
     import asyncio
 
+    from router.server.app import HTTP_PROTOCOL
     from servicekit.serve import DrainingServer, uvicorn_config
 
     class WorkerServer(DrainingServer):
@@ -177,14 +178,15 @@ def serve_worker(app: Starlette, index: int, *, host: str, port: int, drain_seco
                 return  # Ctrl-C reached the whole process group; the supervisor's SIGTERM follows
             super().handle_exit(sig, frame)
 
-    # The same settings as a single router (servicekit.serve): problem-document 400s, no proxy-header
-    # rewriting, ``Connection: close`` while draining.
+    # The same settings as a single router (servicekit.serve): its HTTP protocol, problem-document 400s,
+    # no proxy-header rewriting, ``Connection: close`` while draining.
     config = uvicorn_config(
         app,
         host=host,
         port=port,
         drain_seconds=drain_seconds,
         log_level=log_level,
+        http=HTTP_PROTOCOL,
         headers=[("x-router-worker", str(index))],
     )
     server = WorkerServer(config, app, drain_seconds)
