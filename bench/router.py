@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -308,7 +309,10 @@ def main() -> None:
     parser.add_argument(
         "--baseline",
         metavar="REV",
-        help="with --many: also run `router serve` of this git revision (e.g. a commit before a change), same run",
+        action="append",
+        default=[],
+        help="with --many: also run `router serve` of this git revision (e.g. a commit before a change), same run;"
+        " repeat it for several revisions",
     )
     parser.add_argument(
         "--repeat",
@@ -573,7 +577,7 @@ def _checkout(revision: str) -> Path:
     return folder
 
 
-async def run_many(seconds: float, concurrency: int, baseline: str | None = None, repeat: int = 1) -> None:
+async def run_many(seconds: float, concurrency: int, baselines: Sequence[str] = (), repeat: int = 1) -> None:
     """Issue 17's case: our router (dedup off and on, 1 and 2 workers) beside Apollo Gateway."""
     from bench import many_fetch
     from tests.federation.support.harness import APOLLO_DIR, compose
@@ -600,7 +604,7 @@ async def run_many(seconds: float, concurrency: int, baseline: str | None = None
         targets["router+dedup"] = (dedup, f"http://127.0.0.1:{ports[2]}/graphql")
         two = _spawn_router_server(handle.name, ports[3], extra_config=NO_DEDUP_CONFIG, workers=2)
         targets["router x2"] = (two, f"http://127.0.0.1:{ports[3]}/graphql")
-        if baseline:
+        for baseline in baselines:
             port = _free_port()
             checkouts.append(_checkout(baseline))
             old = _spawn_router_server(handle.name, port, source=checkouts[-1])
@@ -618,7 +622,7 @@ async def run_many(seconds: float, concurrency: int, baseline: str | None = None
         size = await _response_size(targets["router"][1])
         plan = [
             ("unique", "apollo", False),
-            *([("unique", f"@{baseline[:10]}", False)] if baseline else []),
+            *(("unique", f"@{baseline[:10]}", False) for baseline in baselines),
             ("unique", "router", False),
             ("unique", "router x2", False),
             ("identical", "apollo", True),
