@@ -6,7 +6,7 @@ with the headers the router sends; prints the process's CPU time (all threads, s
 own thread counts) per request for each client. The router's transport (``router/execution/fetcher.py``)
 was chosen with it.
 
-    uv run python bench/http_clients.py [--requests 3000] [aiohttp aiohttp-tuned httpcore pyreqwest]
+    uv run python bench/http_clients.py [--requests 3000] [aiohttp aiohttp-tuned httpcore pyreqwest minimal]
     uv run --with aiosonic python bench/http_clients.py aiosonic
 """
 
@@ -135,6 +135,66 @@ async def run_aiosonic(url: str, requests: int) -> None:
     await measure("aiosonic", client, post, url, requests)
 
 
+class _MinimalConnection(asyncio.Protocol):
+    """One keep-alive HTTP/1.1 connection of :func:`run_minimal`, its answers parsed by httptools."""
+
+    def __init__(self) -> None:
+        import httptools
+
+        self.parser = httptools.HttpResponseParser(self)
+        self.transport: asyncio.Transport | None = None
+        self.answer: asyncio.Future[bytes] | None = None
+        self.chunks: list[bytes] = []
+
+    def data_received(self, data: bytes) -> None:
+        self.parser.feed_data(data)
+
+    def on_body(self, body: bytes) -> None:
+        self.chunks.append(body)
+
+    def on_message_complete(self) -> None:
+        body, self.chunks = b"".join(self.chunks), []
+        if self.answer is not None:
+            self.answer.set_result(body)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.answer is not None and not self.answer.done():
+            self.answer.set_exception(ConnectionError("closed before the answer"))
+
+
+async def run_minimal(url: str, requests: int) -> None:
+    """Not a client to use: keep-alive POSTs over asyncio and httptools with no timeout, error handling,
+    TLS or pool limit, to show the floor a client of our own on the event loop could reach."""
+    from urllib.parse import urlsplit
+
+    loop = asyncio.get_running_loop()
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    idle: list[_MinimalConnection] = []
+    fixed = [b"POST ", parts.path.encode(), b" HTTP/1.1\r\nhost: ", f"{host}:{port}".encode(), b"\r\n"]
+    fixed += [name.encode() + b": " + value.encode() + b"\r\n" for name, value in HEADERS.items()]
+    head = b"".join(fixed)
+
+    async def post(client: Any, target: str, body: bytes) -> bytes:
+        if idle:
+            connection = idle.pop()
+        else:
+            transport, connection = await loop.create_connection(_MinimalConnection, host, port)
+            connection.transport = transport
+        assert connection.transport is not None
+        connection.answer = loop.create_future()
+        connection.transport.writelines((head, b"content-length: %d\r\n\r\n" % len(body), body))
+        payload = await connection.answer
+        connection.answer = None
+        idle.append(connection)
+        return payload
+
+    await measure("own minimal", None, post, url, requests)
+    for connection in idle:
+        if connection.transport is not None:
+            connection.transport.close()
+
+
 async def main(clients: list[str], requests: int) -> None:
     port = _free_port()
     server = _spawn([sys.executable, str(ROOT / "bench" / "router.py"), "--serve-many", str(port)])
@@ -152,6 +212,8 @@ async def main(clients: list[str], requests: int) -> None:
                 await run_pyreqwest(url, requests)
             elif name == "aiosonic":
                 await run_aiosonic(url, requests)
+            elif name == "minimal":
+                await run_minimal(url, requests)
             else:
                 raise SystemExit(f"unknown client {name}")
     finally:

@@ -29,11 +29,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -271,10 +273,12 @@ def _spawn_router_server(
     config = Path(folder) / "router.yaml"
     config.write_text(ROUTER_CONFIG + extra_config)
     env = {**os.environ, "MARKETPLACE_DATA_DIR": folder, "MARKETPLACE_LOG_LEVEL": "WARNING"}
+    python = sys.executable
     if source != ROOT:
         env["PYTHONPATH"] = str(source)
+        python = str(source / ".venv" / "bin" / "python")  # the revision's own dependencies (`_checkout`)
     profiler = ["-m", "cProfile", "-o", profile_to] if profile_to else []
-    command = [sys.executable, *profiler, "-m", "router", "serve", "--supergraph", supergraph_path]
+    command = [python, *profiler, "-m", "router", "serve", "--supergraph", supergraph_path]
     command += ["--port", str(port)]
     if workers is not None:
         command += ["--workers", str(workers)]
@@ -305,7 +309,10 @@ def main() -> None:
     parser.add_argument(
         "--baseline",
         metavar="REV",
-        help="with --many: also run `router serve` of this git revision (e.g. a commit before a change), same run",
+        action="append",
+        default=[],
+        help="with --many: also run `router serve` of this git revision (e.g. a commit before a change), same run;"
+        " repeat it for several revisions",
     )
     parser.add_argument(
         "--repeat",
@@ -548,24 +555,36 @@ async def _response_size(url: str) -> int:
 
 
 def _checkout(revision: str) -> Path:
-    """The Python packages of ``revision`` extracted into a temporary folder (run with this venv)."""
+    """The packages of ``revision`` extracted into a temporary folder, with a venv of its own lock file.
+
+    The old revision runs on the dependencies it locked (``uv sync --frozen --no-dev``, from uv's cache
+    when it holds them), not on this venv: a dependency dropped or added since (``swagger-ui-bundle``,
+    ``pyreqwest``) would otherwise stop it from starting or run it on libraries it never had.
+    """
     folder = Path(tempfile.mkdtemp(prefix="bench-baseline-"))
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", revision, "router", "servicekit", "subgraphs", "marketplace"],
-        capture_output=True,
+    paths = ["pyproject.toml", "uv.lock", "router", "servicekit", "subgraphs", "marketplace", "db"]
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision, *paths], capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    uv = shutil.which("uv") or str(ROOT / ".tools" / "bin" / "uv")
+    outer = ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT")  # this run's venv, which uv would otherwise sync
+    environment = {key: value for key, value in os.environ.items() if key not in outer}
+    subprocess.run(
+        [uv, "sync", "--frozen", "--no-dev", "--no-install-project", "--quiet"],
+        cwd=folder,
+        env=environment,
         check=True,
     )
-    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
     return folder
 
 
-async def run_many(seconds: float, concurrency: int, baseline: str | None = None, repeat: int = 1) -> None:
+async def run_many(seconds: float, concurrency: int, baselines: Sequence[str] = (), repeat: int = 1) -> None:
     """Issue 17's case: our router (dedup off and on, 1 and 2 workers) beside Apollo Gateway."""
     from bench import many_fetch
     from tests.federation.support.harness import APOLLO_DIR, compose
 
     processes: list[subprocess.Popen[bytes]] = []
     rows: list[tuple[str, dict[str, Any]]] = []
+    checkouts: list[Path] = []
     try:
         sub_port = _free_port()
         processes.append(_spawn([sys.executable, __file__, "--serve-many", str(sub_port)]))
@@ -585,9 +604,10 @@ async def run_many(seconds: float, concurrency: int, baseline: str | None = None
         targets["router+dedup"] = (dedup, f"http://127.0.0.1:{ports[2]}/graphql")
         two = _spawn_router_server(handle.name, ports[3], extra_config=NO_DEDUP_CONFIG, workers=2)
         targets["router x2"] = (two, f"http://127.0.0.1:{ports[3]}/graphql")
-        if baseline:
+        for baseline in baselines:
             port = _free_port()
-            old = _spawn_router_server(handle.name, port, source=_checkout(baseline))
+            checkouts.append(_checkout(baseline))
+            old = _spawn_router_server(handle.name, port, source=checkouts[-1])
             targets[f"@{baseline[:10]}"] = (old, f"http://127.0.0.1:{port}/graphql")
         processes += [process for process, _ in targets.values()]
         await _wait_ready(f"{sub_base}/products/", "{ topProducts(first: 1) { upc } }")
@@ -602,7 +622,7 @@ async def run_many(seconds: float, concurrency: int, baseline: str | None = None
         size = await _response_size(targets["router"][1])
         plan = [
             ("unique", "apollo", False),
-            *([("unique", f"@{baseline[:10]}", False)] if baseline else []),
+            *(("unique", f"@{baseline[:10]}", False) for baseline in baselines),
             ("unique", "router", False),
             ("unique", "router x2", False),
             ("identical", "apollo", True),
@@ -626,6 +646,8 @@ async def run_many(seconds: float, concurrency: int, baseline: str | None = None
             process.terminate()
         for process in processes:
             process.wait(timeout=20)
+        for checkout in checkouts:
+            shutil.rmtree(checkout, ignore_errors=True)
 
     print(
         f"\nmany-fetch case: 12 subgraph fetches in 5 rounds, "

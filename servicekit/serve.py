@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from types import FrameType
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -81,16 +82,21 @@ class DrainingServer(uvicorn.Server):
         loop.call_later(self.drain_seconds, super().handle_exit, sig, frame)
 
 
-def serve(
+def uvicorn_config(
     app: Starlette,
     *,
     host: str,
     port: int,
     drain_seconds: float = 0.0,
     log_level: str = "info",
-    stop_listening_first: bool = False,
-) -> None:
-    config = uvicorn.Config(
+    http: type[asyncio.Protocol] = ProblemH11Protocol,
+    **extra: Any,
+) -> uvicorn.Config:
+    """uvicorn's settings for every service, a single process or one of ``router serve --workers N``.
+
+    ``http``: the HTTP/1.1 protocol, one of :mod:`servicekit.http_protocol`'s (the router runs httptools').
+    """
+    return uvicorn.Config(
         CloseWhileDraining(app) if drain_seconds > 0 else app,
         host=host,
         port=port,
@@ -102,8 +108,22 @@ def serve(
         # uvicorn would otherwise replace the peer with X-Forwarded-For's value for requests from
         # 127.0.0.1: the router decides which proxies it trusts (trusted_proxies), subgraphs none.
         proxy_headers=False,
-        http=ProblemH11Protocol,  # its own 400s (malformed requests) as problem documents
+        http=http,  # its own 400s (malformed requests) as problem documents
+        **extra,
     )
+
+
+def serve(
+    app: Starlette,
+    *,
+    host: str,
+    port: int,
+    drain_seconds: float = 0.0,
+    log_level: str = "info",
+    stop_listening_first: bool = False,
+    http: type[asyncio.Protocol] = ProblemH11Protocol,
+) -> None:
+    config = uvicorn_config(app, host=host, port=port, drain_seconds=drain_seconds, log_level=log_level, http=http)
     # uvicorn.run picks uvloop when installed; calling serve() ourselves must ask for it explicitly.
     with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
         runner.run(DrainingServer(config, app, drain_seconds, stop_listening_first).serve())

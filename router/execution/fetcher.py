@@ -81,17 +81,20 @@ def _decode(service: str, raw: _Raw) -> GraphQLResponse:
     if isinstance(raw, dict):
         return copy.deepcopy(raw)
     payload, status, reason = raw
-    reason = reason or _reason(status)
     try:
         decoded = orjson.loads(payload)
     except orjson.JSONDecodeError:
         decoded = None
     if isinstance(decoded, dict) and ("data" in decoded or "errors" in decoded):
         if status >= 400 and not decoded.get("errors"):
-            return _error(service, f"{status}: {reason}", "SUBREQUEST_HTTP_ERROR", http={"status": status})
+            return _error(
+                service, f"{status}: {reason or _reason(status)}", "SUBREQUEST_HTTP_ERROR", http={"status": status}
+            )
         return decoded
     if status >= 400:
-        return _error(service, f"{status}: {reason}", "SUBREQUEST_HTTP_ERROR", http={"status": status})
+        return _error(
+            service, f"{status}: {reason or _reason(status)}", "SUBREQUEST_HTTP_ERROR", http={"status": status}
+        )
     return _error(service, "the response is not a GraphQL response", "SUBREQUEST_MALFORMED_RESPONSE")
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from router.rest import DEFAULT_DIRECTORY as REST_DECLARATIONS
 from router.rest import DeclarationError
-from router.server.app import RouterOptions, create_router_app
+from router.server.app import HTTP_PROTOCOL, RouterOptions, create_router_app
 from router.server.auth import RouterAuthenticator
 from router.server.config import ConfigFileError, RouterConfig, load_router_config
 from router.server.gc_tuning import freeze_startup_heap
@@ -154,5 +154,6 @@ def serve_command(args: argparse.Namespace) -> int:
         drain_seconds=settings.drain_seconds,
         log_level=settings.log_level,
         stop_listening_first=settings.drain_stop_listening,
+        http=HTTP_PROTOCOL,
     )
     return 0

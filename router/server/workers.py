@@ -169,9 +169,8 @@ def serve_worker(app: Starlette, index: int, *, host: str, port: int, drain_seco
     """Serve ``app`` as worker ``index``: its own ``SO_REUSEPORT`` listener, SIGHUP for a reload check."""
     import asyncio
 
-    import uvicorn
-
-    from servicekit.serve import DrainingServer
+    from router.server.app import HTTP_PROTOCOL
+    from servicekit.serve import DrainingServer, uvicorn_config
 
     class WorkerServer(DrainingServer):
         def handle_exit(self, sig: int, frame: FrameType | None) -> None:
@@ -179,15 +178,15 @@ def serve_worker(app: Starlette, index: int, *, host: str, port: int, drain_seco
                 return  # Ctrl-C reached the whole process group; the supervisor's SIGTERM follows
             super().handle_exit(sig, frame)
 
-    config = uvicorn.Config(
+    # The same settings as a single router (servicekit.serve): its HTTP protocol, problem-document 400s,
+    # no proxy-header rewriting, ``Connection: close`` while draining.
+    config = uvicorn_config(
         app,
         host=host,
         port=port,
-        log_level=log_level.lower(),
-        access_log=False,
-        lifespan="on",
-        timeout_graceful_shutdown=30,
-        log_config=None,
+        drain_seconds=drain_seconds,
+        log_level=log_level,
+        http=HTTP_PROTOCOL,
         headers=[("x-router-worker", str(index))],
     )
     server = WorkerServer(config, app, drain_seconds)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 import threading
@@ -21,8 +22,13 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve_app(app: Any, port: int | None = None, timeout: float = 20.0) -> Iterator[str]:
-    """Serve ``app`` on 127.0.0.1 in a thread with its own event loop; yields the base URL."""
+def serve_app(
+    app: Any, port: int | None = None, timeout: float = 20.0, http: type[asyncio.Protocol] = ProblemH11Protocol
+) -> Iterator[str]:
+    """Serve ``app`` on 127.0.0.1 in a thread with its own event loop; yields the base URL.
+
+    ``http``: the HTTP/1.1 protocol (a router's app: ``router.server.app.HTTP_PROTOCOL``, as it runs).
+    """
     port = port or free_port()
     # proxy_headers off, as servicekit.serve runs the real services: the peer stays the peer.
     config = uvicorn.Config(
@@ -32,7 +38,7 @@ def serve_app(app: Any, port: int | None = None, timeout: float = 20.0) -> Itera
         log_level="warning",
         lifespan="on",
         proxy_headers=False,
-        http=ProblemH11Protocol,
+        http=http,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)

@@ -20,7 +20,7 @@ import httpx
 
 from router.compose import SubgraphInput, compose_or_raise
 from router.rest.declarations import DEFAULT_DIRECTORY
-from router.server.app import RouterOptions, create_router_app
+from router.server.app import HTTP_PROTOCOL, RouterOptions, create_router_app
 from router.server.auth import RouterAuthenticator
 from router.server.config import parse_router_config
 from router.server.reload import FileSource
@@ -153,7 +153,7 @@ def running_platform(
             rest_declarations=DEFAULT_DIRECTORY,
         )
         app = create_router_app(FileSource(supergraph), parse_router_config(router_config or {}), options)
-        router_url = stack.enter_context(serve_app(app))
+        router_url = stack.enter_context(serve_app(app, http=HTTP_PROTOCOL))
         platform = Platform(tokens, orders_settings, router_url.rstrip("/"), orders_urls, supergraph, app, orders_apps)
         platform.received = {"users": users, "orders": orders}
         try:

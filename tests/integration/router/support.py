@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from router.compose import SubgraphInput, compose_or_raise
-from router.server.app import RouterOptions, create_router_app
+from router.server.app import HTTP_PROTOCOL, RouterOptions, create_router_app
 from router.server.config import RouterConfig, parse_router_config
 from router.server.reload import FileSource
 from tests.federation.support.subgraph import FakeSubgraph, keyed
@@ -103,5 +103,5 @@ def running_router(
     """Serve a router over ``supergraph_file``; yields its base URL (no trailing slash)."""
     parsed = config if isinstance(config, RouterConfig) else parse_router_config(config or {})
     app = create_router_app(FileSource(supergraph_file), parsed, options or RouterOptions())
-    with serve_app(app) as url:
+    with serve_app(app, http=HTTP_PROTOCOL) as url:
         yield url.rstrip("/")

@@ -118,13 +118,13 @@ def test_introspection_works_in_development(supergraph_file: Path) -> None:
 
 
 def test_health_and_ready_and_draining(supergraph_file: Path) -> None:
-    from router.server.app import RouterOptions, create_router_app
+    from router.server.app import HTTP_PROTOCOL, RouterOptions, create_router_app
     from router.server.config import RouterConfig
     from router.server.reload import FileSource
     from tests.support.servers import serve_app
 
     app = create_router_app(FileSource(supergraph_file), RouterConfig(), RouterOptions())
-    with serve_app(app) as url:
+    with serve_app(app, http=HTTP_PROTOCOL) as url:
         assert httpx.get(f"{url}/health").json()["status"] == "ok"
         assert httpx.get(f"{url}/ready").status_code == 200
         app.state.lifecycle.draining = True

@@ -4,9 +4,11 @@ every worker, SIGTERM stops them all."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -147,6 +149,25 @@ def test_metrics_count_the_requests_of_both_workers(router: Router) -> None:
     seen = serving(router, 40)
     assert set(seen) == {"0", "1"}  # both answered some of them
     assert graphql_requests() - before == len(seen) == 40
+
+
+def test_workers_answer_malformed_requests_with_problem_documents(router: Router) -> None:
+    """Each worker runs the same HTTP protocol as a single router: uvicorn's own 400s are problem documents."""
+    host, port = router.url.removeprefix("http://").split(":")
+    for request in (
+        b"POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+        b"NOT HTTP AT ALL\r\n\r\n",
+    ):
+        for _ in range(4):  # new connections: the kernel spreads them over the workers
+            with socket.create_connection((host, int(port)), timeout=10) as sock:
+                sock.sendall(request)
+                answer = b""
+                while chunk := sock.recv(65536):
+                    answer += chunk
+            head, _, body = answer.partition(b"\r\n\r\n")
+            assert head[9:12] == b"400", answer[:200]
+            assert b"content-type: application/problem+json" in head.lower()
+            assert json.loads(body)["code"] == "BAD_REQUEST"
 
 
 def test_sighup_reloads_every_worker(router: Router) -> None:
