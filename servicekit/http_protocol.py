@@ -13,10 +13,10 @@ The router serves with :class:`ProblemHttpToolsProtocol` instead: uvicorn's prot
 httptools).
 llhttp itself bounds neither the request target nor the header block, so the subclass does, with the
 same problem document: a request target over :data:`MAX_TARGET_BYTES` (as soon as that much has
-arrived; httptools' URL parser takes no longer one), and, like h11, a header block still incomplete
-past :data:`MAX_HEADER_BYTES` (h11's buffer). A shorter target always reaches the app whole, so a
-``limits.http_max_uri_bytes`` below it always answers 414 (with h11 it was 400 or 414, depending on
-how the bytes arrived).
+arrived; httptools' URL parser takes no longer one), and, like h11, a header block over
+:data:`MAX_HEADER_BYTES` (h11's buffer), whether still incomplete or complete in one read. A shorter
+target always reaches the app whole, so a ``limits.http_max_uri_bytes`` below it always answers 414
+(with h11 it was 400 or 414, depending on how the bytes arrived).
 """
 
 from __future__ import annotations
@@ -82,6 +82,9 @@ class ProblemHttpToolsProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._head_open = False
+        # A whole head can arrive in one read, past the per-read check below: bound what it holds.
+        if sum(len(name) + len(value) + 4 for name, value in self.headers) > self.max_header_bytes:
+            raise HeadTooLarge(f"header block over {self.max_header_bytes} bytes")
         super().on_headers_complete()
 
     def data_received(self, data: bytes) -> None:

@@ -150,9 +150,9 @@ def test_http_level_refusals_are_problem_documents(supergraph_file: Path) -> Non
         assert (rest.status_code, rest.json()["status"]) == (414, 414)
         assert httpx.get(f"{url}/products", params={"q": "desk"}).status_code != 414
         # The router's HTTP protocol (httptools) hands the app any target up to 65,535 bytes whole (so
-        # 5,000 above is always the app's 414); a longer one, and a header block still incomplete past 16
-        # KiB, get the protocol's own 400 (the connection may be reset if the server closes while the
-        # client is still sending); then bad framing and a garbled request line, always answered.
+        # 5,000 above is always the app's 414); a longer one, and a header block over 16
+        # KiB (complete or not), get the protocol's own 400 (the connection may be reset if the server
+        # closes while the client is still sending); then bad framing and a garbled request line.
         unfinished_headers = b"GET /graphql HTTP/1.1\r\nHost: x\r\n" + b"x-filler: " + b"a" * 20_000 + b"\r\n"
         for request, statuses, may_reset in (
             (
@@ -162,6 +162,7 @@ def test_http_level_refusals_are_problem_documents(supergraph_file: Path) -> Non
             ),
             (b"GET /graphql?q=" + b"a" * 100_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", (b"400",), True),
             (unfinished_headers, (b"400",), False),
+            (unfinished_headers + b"Connection: close\r\n\r\n", (b"400",), False),  # whole, in one read
             (b"POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", (b"400",), False),
             (b"NOT HTTP AT ALL\r\n\r\n", (b"400",), False),
         ):
