@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from router.cli import build_parser
 from router.server.config import load_router_config
 
 pytestmark = pytest.mark.foundation
@@ -29,3 +30,11 @@ def test_compose_and_kubernetes_files_parse_and_run_every_process_kind() -> None
         if doc["kind"] == "Deployment" and doc["metadata"]["name"] != "order-worker":
             container = doc["spec"]["template"]["spec"]["containers"][0]
             assert container["readinessProbe"]["httpGet"]["path"] == "/ready"
+
+
+def test_compose_routers_run_one_process_per_replica() -> None:
+    """Production's default is a worker per usable core of the host: with two replicas on one host that
+    would be twice as many router processes as cores."""
+    router = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]["router"]
+    assert router["command"][:4] == ["python", "-m", "router", "serve"]
+    assert build_parser().parse_args(router["command"][3:]).workers == 1
