@@ -8,6 +8,7 @@ import socket
 import struct
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import orjson
 import pytest
@@ -68,8 +69,13 @@ class FlakySubgraph:
 
 
 @pytest.fixture
-def flaky() -> Iterator[FlakySubgraph]:
-    server = FlakySubgraph(resets=1)
+def resets() -> int:
+    return 1  # how many requests the subgraph resets before answering (tests parametrize it)
+
+
+@pytest.fixture
+def flaky(resets: int) -> Iterator[FlakySubgraph]:
+    server = FlakySubgraph(resets=resets)
     yield server
     server.sock.close()
 
@@ -78,55 +84,41 @@ def body(operation: str) -> bytes:
     return b'{"query":' + orjson.dumps(operation) + b',"variables":{}}'
 
 
-async def test_a_query_reset_before_any_answer_is_sent_once_more(flaky: FlakySubgraph) -> None:
-    fetcher = Fetcher({"users": SubgraphEndpoint("users", flaky.url, 5.0)})
+async def send(server: FlakySubgraph, operation: str) -> tuple[dict[str, Any], int]:
+    """The router's retrying fetcher over the real one, sending ``operation`` to ``server`` once:
+    the response, and how many times it was sent again."""
+    fetcher = Fetcher({"users": SubgraphEndpoint("users", server.url, 5.0)})
     retrying = RetryQueryFetches(fetcher)
     try:
-        response = await retrying.fetch("users", body("query Q{x}"))
+        return await retrying.fetch("users", body(operation)), retrying.retries
     finally:
         await fetcher.aclose()
+
+
+async def test_a_query_reset_before_any_answer_is_sent_once_more(flaky: FlakySubgraph) -> None:
+    response, retries = await send(flaky, "query Q{x}")
     assert response == {"data": {"x": 1}}
-    assert flaky.received == 2
-    assert retrying.retries == 1
+    assert (flaky.received, retries) == (2, 1)
 
 
 async def test_a_mutation_reset_before_any_answer_is_never_sent_again(flaky: FlakySubgraph) -> None:
-    fetcher = Fetcher({"users": SubgraphEndpoint("users", flaky.url, 5.0)})
-    retrying = RetryQueryFetches(fetcher)
-    try:
-        response = await retrying.fetch("users", body("mutation M{x}"))
-    finally:
-        await fetcher.aclose()
+    response, retries = await send(flaky, "mutation M{x}")
     assert response["errors"][0]["extensions"]["code"] == "SUBREQUEST_HTTP_ERROR"
-    assert flaky.received == 1
-    assert retrying.retries == 0
+    assert (flaky.received, retries) == (1, 0)
 
 
-async def test_a_query_reset_twice_is_answered_on_the_third_send() -> None:
-    server = FlakySubgraph(resets=2)
-    fetcher = Fetcher({"users": SubgraphEndpoint("users", server.url, 5.0)})
-    retrying = RetryQueryFetches(fetcher)
-    try:
-        response = await retrying.fetch("users", body("{x}"))
-    finally:
-        await fetcher.aclose()
-        server.sock.close()
+@pytest.mark.parametrize("resets", [2])
+async def test_a_query_reset_twice_is_answered_on_the_third_send(flaky: FlakySubgraph) -> None:
+    response, retries = await send(flaky, "{x}")
     assert response == {"data": {"x": 1}}
-    assert server.received == 3
-    assert retrying.retries == 2
+    assert (flaky.received, retries) == (3, 2)
 
 
-async def test_a_query_is_sent_a_bounded_number_of_times() -> None:
-    server = FlakySubgraph(resets=50)
-    fetcher = Fetcher({"users": SubgraphEndpoint("users", server.url, 5.0)})
-    retrying = RetryQueryFetches(fetcher)
-    try:
-        response = await retrying.fetch("users", body("{x}"))
-    finally:
-        await fetcher.aclose()
-        server.sock.close()
+@pytest.mark.parametrize("resets", [50])
+async def test_a_query_is_sent_a_bounded_number_of_times(flaky: FlakySubgraph) -> None:
+    response, retries = await send(flaky, "{x}")
     assert response["errors"][0]["extensions"]["code"] == "SUBREQUEST_HTTP_ERROR"
-    assert server.received == 1 + len(RETRY_DELAYS)
+    assert (flaky.received, retries) == (1 + len(RETRY_DELAYS), len(RETRY_DELAYS))
 
 
 def test_what_counts_as_a_query_and_as_no_answer() -> None:
