@@ -1,8 +1,9 @@
 """Pooled keep-alive HTTP to subgraphs.
 
-One ``aiohttp`` session (one connection pool) per router, shared by every subgraph; each subgraph has
-its own timeout. A request body is built by the executor as bytes (``orjson``), because entity
-fetches splice pre-serialized representations into it. Whatever goes wrong (connection refused,
+One client per router, shared by every subgraph (for ``http://`` URLs, a keep-alive pool of at most
+``pool_size`` connections per origin); each subgraph has its own timeout. A request body is built by
+the executor as bytes (``orjson``), because entity fetches splice pre-serialized representations into
+it. Whatever goes wrong (connection refused,
 timeout, a non-2xx status, a body that is not a GraphQL response) comes back as a GraphQL response
 with an error whose ``extensions.code`` says what happened; nothing is raised to the caller, so one
 failing subgraph leaves the rest of the plan running.
