@@ -174,6 +174,9 @@ class _Connection(asyncio.Protocol):
         self._framed = False
         self.status = 0
         self.answered = self.complete = False
+        if self.closed:  # closed since it was taken (no connection_lost will come to answer the waiter)
+            waiter.set_exception(ConnectionClosed("connection closed before the request was sent", answered=False))
+            return
         self.transport.writelines(data)
 
     def take_body(self) -> bytes:
@@ -244,9 +247,9 @@ class OriginPool:
             else:
                 waiter.cancel()
             raise
-        if handed is not None and not fresh:
+        if handed is not None and not (fresh or handed.closed):
             return handed
-        if handed is not None:  # a new connection was asked for: this one's slot becomes it
+        if handed is not None:  # a new connection was asked for, or it closed meanwhile: its slot is ours
             handed.close()
         return await self._connect(loop)  # a slot was handed over (counted in ``open`` already)
 

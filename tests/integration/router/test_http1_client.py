@@ -134,6 +134,15 @@ def fetcher_for(server: Subgraph, timeout: float = 5.0, pool_size: int = 100) ->
     return Fetcher({"users": SubgraphEndpoint("users", server.url, timeout)}, pool_size=pool_size)
 
 
+async def until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
+    """Wait for ``condition`` (something another thread or the event loop does), failing after ``seconds``."""
+    for _ in range(int(seconds / 0.01)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the condition never held")
+
+
 def code(response: dict[str, Any]) -> object:
     return response["errors"][0]["extensions"]["code"]
 
@@ -241,7 +250,8 @@ async def test_a_connection_the_server_closed_while_idle_is_not_used(served: lis
     fetcher = fetcher_for(server)
     try:
         assert await fetcher.fetch("users", query("mutation M{x}")) == {"data": {"x": 1}}
-        await asyncio.sleep(0.3)  # the close has arrived
+        pool = fetcher._http1.pool(server.url)  # type: ignore[union-attr]
+        await until(lambda: all(connection.closed for connection in pool._idle))  # the close has arrived
         assert await fetcher.fetch("users", query("mutation M{x}")) == {"data": {"x": 1}}
     finally:
         await fetcher.aclose()
@@ -420,11 +430,31 @@ async def test_idle_connections_are_closed_after_the_idle_time_and_by_aclose(ser
     try:
         await asyncio.gather(*(client.post(server.url, query(), {}, 5.0) for _ in range(3)))
         assert server.open == 3
-        await asyncio.sleep(0.6)
-        assert server.closed_by_client == 3  # the idle ones were closed by the client
+        await until(lambda: server.closed_by_client == 3)  # the idle ones are closed by the client
         await client.post(server.url, query(), {}, 5.0)
         assert server.connections == 4
     finally:
         await client.aclose()
-    await asyncio.sleep(0.2)
-    assert server.closed_by_client == 4
+    await until(lambda: server.closed_by_client == 4)
+
+
+async def test_an_interim_answer_is_skipped_and_garbage_is_an_error(served: list[Subgraph]) -> None:
+    def odd(connection: socket.socket, index: int, head: bytes, body: bytes) -> bool:
+        if b"Interim" in body:
+            connection.sendall(b"HTTP/1.1 100 Continue\r\n\r\n" + ok())
+            return True
+        connection.sendall(b"SMTP ready\r\n\r\n")
+        return True
+
+    server = start(served, odd)
+    fetcher = fetcher_for(server)
+    try:
+        interim = await fetcher.fetch("users", query("{Interim}"))
+        garbage = await fetcher.fetch("users", query("{Garbage}"))
+        after = await fetcher.fetch("users", query("{Interim}"))
+    finally:
+        await fetcher.aclose()
+    assert interim == after == {"data": {"x": 1}}
+    assert code(garbage) == "SUBREQUEST_HTTP_ERROR"
+    assert "invalid HTTP response" in garbage["errors"][0]["message"]
+    assert server.connections == 2  # the connection that carried garbage was closed
