@@ -6,7 +6,7 @@ with the headers the router sends; prints the process's CPU time (all threads, s
 own thread counts) per request for each client. The router's transport (``router/execution/fetcher.py``)
 was chosen with it.
 
-    uv run python bench/http_clients.py [--requests 3000] [aiohttp aiohttp-tuned httpcore pyreqwest minimal]
+    uv run python bench/http_clients.py [--requests 3000] [aiohttp aiohttp-tuned httpcore pyreqwest minimal own]
     uv run --with aiosonic python bench/http_clients.py aiosonic
 """
 
@@ -195,6 +195,20 @@ async def run_minimal(url: str, requests: int) -> None:
             connection.transport.close()
 
 
+async def run_own(url: str, requests: int) -> None:
+    """The router's own client (``router/execution/http1.py``), as the fetcher calls it."""
+    from router.execution.http1 import Http1Client
+
+    client = Http1Client(limit=100)
+
+    async def post(client: Any, target: str, body: bytes) -> bytes:
+        _status, payload = await client.post(target, body, HEADERS, 30.0, resend=True)
+        return payload  # type: ignore[no-any-return]
+
+    await measure("own (router)", client, post, url, requests)
+    await client.aclose()
+
+
 async def main(clients: list[str], requests: int) -> None:
     port = _free_port()
     server = _spawn([sys.executable, str(ROOT / "bench" / "router.py"), "--serve-many", str(port)])
@@ -214,6 +228,8 @@ async def main(clients: list[str], requests: int) -> None:
                 await run_aiosonic(url, requests)
             elif name == "minimal":
                 await run_minimal(url, requests)
+            elif name == "own":
+                await run_own(url, requests)
             else:
                 raise SystemExit(f"unknown client {name}")
     finally:
@@ -226,6 +242,6 @@ if __name__ == "__main__":
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=3000)
-    parser.add_argument("clients", nargs="*", default=["aiohttp", "aiohttp-tuned", "httpcore", "pyreqwest"])
+    parser.add_argument("clients", nargs="*", default=["aiohttp", "aiohttp-tuned", "httpcore", "pyreqwest", "own"])
     arguments = parser.parse_args()
     uvloop.run(main(arguments.clients, arguments.requests))

@@ -1,8 +1,9 @@
 """Pooled keep-alive HTTP to subgraphs.
 
-One ``aiohttp`` session (one connection pool) per router, shared by every subgraph; each subgraph has
-its own timeout. A request body is built by the executor as bytes (``orjson``), because entity
-fetches splice pre-serialized representations into it. Whatever goes wrong (connection refused,
+One client per router, shared by every subgraph (for ``http://`` URLs, a keep-alive pool of at most
+``pool_size`` connections per origin); each subgraph has its own timeout. A request body is built by
+the executor as bytes (``orjson``), because entity fetches splice pre-serialized representations into
+it. Whatever goes wrong (connection refused,
 timeout, a non-2xx status, a body that is not a GraphQL response) comes back as a GraphQL response
 with an error whose ``extensions.code`` says what happened; nothing is raised to the caller, so one
 failing subgraph leaves the rest of the plan running.
@@ -11,18 +12,25 @@ Deduplication (Apollo's ``traffic_shaping.*.deduplicate_query``, on by default):
 marks ``shared`` (any fetch of a query operation, never of a mutation) joins an identical request to the
 same subgraph already in flight, instead of sending its own. See :meth:`Fetcher._shared`.
 
-The transport is pyreqwest (Rust's reqwest and hyper, driven from asyncio), chosen by measurement:
-POSTs of a 200-byte query answered with 5 KB of JSON, 20 at a time over keep-alive connections to a
-local subgraph, uvloop, CPU of the whole router process (the Rust runtime's thread included) per
-request: aiohttp as we used it 80-83 µs, aiohttp tuned (session timeout, prepared ``CIMultiDict``
-headers, no decompression) 77 µs, aiosonic 80 µs, httpcore 1,275 µs, httpx (earlier) about 2,600 µs,
-pyreqwest 32 µs. ``bench/http_clients.py`` repeats the measurement.
+The transport, chosen by measurement (``bench/http_clients.py``: POSTs of a 200-byte query answered
+with 5 KB of JSON, 20 at a time over keep-alive connections to a local subgraph, uvloop, CPU of the
+whole calling process per request): for ``http://`` subgraphs our own HTTP/1.1 client on the event loop,
+:mod:`router.execution.http1` (httptools parsing the answers; 13-16 µs as a bare loop), since no library
+came within 1.5x of it: pyreqwest (Rust's reqwest and hyper, its own thread) 32-37 µs, aiohttp 77-83 µs,
+aiosonic 80 µs, httpcore 1,275 µs, httpx about 2,600 µs. ``https://`` subgraphs keep pyreqwest (TLS is
+not ours to write).
+
+A query's fetch that finds its reused keep-alive connection closed by the subgraph before any byte of
+an answer is sent once more on a new connection by the ``http://`` client; a mutation never is (the
+subgraph may have acted on it). Retries of a query across instances are the HTTP server's
+(``router/server/subgraph_retry.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import copy
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -34,6 +42,8 @@ import orjson
 from pyreqwest.client import Client, ClientBuilder
 from pyreqwest.exceptions import PyreqwestError
 
+from router.execution.http1 import Http1Client
+
 GraphQLResponse = dict[str, Any]
 
 # Called after every subgraph fetch with (subgraph, seconds, response): the HTTP server's metrics
@@ -41,7 +51,20 @@ GraphQLResponse = dict[str, Any]
 FetchObserver = Callable[[str, float, "GraphQLResponse"], None]
 
 _JSON_HEADERS = {"content-type": "application/json", "accept": "application/json"}
+_HTTP1_HEADERS = {**_JSON_HEADERS, "user-agent": "marketplace-router"}
 _NO_HEADERS: Mapping[str, str] = {}
+_QUERY_PREFIX = b'{"query":"'
+CONNECT_TIMEOUT_SECONDS = 5.0  # opening a connection to a subgraph (within the request's own timeout)
+IDLE_SECONDS = 1.5  # an idle keep-alive connection is closed after this (below uvicorn's 5 s, the edge's 2 s)
+
+
+def is_query(body: bytes) -> bool:
+    """A query (or entity fetch) body as the executor builds it (``{"query":"query ...`` or ``{"query":"{``);
+    anything unrecognised counts as not a query, so it is never sent twice."""
+    if not body.startswith(_QUERY_PREFIX):
+        return False
+    text = body[len(_QUERY_PREFIX) : len(_QUERY_PREFIX) + 16].lstrip()
+    return text.startswith((b"{", b"query"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +136,9 @@ class Fetcher:
         self._endpoints = dict(endpoints)
         self._pool_size = pool_size
         self._keepalive_seconds = keepalive_seconds
-        self._client: Client | None = None
+        self._client: Client | None = None  # pyreqwest, for https:// subgraphs
+        self._http1: Http1Client | None = None  # ours, for http:// subgraphs
+        self._plain = {name for name, e in self._endpoints.items() if e.url.startswith("http://")}
         self._in_flight: dict[tuple[str, bytes, tuple[tuple[str, str], ...]], asyncio.Future[_Raw | None]] = {}
         self.deduplicated = 0  # requests answered by an identical one in flight
         self._timeouts = {name: timedelta(seconds=e.timeout_seconds) for name, e in self._endpoints.items()}
@@ -121,7 +146,16 @@ class Fetcher:
     @property
     def connected(self) -> bool:
         """Whether the connection pool exists (opened by the first fetch, gone after :meth:`aclose`)."""
-        return self._client is not None
+        return self._client is not None or self._http1 is not None
+
+    def _open_http1(self) -> Http1Client:
+        self._http1 = Http1Client(
+            limit=self._pool_size,
+            connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            idle_seconds=IDLE_SECONDS,
+            default_headers=_HTTP1_HEADERS,
+        )
+        return self._http1
 
     def _open(self) -> Client:
         # No cookies (subgraph calls are stateless: a jar would leak state between client requests), no
@@ -202,8 +236,19 @@ class Fetcher:
         return response
 
     async def _request(self, endpoint: SubgraphEndpoint, body: bytes, headers: Mapping[str, str]) -> _Raw:
-        client = self._client or self._open()
         service = endpoint.name
+        if service in self._plain:
+            http1 = self._http1 or self._open_http1()
+            try:
+                status, answer = await http1.post(
+                    endpoint.url, body, headers, endpoint.timeout_seconds, resend=is_query(body)
+                )
+                return memoryview(answer), status, ""
+            except TimeoutError:
+                return _error(service, "request timed out", "SUBREQUEST_TIMEOUT")
+            except (OSError, ValueError) as exc:  # ValueError: a header or URL that cannot be sent
+                return _error(service, _describe_os(exc), "SUBREQUEST_HTTP_ERROR")
+        client = self._client or self._open()
         try:
             request = client.post(endpoint.url).body_bytes(body).timeout(self._timeouts[service])
             if headers:
@@ -217,6 +262,9 @@ class Fetcher:
             return _error(service, _describe(exc), "SUBREQUEST_HTTP_ERROR")
 
     async def aclose(self) -> None:
+        if self._http1 is not None:
+            http1, self._http1 = self._http1, None
+            await http1.aclose()
         if self._client is not None:
             client, self._client = self._client, None
             await client.close()
@@ -230,3 +278,14 @@ def _describe(error: Exception) -> str:
     if causes and isinstance(causes[-1], dict) and causes[-1].get("message"):
         return f"{message}: {causes[-1]['message']}"
     return message
+
+
+def _describe_os(error: Exception) -> str:
+    """As pyreqwest words it (``connection error: Connection refused (os error 111)``), or
+    ``invalid request: ...`` for a header or URL that cannot be sent."""
+    if isinstance(error, ValueError):
+        return f"invalid request: {error}"
+    number = getattr(error, "errno", None)
+    if isinstance(number, int):
+        return f"connection error: {os.strerror(number)} (os error {number})"
+    return f"connection error: {error or type(error).__name__}"

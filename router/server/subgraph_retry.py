@@ -24,18 +24,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from router.execution.executor import SubgraphFetcher
+from router.execution.fetcher import is_query
 
-_QUERY_PREFIX = b'{"query":"'
+__all__ = ["RETRIED_STATUSES", "RETRY_DELAYS", "RetryQueryFetches", "failed_before_answer", "is_query"]
+
 RETRIED_STATUSES = frozenset({502, 503, 504})
 RETRY_DELAYS = (0.05, 0.3)  # seconds before the 2nd and the 3rd send of a query fetch
-
-
-def is_query(body: bytes) -> bool:
-    """A query (or entity fetch) body; anything unrecognised counts as not a query (never retried)."""
-    if not body.startswith(_QUERY_PREFIX):
-        return False
-    text = body[len(_QUERY_PREFIX) : len(_QUERY_PREFIX) + 16].lstrip()
-    return text.startswith((b"{", b"query"))
 
 
 def failed_before_answer(response: Mapping[str, Any]) -> bool:
