@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import struct
-import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -19,97 +17,9 @@ import pytest
 
 from router.execution.fetcher import Fetcher, SubgraphEndpoint
 from router.execution.http1 import Http1Client
+from tests.support.raw_subgraph import ANSWER, Handler, Subgraph, answer_after, answer_ok, ok, reset
 
 pytestmark = pytest.mark.router
-
-ANSWER = b'{"data":{"x":1}}'
-
-
-def ok(answer: bytes = ANSWER, extra: bytes = b"") -> bytes:
-    return b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n%s\r\n%s" % (
-        len(answer),
-        extra,
-        answer,
-    )
-
-
-# (connection socket, index of the request on its connection from 0, request head, body) -> keep the
-# connection open for another request?
-Handler = Callable[[socket.socket, int, bytes, bytes], bool]
-
-
-def answer_ok(connection: socket.socket, index: int, head: bytes, body: bytes) -> bool:
-    connection.sendall(ok())
-    return True
-
-
-def reset(connection: socket.socket) -> None:
-    connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-
-
-class Subgraph:
-    """A subgraph on a real socket: reads HTTP/1.1 requests (Content-Length bodies) and lets ``handler``
-    write the answer; counts connections and requests, and the most connections open at once."""
-
-    def __init__(self, handler: Handler = answer_ok) -> None:
-        self.handler = handler
-        self.connections = 0
-        self.open = 0
-        self.most_open = 0
-        self.requests: list[tuple[bytes, bytes]] = []
-        self.closed_by_client = 0
-        self._lock = threading.Lock()
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/graphql"
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                connection, _ = self.sock.accept()
-            except OSError:
-                return
-            with self._lock:
-                self.connections += 1
-                self.open += 1
-                self.most_open = max(self.most_open, self.open)
-            threading.Thread(target=self._handle, args=(connection,), daemon=True).start()
-
-    def _handle(self, connection: socket.socket) -> None:
-        try:
-            with connection:
-                data = b""
-                index = 0
-                while True:
-                    while b"\r\n\r\n" not in data:
-                        chunk = connection.recv(65536)
-                        if not chunk:
-                            with self._lock:
-                                self.closed_by_client += 1
-                            return
-                        data += chunk
-                    head, _, data = data.partition(b"\r\n\r\n")
-                    length = int(
-                        next(h.split(b":")[1] for h in head.split(b"\r\n") if h.lower().startswith(b"content-length"))
-                    )
-                    while len(data) < length:
-                        data += connection.recv(65536)
-                    body, data = data[:length], data[length:]
-                    with self._lock:
-                        self.requests.append((head, body))
-                    if not self.handler(connection, index, head, body):
-                        return
-                    index += 1
-        except OSError:
-            return
-        finally:
-            with self._lock:
-                self.open -= 1
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 @pytest.fixture
@@ -344,12 +254,7 @@ async def test_a_timed_out_connection_is_closed_and_never_reused(served: list[Su
 
 
 async def test_the_pool_limit_holds_under_concurrency(served: list[Subgraph]) -> None:
-    def slow(connection: socket.socket, index: int, head: bytes, body: bytes) -> bool:
-        time.sleep(0.02)
-        connection.sendall(ok())
-        return True
-
-    server = start(served, slow)
+    server = start(served, answer_after(0.02))
     fetcher = fetcher_for(server, pool_size=3)
     try:
         responses = await asyncio.gather(*(fetcher.fetch("users", query()) for _ in range(30)))
@@ -362,12 +267,7 @@ async def test_the_pool_limit_holds_under_concurrency(served: list[Subgraph]) ->
 
 
 async def test_cancelled_fetches_free_their_connections(served: list[Subgraph]) -> None:
-    def slow(connection: socket.socket, index: int, head: bytes, body: bytes) -> bool:
-        time.sleep(0.3)
-        connection.sendall(ok())
-        return True
-
-    server = start(served, slow)
+    server = start(served, answer_after(0.3))
     fetcher = fetcher_for(server, pool_size=2)
     try:
         tasks = [asyncio.create_task(fetcher.fetch("users", query())) for _ in range(6)]

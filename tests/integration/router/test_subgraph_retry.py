@@ -5,8 +5,6 @@ that dies after receiving the request (connection reset, no answer) costs a quer
 from __future__ import annotations
 
 import socket
-import struct
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,57 +13,27 @@ import pytest
 
 from router.execution.fetcher import Fetcher, SubgraphEndpoint
 from router.server.subgraph_retry import RETRY_DELAYS, RetryQueryFetches, failed_before_answer, is_query
+from tests.support.raw_subgraph import Subgraph, answer_ok, reset
 
 pytestmark = pytest.mark.router
 
-ANSWER = b'{"data":{"x":1}}'
 
-
-class FlakySubgraph:
+class FlakySubgraph(Subgraph):
     """Resets the first ``resets`` requests (read, then RST without a byte), answers the others."""
 
     def __init__(self, resets: int) -> None:
         self.resets = resets
-        self.received = 0
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/graphql"
-        threading.Thread(target=self._serve, daemon=True).start()
+        super().__init__(self._reset_first)
 
-    def _serve(self) -> None:
-        while True:
-            try:
-                connection, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._handle, args=(connection,), daemon=True).start()
+    @property
+    def received(self) -> int:
+        return len(self.requests)
 
-    def _handle(self, connection: socket.socket) -> None:
-        with connection:
-            while True:
-                data = b""
-                while b"\r\n\r\n" not in data:
-                    chunk = connection.recv(65536)
-                    if not chunk:
-                        return
-                    data += chunk
-                head, _, body = data.partition(b"\r\n\r\n")
-                length = int(
-                    next(h.split(b":")[1] for h in head.split(b"\r\n") if h.lower().startswith(b"content-length"))
-                )
-                while len(body) < length:
-                    body += connection.recv(65536)
-                self.received += 1
-                if self.received <= self.resets:
-                    connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                    return
-                connection.sendall(
-                    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: "
-                    + str(len(ANSWER)).encode()
-                    + b"\r\n\r\n"
-                    + ANSWER
-                )
+    def _reset_first(self, connection: socket.socket, index: int, head: bytes, body: bytes) -> bool:
+        if self.received <= self.resets:
+            reset(connection)
+            return False
+        return answer_ok(connection, index, head, body)
 
 
 @pytest.fixture
@@ -77,7 +45,7 @@ def resets() -> int:
 def flaky(resets: int) -> Iterator[FlakySubgraph]:
     server = FlakySubgraph(resets=resets)
     yield server
-    server.sock.close()
+    server.close()
 
 
 def body(operation: str) -> bytes:
