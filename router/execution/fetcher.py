@@ -92,11 +92,14 @@ _Raw = tuple[memoryview, int, str] | GraphQLResponse
 PER_REQUEST_HEADERS = frozenset({"x-request-id", "traceparent", "tracestate"})
 
 
-def _reason(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return ""
+def _status_error(service: str, status: int, reason: str) -> GraphQLResponse:
+    """A non-2xx answer; the reason phrase is looked up only here, on the error path."""
+    if not reason:
+        try:
+            reason = HTTPStatus(status).phrase
+        except ValueError:
+            reason = ""
+    return _error(service, f"{status}: {reason}", "SUBREQUEST_HTTP_ERROR", http={"status": status})
 
 
 def _decode(service: str, raw: _Raw) -> GraphQLResponse:
@@ -110,14 +113,10 @@ def _decode(service: str, raw: _Raw) -> GraphQLResponse:
         decoded = None
     if isinstance(decoded, dict) and ("data" in decoded or "errors" in decoded):
         if status >= 400 and not decoded.get("errors"):
-            return _error(
-                service, f"{status}: {reason or _reason(status)}", "SUBREQUEST_HTTP_ERROR", http={"status": status}
-            )
+            return _status_error(service, status, reason)
         return decoded
     if status >= 400:
-        return _error(
-            service, f"{status}: {reason or _reason(status)}", "SUBREQUEST_HTTP_ERROR", http={"status": status}
-        )
+        return _status_error(service, status, reason)
     return _error(service, "the response is not a GraphQL response", "SUBREQUEST_MALFORMED_RESPONSE")
 
 

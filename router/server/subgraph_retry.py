@@ -13,8 +13,9 @@ can go out on one of them and fail the same way (1 read in ~600 got the 502 afte
 query gets up to ``RETRY_DELAYS`` more sends, each after a short pause that lets the proxy see the dead
 connections; at most ~0.35 s is added, and only to a fetch that had already failed.
 
-The operation kind is read from the serialized body the executor built (``{"query":"mutation ...``),
-so the executor and the fetcher are untouched.
+The operation kind is read from the serialized body the executor built (``{"query":"mutation ...``)
+by the fetcher's :func:`~router.execution.fetcher.is_query`, the rule its own resend on a stale
+connection follows too.
 """
 
 from __future__ import annotations
@@ -25,8 +26,6 @@ from typing import Any
 
 from router.execution.executor import SubgraphFetcher
 from router.execution.fetcher import is_query
-
-__all__ = ["RETRIED_STATUSES", "RETRY_DELAYS", "RetryQueryFetches", "failed_before_answer", "is_query"]
 
 RETRIED_STATUSES = frozenset({502, 503, 504})
 RETRY_DELAYS = (0.05, 0.3)  # seconds before the 2nd and the 3rd send of a query fetch

@@ -11,8 +11,8 @@ from typing import Any
 import orjson
 import pytest
 
-from router.execution.fetcher import Fetcher, SubgraphEndpoint
-from router.server.subgraph_retry import RETRY_DELAYS, RetryQueryFetches, failed_before_answer, is_query
+from router.execution.fetcher import Fetcher, SubgraphEndpoint, is_query
+from router.server.subgraph_retry import RETRY_DELAYS, RetryQueryFetches, failed_before_answer
 from tests.support.raw_subgraph import Subgraph, answer_ok, reset
 
 pytestmark = pytest.mark.router
