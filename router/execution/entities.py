@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 from graphql import GraphQLInterfaceType, GraphQLObjectType, GraphQLSchema, GraphQLUnionType
 
-from router.execution.merge import merge_into_each
+from router.execution.merge import deep_merge, merge_into_each
 from router.query_plan import (
     LIST_MARKER,
     FetchNode,
@@ -22,6 +22,7 @@ from router.query_plan import (
 )
 
 _FRAGMENT_PREFIX = "... on "
+_ONLY_DICTS = frozenset({dict})
 
 
 class TypeRelations:
@@ -52,18 +53,24 @@ class TypeRelations:
 def collect_at_path(data: Any, path: Sequence[str]) -> list[dict[str, Any]]:
     """The objects found at ``path`` (``@`` = every list element); ``null``s and absences skipped.
 
-    Once per entity fetch over every object on the way: the dictionary step is inlined (a call per
-    value cost more than the lookup), and ``null`` list elements are skipped by the next step's type
-    check rather than filtered out of each list.
+    Once per entity fetch over every object on the way. A step by key over objects that all have it is
+    one ``itemgetter`` pass in C (a ``KeyError`` or ``TypeError`` sends the step to the loop, which
+    skips absent keys and descends into nested lists); ``null`` list elements are skipped by the next
+    step's type check rather than filtered out of each list.
     """
     current: list[Any] = [data]
     for element in path:
-        following: list[Any] = []
         if element == LIST_MARKER:
+            following: list[Any] = []
             for value in current:
                 if type(value) is list:
                     following.extend(value)
-        else:
+            current = following
+            continue
+        try:
+            following = list(map(itemgetter(element), current))
+        except (KeyError, TypeError):
+            following = []
             append = following.append
             for value in current:
                 if type(value) is dict:
@@ -72,7 +79,12 @@ def collect_at_path(data: Any, path: Sequence[str]) -> list[dict[str, Any]]:
                         append(child)
                 elif type(value) is list:
                     _descend(value, element, following)
+        else:
+            if None in following:
+                following = [child for child in following if child is not None]
         current = following
+    if _ONLY_DICTS.issuperset(map(type, current)):
+        return current
     found: list[dict[str, Any]] = []
     _flatten_objects(current, found)
     return found
@@ -153,15 +165,13 @@ def _copy_value(value: Any, selections: Sequence[Requirement], relations: TypeRe
     return value
 
 
-_Values = tuple[Any, ...]
 # Per ``__typename`` in one entity fetch: the selections to copy (None: the object is not represented)
-# and, when they are plain fields, a getter returning their values as a tuple and a function making the
-# representation from those values.
-_TypePlan = tuple[
-    Sequence[Requirement] | None,
-    Callable[[dict[str, Any]], _Values] | None,
-    Callable[[_Values], dict[str, Any]] | None,
-]
+# and, when they are plain fields, a function reading the representation straight from the object
+# (``KeyError`` when a field is absent).
+_TypePlan = tuple[Sequence[Requirement] | None, Callable[[dict[str, Any]], dict[str, Any]] | None]
+# Value types whose Python equality is their JSON identity: a str never equals a non-str, and an int
+# equals only the same int (``1 == 1.0 == True`` is why floats and booleans are left out).
+_EXACT_KEY_TYPES = frozenset({str, int})
 
 
 def _plan_for(
@@ -169,27 +179,30 @@ def _plan_for(
 ) -> _TypePlan:
     selections = _pick_fragment(requires, typename, relations)
     if selections is None or rewrites or len(selections) < 2:
-        return selections, None, None
+        return selections, None
     names: list[str] = []
     for selection in selections:
         if type(selection) is not FieldRequirement or selection.alias or selection.selections:
-            return selections, None, None
+            return selections, None
         names.append(selection.name)
     if len(set(names)) != len(names):
-        return selections, None, None
-    return selections, itemgetter(*names), _maker(tuple(names))
+        return selections, None
+    return selections, _reader(tuple(names))
 
 
-def _maker(names: tuple[str, ...]) -> Callable[[_Values], dict[str, Any]]:
-    """A function making the representation from its values (``dict(zip(...))`` costs 3 times more than
-    a dict display, so the usual sizes, ``__typename`` and one or two key fields, get one)."""
+def _reader(names: tuple[str, ...]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A function copying the fields ``names`` of an object into a new dict, in that order.
+
+    The usual sizes (``__typename`` and one or two key fields) get a dict display of their own: it
+    costs a third of a comprehension or of ``dict(zip(...))``, and this runs once per entity object.
+    """
     if len(names) == 2:
         first, second = names
-        return lambda values: {first: values[0], second: values[1]}
+        return lambda obj: {first: obj[first], second: obj[second]}
     if len(names) == 3:
         first, second, third = names
-        return lambda values: {first: values[0], second: values[1], third: values[2]}
-    return lambda values: dict(zip(names, values))  # noqa: B905 - the getter returns one value per name
+        return lambda obj: {first: obj[first], second: obj[second], third: obj[third]}
+    return lambda obj: {name: obj[name] for name in names}
 
 
 def _pick_fragment(
@@ -206,16 +219,27 @@ def _pick_fragment(
 class EntityBatch:
     """The deduplicated representations of one entity fetch and the objects behind each."""
 
-    __slots__ = ("groups", "objects", "representations")
+    __slots__ = ("_groups", "objects", "representations", "singles")
 
     def __init__(self) -> None:
-        self.representations: list[bytes] = []  # each serialized once: its identity and its place in the body
-        self.groups: list[list[dict[str, Any]]] = []
+        self.representations: list[dict[str, Any]] = []
+        self._groups: list[list[dict[str, Any]]] = []
+        # When every representation stands for exactly one object (the usual batch): those objects, in
+        # order, instead of a list of one-object groups.
+        self.singles: list[dict[str, Any]] | None = None
         self.objects: list[dict[str, Any]] = []
 
+    @property
+    def groups(self) -> list[list[dict[str, Any]]]:
+        """Per representation, the objects it stands for."""
+        if self.singles is not None:
+            return [[obj] for obj in self.singles]
+        return self._groups
+
     def encoded(self) -> bytes:
-        """The representations as one JSON array."""
-        return b"[" + b",".join(self.representations) + b"]"
+        """The representations as one JSON array (one ``orjson.dumps``: a call per representation costs
+        several times more, most of it the call's own overhead)."""
+        return orjson.dumps(self.representations)
 
     @classmethod
     def build(
@@ -228,97 +252,165 @@ class EntityBatch:
         """Group ``objects`` by representation, each object once however many paths lead to it.
 
         The same object is often found several times (an entity merged into a group of objects shares
-        its nested objects among them): it is represented and merged once. Per ``__typename`` the
-        selections are looked up once; when they are plain fields (no alias, no sub-selection, no input
-        rewrite: the usual ``__typename`` and key fields) the values are read in one step and the
-        representation is built and serialized only for values not seen before.
+        its nested objects among them): it is represented and merged once. Equal representations are
+        sent once, and their objects form one group.
         """
         batch = cls()
         batch.objects = objects
-        representations = batch.representations
-        groups = batch.groups
-        index: dict[bytes, int] = {}
-        requires = fetch.requires
-        rewrites = fetch.input_rewrites
-        # Per ``__typename`` its plan (``_TypePlan``); per representation type the key fields a null in
-        # which makes the object unrepresentable.
-        plans: dict[Any, _TypePlan] = {}
-        keys_of: dict[Any, Collection[str]] = {}
-        placed: set[int] = set()
-        dumps = orjson.dumps
-        for obj in objects:
-            identity = id(obj)
-            if identity in placed:
-                continue
-            placed.add(identity)
-            typename = obj.get("__typename")
-            try:
-                selections, getter, make = plans[typename]
-            except KeyError:
-                selections, getter, make = plans[typename] = _plan_for(requires, typename, relations, rewrites)
-            if selections is None:
-                continue
-            if getter is not None:
-                try:
-                    values = getter(obj)
-                except KeyError:
-                    continue  # a required field is absent: the object cannot be represented
-                if None not in values:  # no null key possible: the values are the identity
-                    # As JSON, not the tuple itself: Python's equality takes ``1``, ``1.0`` and ``True``
-                    # for one key (and cannot hash a list or object value); their JSON texts differ.
-                    key = dumps(values)
-                    position = index.get(key)
-                    if position is None:
-                        index[key] = len(representations)
-                        representations.append(dumps(make(values)))  # type: ignore[misc]
-                        groups.append([obj])
-                    else:
-                        groups[position].append(obj)
+        if not _build_uniform(batch, objects, fetch, relations):
+            _build_each(batch, objects, fetch, relations, key_fields)
+        return batch
+
+    def merge(self, entities: list[Any], fetch: FetchNode, relations: TypeRelations) -> None:
+        rewrites = fetch.output_rewrites
+        if self.singles is not None:
+            for entity, obj in zip(entities, self.singles, strict=True):
+                if type(entity) is not dict:
                     continue
-            representation: dict[str, Any] = {}
+                if rewrites:
+                    _rewrite_entity(relations, rewrites, entity, obj)
+                deep_merge(obj, entity)
+            return
+        for entity, group in zip(entities, self._groups, strict=True):
+            if type(entity) is not dict:
+                continue
+            if rewrites:
+                _rewrite_entity(relations, rewrites, entity, group[0])
+            merge_into_each(group, entity)
+
+    def paths_of(self, position: int, data: Any, flatten_path: Sequence[str]) -> list[list[str | int]]:
+        """The response paths of the objects behind representation ``position`` (for errors)."""
+        groups = self.groups
+        if not 0 <= position < len(groups):
+            return []
+        wanted = {id(obj) for obj in groups[position]}
+        return [path for path, value in _paths_at(data, flatten_path) if id(value) in wanted]
+
+
+def _build_uniform(
+    batch: EntityBatch, objects: list[dict[str, Any]], fetch: FetchNode, relations: TypeRelations
+) -> bool:
+    """The usual batch, built in a few passes over the objects, most of them in C; False if it is not one.
+
+    Usual: every object has the ``__typename`` of the first, its selections are plain fields (no alias,
+    sub-selection or input rewrite: ``__typename`` and key fields), every object has them all, and every
+    key value is a string or an integer, so the tuple of values is an exact identity (no JSON per object).
+    Anything else (a null, another type, a missing field) goes to :func:`_build_each`.
+    """
+    if not objects:
+        return True
+    typename = objects[0].get("__typename")
+    if type(typename) is not str:
+        return False
+    selections, read = _plan_for(fetch.requires, typename, relations, fetch.input_rewrites)
+    if read is None:
+        return False
+    names = [selection.name for selection in selections]  # type: ignore[union-attr]
+    if "__typename" not in names:
+        return False
+    unique = objects
+    if len(set(map(id, objects))) != len(objects):
+        unique = list(dict(zip(map(id, objects), objects, strict=True)).values())  # first place kept
+    try:
+        values = list(map(itemgetter(*names), unique))
+    except KeyError:
+        return False
+    for position, name in enumerate(names):
+        column = map(itemgetter(position), values)
+        if name == "__typename":
+            if set(column) != {typename}:
+                return False
+        elif not _EXACT_KEY_TYPES.issuperset(map(type, column)):
+            return False  # a null, float, boolean, list or object value
+    index: dict[Any, Any] = dict.fromkeys(values)
+    if len(index) == len(values):
+        batch.representations = list(map(read, unique))
+        batch.singles = unique
+        return True
+    representations = batch.representations
+    groups = batch._groups
+    for value, obj in zip(values, unique, strict=True):
+        position = index[value]
+        if position is None:
+            index[value] = len(groups)
+            representations.append(read(obj))
+            groups.append([obj])
+        else:
+            groups[position].append(obj)
+    return True
+
+
+def _build_each(
+    batch: EntityBatch,
+    objects: list[dict[str, Any]],
+    fetch: FetchNode,
+    relations: TypeRelations,
+    key_fields: Callable[[str], Collection[str]] | None,
+) -> None:
+    """Any batch, object by object: per ``__typename`` its plan, and each representation's JSON as its
+    identity (``1``, ``1.0``, ``true`` and ``"1"`` are different keys)."""
+    representations = batch.representations
+    groups = batch._groups
+    index: dict[bytes, int] = {}
+    requires = fetch.requires
+    rewrites = fetch.input_rewrites
+    # Per ``__typename`` its plan (``_TypePlan``); per representation type the key fields a null in
+    # which makes the object unrepresentable.
+    plans: dict[Any, _TypePlan] = {}
+    keys_of: dict[Any, Collection[str]] = {}
+    placed: set[int] = set()
+    dumps = orjson.dumps
+    for obj in objects:
+        identity = id(obj)
+        if identity in placed:
+            continue
+        placed.add(identity)
+        typename = obj.get("__typename")
+        try:
+            selections, read = plans[typename]
+        except KeyError:
+            selections, read = plans[typename] = _plan_for(requires, typename, relations, rewrites)
+        if selections is None:
+            continue
+        if read is not None:
+            try:
+                representation = read(obj)
+            except KeyError:
+                continue  # a required field is absent: the object cannot be represented
+        else:
+            representation = {}
             try:
                 _copy_selections(obj, selections, relations, representation)
             except _Missing:
                 continue
             if rewrites:
                 apply_rewrites(relations, rewrites, representation)
-            if key_fields is not None:
-                kind = representation.get("__typename")
-                try:
-                    keys = keys_of[kind]
-                except KeyError:
-                    keys = keys_of[kind] = key_fields(kind) if isinstance(kind, str) else ()
-                if keys and _has_null_key(representation, keys):
-                    continue
-            # The JSON is the identity (``1``, ``1.0``, ``true`` and ``"1"`` differ), and the body.
-            encoded = orjson.dumps(representation)
-            position = index.get(encoded)
-            if position is None:
-                index[encoded] = len(representations)
-                representations.append(encoded)
-                groups.append([obj])
-            else:
-                groups[position].append(obj)
-        return batch
-
-    def merge(self, entities: list[Any], fetch: FetchNode, relations: TypeRelations) -> None:
-        rewrites = fetch.output_rewrites
-        for entity, group in zip(entities, self.groups, strict=True):
-            if type(entity) is not dict:
+        if key_fields is not None and None in representation.values():
+            kind = representation.get("__typename")
+            try:
+                keys = keys_of[kind]
+            except KeyError:
+                keys = keys_of[kind] = key_fields(kind) if isinstance(kind, str) else ()
+            if keys and _has_null_key(representation, keys):
                 continue
-            if "__typename" not in entity and "__typename" in group[0]:
-                # Before the rewrites: a ``... on T`` in their paths matches the object's own type.
-                entity["__typename"] = group[0]["__typename"]
-            if rewrites:
-                apply_rewrites(relations, rewrites, entity)
-            merge_into_each(group, entity)
+        encoded = dumps(representation)
+        position = index.get(encoded)
+        if position is None:
+            index[encoded] = len(representations)
+            representations.append(representation)
+            groups.append([obj])
+        else:
+            groups[position].append(obj)
 
-    def paths_of(self, position: int, data: Any, flatten_path: Sequence[str]) -> list[list[str | int]]:
-        """The response paths of the objects behind representation ``position`` (for errors)."""
-        if not 0 <= position < len(self.groups):
-            return []
-        wanted = {id(obj) for obj in self.groups[position]}
-        return [path for path, value in _paths_at(data, flatten_path) if id(value) in wanted]
+
+def _rewrite_entity(
+    relations: TypeRelations, rewrites: Sequence[FetchRewrite], entity: dict[str, Any], obj: dict[str, Any]
+) -> None:
+    """Apply a fetch's output rewrites to an entity it returned, typed as its object first (so that a
+    ``... on T`` in their paths matches the object's own type when the entity carries no ``__typename``)."""
+    if "__typename" not in entity and "__typename" in obj:
+        entity["__typename"] = obj["__typename"]
+    apply_rewrites(relations, rewrites, entity)
 
 
 def _has_null_key(representation: dict[str, Any], fields: Collection[str]) -> bool:

@@ -54,13 +54,16 @@ _ROW_TYPENAME: Final = 4
 _ROW_INTROSPECTION: Final = 5
 
 # Per field, unpacked in one step by the walker: (what, response key, field name, type, the value types
-# a leaf accepts without calling its check, leaf check, non-null, the selection of an object field).
+# a leaf accepts without calling its check (``NoneType`` too where the leaf is nullable), leaf check,
+# non-null, the selection of an object field).
 _Row = tuple[int, str, str, "_Type | None", frozenset[type], "LeafCheck | None", bool, "_SelectionShape | None"]
 _Compiled = tuple[str | None, list["_FieldPlan"], list[_Row]]
 
 # A response path as the walker builds it: linked (parent path, key or index), None at the root, so a
 # step down costs one tuple instead of an append and a pop; made a list only for an error.
 _Path = tuple[Any, str | int] | None
+
+_NONE_TYPE: Final = type(None)
 
 # A marker returned when a value is invalid and the null must bubble to the nearest nullable parent.
 _BUBBLE: Final = object()
@@ -382,9 +385,12 @@ class _Walker:
         object_name, _, rows = compiled
         out: dict[str, Any] = {}
         for what, key, name, type_, accept, check, non_null, selection in rows:
-            value = obj.get(key)
+            try:
+                value = obj[key]  # a subscript costs less than a .get() call; a key is rarely absent
+            except KeyError:
+                value = None
             if what == _ROW_LEAF:
-                if value is not None and (type(value) in accept or check(value)):  # type: ignore[misc]
+                if type(value) in accept or check(value):  # type: ignore[misc]
                     out[key] = value
                     continue
             elif what == _ROW_OBJECT:
@@ -509,11 +515,14 @@ def _row(plan: _FieldPlan) -> _Row:
         return (_ROW_INTROSPECTION, plan.key, plan.name, None, frozenset(), None, False, None)
     type_ = plan.type
     assert type_ is not None
+    accept = type_.accept
     if type_.kind == _LEAF:
         what = _ROW_LEAF if type_.check is not None else _ROW_ANY_LEAF
+        if not type_.non_null:
+            accept = accept | {_NONE_TYPE}  # a null leaf where one may be: kept, with no test of its own
     else:
         what = _ROW_OBJECT if type_.kind == _COMPOSITE else _ROW_VALUE
-    return (what, plan.key, plan.name, type_, type_.accept, type_.check, type_.non_null, type_.selection)
+    return (what, plan.key, plan.name, type_, accept, type_.check, type_.non_null, type_.selection)
 
 
 def _describe(path: _Path, type_name: str) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 import pytest
 
-from router.execution.entities import EntityBatch, TypeRelations, collect_at_path
+from router.execution.entities import EntityBatch, TypeRelations, _build_each, _build_uniform, collect_at_path
 from router.query_plan import FetchNode, FetchRewrite, FieldRequirement, InlineFragmentRequirement
 
 pytestmark = pytest.mark.router
@@ -47,6 +47,52 @@ def test_keys_of_different_json_types_are_different_representations() -> None:
     assert [len(group) for group in batch.groups] == [2, 2, 2, 2]
     assert [group[0]["id"] for group in batch.groups] == [1, "1", 1.0, True]
     assert all(type(a["id"]) is type(b["id"]) for a, b in batch.groups)
+
+
+def test_integer_and_string_keys_stay_apart_when_every_object_has_one_type() -> None:
+    objects = [{"__typename": "Product", "id": value} for value in (1, "1", 2, 1, "1", "2")]
+
+    batch = _build(objects)
+
+    assert _sent(batch) == [{"__typename": "Product", "id": v} for v in (1, "1", 2, "2")]
+    assert [[obj["id"] for obj in group] for group in batch.groups] == [[1, 1], ["1", "1"], [2], ["2"]]
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        ["a", "b", "a", "c", "b", "a"],  # duplicates: grouped in first-seen order
+        ["a", "b", "c"],  # none
+        [1, 2, 1, "x"],
+    ],
+)
+def test_the_batch_wide_builder_agrees_with_the_object_by_object_one(ids: list[Any]) -> None:
+    shared = {"__typename": "Product", "id": "shared"}
+    objects = [{"__typename": "Product", "id": value, "name": f"n{i}"} for i, value in enumerate(ids)]
+    objects = [*objects, shared, objects[0], shared]  # the same objects again, along other paths
+
+    uniform, each = EntityBatch(), EntityBatch()
+
+    assert _build_uniform(uniform, objects, KEYED, RELATIONS)
+    _build_each(each, objects, KEYED, RELATIONS, None)
+    assert uniform.encoded() == each.encoded()
+    assert [[id(obj) for obj in group] for group in uniform.groups] == [
+        [id(obj) for obj in group] for group in each.groups
+    ]
+
+
+@pytest.mark.parametrize(
+    "objects",
+    [
+        [{"__typename": "Product", "id": "1"}, {"__typename": "Item", "id": "2"}],  # two types
+        [{"__typename": "Product", "id": "1"}, {"__typename": "Product"}],  # a key field absent
+        [{"__typename": "Product", "id": "1"}, {"__typename": "Product", "id": None}],  # a null
+        [{"__typename": "Product", "id": 1}, {"__typename": "Product", "id": 1.0}],  # 1 == 1.0 in Python
+        [{"__typename": "Product", "id": 1}, {"__typename": "Product", "id": True}],  # 1 == True in Python
+    ],
+)
+def test_batches_the_batch_wide_builder_cannot_key_exactly_go_object_by_object(objects: list[dict[str, Any]]) -> None:
+    assert not _build_uniform(EntityBatch(), objects, KEYED, RELATIONS)
 
 
 def test_zero_false_and_negative_zero_do_not_collide() -> None:
@@ -101,7 +147,7 @@ def test_representations_keep_the_requirement_order_and_leave_other_fields_out()
     )
     objects = [{"weight": 3, "name": "Table", "price": 10, "upc": "1", "__typename": "Product"}]
 
-    assert _build(objects, fetch).representations == [b'{"__typename":"Product","upc":"1","price":10,"weight":3}']
+    assert _build(objects, fetch).encoded() == b'[{"__typename":"Product","upc":"1","price":10,"weight":3}]'
 
 
 def test_objects_without_a_required_field_or_with_a_null_key_are_not_represented() -> None:
