@@ -41,6 +41,7 @@ import httptools
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _BAD_VALUE = re.compile(r"[\r\n\x00]")
 _FRAMING = frozenset({"host", "content-length", "transfer-encoding", "connection", "expect", "upgrade", "te"})
+_HEADER_BLOCKS = 256  # encoded header sets kept (those of the client requests in flight)
 _CHECKED_NAMES: set[str] = set()  # header names already found valid (a handful: the router's own set)
 
 
@@ -332,7 +333,25 @@ class Http1Client:
         self._defaults = {name.lower(): value for name, value in (default_headers or {}).items()}
         self._pools: dict[str, OriginPool] = {}
         self._targets: dict[str, tuple[OriginPool, bytes]] = {}  # url -> pool, request line and Host
+        self._blocks: dict[tuple[tuple[str, str], ...], bytes] = {}  # headers -> their encoded lines
         self._closed = False
+
+    def _header_block(self, headers: Mapping[str, str]) -> bytes:
+        """The header lines for ``headers`` (with the defaults, without the framing ones), encoded once
+        per distinct set: the fetches of one client request carry the same headers, a dozen times."""
+        key = tuple(headers.items())
+        block = self._blocks.get(key)
+        if block is None:
+            merged = dict(self._defaults)
+            for name, value in headers.items():
+                name = name.lower()
+                if name not in _FRAMING:  # the client's own: a caller's copy could split the message
+                    merged[name] = value
+            block = _encode_headers(merged)  # ValueError for a header that cannot be sent: never kept
+            if len(self._blocks) >= _HEADER_BLOCKS:
+                self._blocks.clear()
+            self._blocks[key] = block
+        return block
 
     def pool(self, url: str) -> OriginPool:
         return self._target(url)[0]
@@ -368,13 +387,7 @@ class Http1Client:
         if self._closed:
             raise ConnectionError("the client is closed")
         pool, line = self._target(url)
-        merged = dict(self._defaults)
-        for name, value in headers.items():
-            name = name.lower()
-            if name not in _FRAMING:  # the client's own: a caller's copy could split the message
-                merged[name] = value
-        merged["content-length"] = str(len(body))
-        request = [line, _encode_headers(merged), b"\r\n", body]
+        request = [line, self._header_block(headers), b"content-length: %d\r\n\r\n" % len(body), body]
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         try:

@@ -95,15 +95,38 @@ async def test_the_headers_sent_are_the_callers_and_the_json_ones(served: list[S
     assert body == query()
 
 
+async def test_each_request_carries_its_own_headers_and_length_when_header_sets_interleave(
+    served: list[Subgraph],
+) -> None:
+    # The encoded header lines are kept per distinct header set: interleaved callers must never get
+    # another's, and the length is each body's own.
+    server = start(served)
+    fetcher = fetcher_for(server)
+    sets = [{"authorization": f"Bearer {n}"} for n in ("a", "bb", "a")] + [{}, {"authorization": "Bearer bb"}]
+    bodies = [query("query Q{x}"), query("query Q{x y}"), query("{x}"), query("query Long{x y z}"), query()]
+    try:
+        for headers, body in zip(sets, bodies, strict=True):
+            await fetcher.fetch("users", body, headers)
+    finally:
+        await fetcher.aclose()
+    for (head, body), headers, sent in zip(server.requests, sets, bodies, strict=True):
+        lines = dict(line.split(b": ", 1) for line in head.split(b"\r\n")[1:])
+        assert lines.get(b"authorization") == (headers["authorization"].encode() if headers else None)
+        assert lines[b"content-length"] == str(len(sent)).encode()
+        assert body == sent
+
+
 async def test_a_header_that_would_split_the_request_is_never_sent(served: list[Subgraph]) -> None:
     server = start(served)
     fetcher = fetcher_for(server)
     try:
         response = await fetcher.fetch("users", query(), {"x-note": "a\r\nx-admin: 1"})
+        again = await fetcher.fetch("users", query(), {"x-note": "a\r\nx-admin: 1"})  # refused, not remembered
         bad_name = await fetcher.fetch("users", query(), {"x note": "a"})
     finally:
         await fetcher.aclose()
     assert code(response) == "SUBREQUEST_HTTP_ERROR"
+    assert code(again) == "SUBREQUEST_HTTP_ERROR"
     assert code(bad_name) == "SUBREQUEST_HTTP_ERROR"
     assert server.requests == []
 
