@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 from graphql import GraphQLInterfaceType, GraphQLObjectType, GraphQLSchema, GraphQLUnionType
 
-from router.execution.merge import deep_merge, merge_into_each
+from router.execution.merge import deep_merge
 from router.query_plan import (
     LIST_MARKER,
     FetchNode,
@@ -276,7 +276,8 @@ class EntityBatch:
                 continue
             if rewrites:
                 _rewrite_entity(relations, rewrites, entity, group[0])
-            merge_into_each(group, entity)
+            for obj in group:
+                deep_merge(obj, entity)
 
     def paths_of(self, position: int, data: Any, flatten_path: Sequence[str]) -> list[list[str | int]]:
         """The response paths of the objects behind representation ``position`` (for errors)."""

@@ -37,12 +37,6 @@ def deep_merge(target: dict[str, Any], source: dict[str, Any]) -> None:
             target[key] = value
 
 
-def merge_into_each(targets: list[dict[str, Any]], source: dict[str, Any]) -> None:
-    """``deep_merge(target, source)`` for each target (the objects behind one entity)."""
-    for target in targets:
-        deep_merge(target, source)
-
-
 def _merge_lists(target: list[Any], source: list[Any]) -> None:
     for index, value in enumerate(source):
         existing = target[index]
