@@ -130,30 +130,9 @@ def measure_engine(requests: int, part: str, source: Path) -> int:
 
 async def measure_server(requests: int, concurrency: int, source: Path) -> tuple[int, int]:
     """(instructions, failed requests) of ``router serve`` answering ``requests`` many-fetch requests."""
-    import aiohttp
-    import orjson
-
     from bench import many_fetch
-    from bench.router import NO_DEDUP_CONFIG, ROUTER_CONFIG, _free_port, _spawn, _wait_ready
+    from bench.router import NO_DEDUP_CONFIG, ROUTER_CONFIG, _free_port, _spawn, _wait_ready, drive
     from tests.federation.support.harness import compose
-
-    body = orjson.dumps({"query": many_fetch.QUERY})
-
-    async def send(url: str, count: int) -> int:
-        sent = failed = 0
-        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session:
-
-            async def client() -> None:
-                nonlocal sent, failed
-                while sent < count:
-                    sent += 1
-                    headers = {"content-type": "application/json", "authorization": f"Bearer token-{sent}"}
-                    async with session.post(url, data=body, headers=headers) as response:
-                        payload = await response.read()
-                    failed += response.status != 200 or b'"errors"' in payload
-
-            await asyncio.gather(*(client() for _ in range(concurrency)))
-        return failed
 
     port = _free_port()
     processes = [_spawn([sys.executable, str(ROOT / "bench" / "router.py"), "--serve-many", str(port)])]
@@ -195,9 +174,10 @@ async def measure_server(requests: int, concurrency: int, source: Path) -> tuple
                 except RuntimeError:
                     if router.poll() is not None:
                         raise RuntimeError(f"router serve exited:\n{log.read_text()[-3000:]}") from None
-            await send(url, 30)  # warm-up: pools, plans, compiled shapes
+            forever = float("inf")
+            await drive(url, many_fetch.QUERY, forever, concurrency, requests=30)  # pools, plans, shapes
             _toggle("on", router.pid)
-            failed = await send(url, requests)
+            _, _, failed = await drive(url, many_fetch.QUERY, forever, concurrency, requests=requests)
             _toggle("off", router.pid)
             router.terminate()
             router.wait(timeout=120)

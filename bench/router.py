@@ -168,9 +168,16 @@ async def _wait_ready(url: str, query: str) -> None:
 
 
 async def drive(
-    url: str, query: str, seconds: float, concurrency: int, *, identical: bool = False
+    url: str,
+    query: str,
+    seconds: float,
+    concurrency: int,
+    *,
+    identical: bool = False,
+    requests: int | None = None,
 ) -> tuple[int, list[float], int]:
-    """Send ``query`` from ``concurrency`` clients for ``seconds``; return (count, latencies, errors).
+    """Send ``query`` from ``concurrency`` clients for ``seconds`` (and at most ``requests`` requests);
+    return (count, latencies, errors).
 
     Each request carries its own ``Authorization`` header (forwarded to every subgraph by both routers,
     so nothing can be merged), unless ``identical``: then every request is byte for byte the same.
@@ -185,7 +192,7 @@ async def drive(
 
         async def client() -> None:
             nonlocal counter, errors
-            while time.monotonic() < deadline:
+            while time.monotonic() < deadline and (requests is None or counter < requests):
                 counter += 1
                 token = "token-shared" if identical else f"token-{counter}"
                 headers = {"content-type": "application/json", "authorization": f"Bearer {token}"}
