@@ -44,6 +44,12 @@ def reset(connection: socket.socket) -> None:
     connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
 
+def reset_unanswered(connection: socket.socket, index: int, head: bytes, body: bytes) -> bool:
+    """A handler that resets the connection without answering (a crash after the request was sent)."""
+    reset(connection)
+    return False
+
+
 class Subgraph:
     """A subgraph on a real socket: reads HTTP/1.1 requests (Content-Length bodies) and lets ``handler``
     write the answer; counts connections and requests, and the most connections open at once."""
@@ -59,7 +65,8 @@ class Subgraph:
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(64)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/graphql"
+        self.port = int(self.sock.getsockname()[1])
+        self.url = f"http://127.0.0.1:{self.port}/graphql"
         threading.Thread(target=self._serve, daemon=True).start()
 
     def _serve(self) -> None:
@@ -88,9 +95,8 @@ class Subgraph:
                             return
                         data += chunk
                     head, _, data = data.partition(b"\r\n\r\n")
-                    length = int(
-                        next(h.split(b":")[1] for h in head.split(b"\r\n") if h.lower().startswith(b"content-length"))
-                    )
+                    lengths = [h.split(b":")[1] for h in head.split(b"\r\n") if h.lower().startswith(b"content-length")]
+                    length = int(lengths[0]) if lengths else 0  # no body: a GET
                     while len(data) < length:
                         data += connection.recv(65536)
                     body, data = data[:length], data[length:]

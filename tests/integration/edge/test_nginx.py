@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from tests.support.nginx import Nginx, render, self_signed_certificate, start_nginx
+from tests.support.raw_subgraph import Subgraph, reset_unanswered
 from tests.support.servers import free_port, serve_app
 
 pytestmark = [pytest.mark.foundation, pytest.mark.integration]
@@ -99,43 +100,6 @@ def test_load_is_spread_and_a_dead_instance_is_skipped(edge: tuple) -> None:  # 
     assert set(served) == {"b", "c"}
 
 
-class ResetAfterRequest:
-    """A TCP server that reads a request and closes the connection without answering (a crash after
-    the request was sent); counts the requests it swallowed."""
-
-    def __init__(self) -> None:
-        import socket
-        import threading
-
-        self.count = 0
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = int(self.sock.getsockname()[1])
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        import socket
-        import struct
-
-        while True:
-            try:
-                connection, _ = self.sock.accept()
-            except OSError:
-                return
-            with connection:
-                connection.settimeout(2)
-                try:
-                    if connection.recv(65536):
-                        self.count += 1
-                except OSError:
-                    pass
-                connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # RST
-
-    def close(self) -> None:
-        self.sock.close()
-
-
 def test_a_subgraph_service_retries_only_what_is_safe(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Refused: even a POST goes to the next instance (it was never sent). Reset after sending: a GET
     is retried, a POST is not (the subgraph may have acted on it); the proxy answers 502 instead."""
@@ -145,7 +109,7 @@ def test_a_subgraph_service_retries_only_what_is_safe(tmp_path_factory: pytest.T
     folder = tmp_path_factory.mktemp("nginx-service")
     cert, key = self_signed_certificate(folder)
     refused, service_port = free_port(), free_port()
-    resetting = ResetAfterRequest()
+    resetting = Subgraph(reset_unanswered)  # swallows each request it is sent
     with contextlib.ExitStack() as stack:
         good = free_port()
         stack.enter_context(serve_app(instance("good"), good))
@@ -162,7 +126,7 @@ def test_a_subgraph_service_retries_only_what_is_safe(tmp_path_factory: pytest.T
         stack.callback(resetting.close)
         with httpx.Client(base_url=f"http://127.0.0.1:{service_port}") as client:
             posts = Counter(client.post("/graphql", json={}).status_code for _ in range(12))
-            swallowed_posts = resetting.count
+            swallowed_posts = len(resetting.requests)
             gets = Counter(client.get("/graphql").status_code for _ in range(12))
     print(f"POST statuses {dict(posts)} ({swallowed_posts} sent to the resetting instance); GET {dict(gets)}")
     assert gets == Counter({200: 12})

@@ -13,7 +13,7 @@ import pytest
 
 from router.execution.fetcher import Fetcher, SubgraphEndpoint, is_query
 from router.server.subgraph_retry import RETRY_DELAYS, RetryQueryFetches, failed_before_answer
-from tests.support.raw_subgraph import Subgraph, answer_ok, reset
+from tests.support.raw_subgraph import Subgraph, answer_ok, reset_unanswered
 
 pytestmark = pytest.mark.router
 
@@ -31,8 +31,7 @@ class FlakySubgraph(Subgraph):
 
     def _reset_first(self, connection: socket.socket, index: int, head: bytes, body: bytes) -> bool:
         if self.received <= self.resets:
-            reset(connection)
-            return False
+            return reset_unanswered(connection, index, head, body)
         return answer_ok(connection, index, head, body)
 
 
