@@ -11,7 +11,7 @@ JSON with a GraphQL body, never a 5xx or ``text/plain``; every error must carry 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +106,16 @@ def assert_graphql_answer(response: httpx.Response, sent: str) -> None:
         assert "Traceback" not in error["message"], error
 
 
+def _generator(make: Callable[[], st.SearchStrategy[str]]) -> st.SearchStrategy[str] | None:
+    """hypothesis-graphql's strategy for a schema, or None where it cannot build one: its size oracle
+    fails on some generated schemas (``math domain error`` in its solver) before any document exists.
+    Such a schema is still sent the edge cases and the random texts."""
+    try:
+        return make()
+    except ValueError:
+        return None
+
+
 @given(specs=subgraph_specs(), data=st.data())
 # No shrinking: each example starts servers, and the failing document is in the assertion message.
 @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), phases=[Phase.generate])
@@ -115,11 +125,17 @@ def test_the_router_never_answers_500_or_text(
     with running_graph(tmp_path_factory.mktemp("fuzz"), specs) as (url, api_sdl), httpx.Client(timeout=30) as client:
         has_mutation = "type Mutation" in api_sdl
         documents: list[tuple[str, str | None]] = list(EDGE_CASES)
+        generators = [
+            generator
+            for make in (
+                lambda: queries(api_sdl),
+                lambda: queries(api_sdl, mode=Mode.NEGATIVE),
+                *([lambda: mutations(api_sdl)] if has_mutation else []),
+            )
+            if (generator := _generator(make)) is not None
+        ]
         for _ in range(12):
-            documents.append((data.draw(queries(api_sdl)), None))
-            documents.append((data.draw(queries(api_sdl, mode=Mode.NEGATIVE)), None))
-            if has_mutation:
-                documents.append((data.draw(mutations(api_sdl)), None))
+            documents += [(data.draw(generator), None) for generator in generators]
         documents += [(data.draw(st.text(max_size=60)), None) for _ in range(6)]
         for query, name in documents:
             body: dict[str, Any] = {"query": query}
