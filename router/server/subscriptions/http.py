@@ -6,6 +6,11 @@
 - ``Accept: multipart/mixed;subscriptionSpec=1.0`` (Apollo's multipart subscription protocol):
   ``multipart/mixed;boundary="graphql";subscriptionSpec="1.0"``, each part a JSON
   ``{"payload": <result>}``, ``{}`` as heartbeat, ``--graphql--`` at the end.
+- ``Accept: multipart/mixed`` without ``subscriptionSpec`` (GraphiQL's fetcher, meros and other
+  incremental-delivery clients): ``multipart/mixed;boundary="-"``, each part a bare result with
+  ``"hasNext": true``, ``{"hasNext": true}`` as heartbeat, ``{"hasNext": false}`` at the end. GraphiQL
+  takes this path when a subscription is run before its editor has parsed the text (it then thinks it
+  is a query); a client that cannot read ``{"payload": …}`` parts must not be sent them.
 
 A query or mutation with nothing to stream gets one event then the end over SSE, and an ordinary
 JSON response when the client asked for multipart (Apollo Client asks for it beside JSON). Anything
@@ -70,20 +75,36 @@ def is_subscription(request: GraphQLRequest) -> bool:
     return False
 
 
-class _Framing:
-    """Subscriptions: boundary ``graphql``, each part ``{"payload": …}``; ``@defer``: boundary ``-``, bare parts."""
+def asks_subscription_spec(accept: str | None) -> bool:
+    """Whether a ``multipart/mixed`` in ``Accept`` carries ``subscriptionSpec`` (Apollo's subscription framing)."""
+    for item in (accept or "").split(","):
+        media, *params = item.split(";")
+        if media.strip().lower() == "multipart/mixed" and any(
+            p.split("=")[0].strip().lower() == "subscriptionspec" for p in params
+        ):
+            return True
+    return False
 
-    def __init__(self, kind: str, *, defer_spec: str | None = None) -> None:
+
+class _Framing:
+    """How a stream's results are written: SSE events, or one of the two multipart framings.
+
+    ``incremental=None``: Apollo's subscription framing (boundary ``graphql``, parts ``{"payload": …}``,
+    ``{}`` as heartbeat). Otherwise incremental delivery (boundary ``-``, bare parts that carry their own
+    ``hasNext``, ``{"hasNext": true}`` as heartbeat), and ``incremental`` is the Content-Type parameter
+    naming its format (``deferSpec="20220824"``, ``incrementalSpec="v0.2"``, or ``""`` for none).
+    """
+
+    def __init__(self, kind: str, *, incremental: str | None = None) -> None:
         self.kind = kind
-        self.wrap = defer_spec is None
-        self.boundary = b"graphql" if defer_spec is None else b"-"
+        self.wrap = incremental is None
+        self.boundary = b"graphql" if incremental is None else b"-"
         if kind == "sse":
             self.content_type = SSE
-        elif defer_spec is None:
+        elif incremental is None:
             self.content_type = MULTIPART
         else:
-            spec = 'deferSpec="20220824"' if defer_spec == "defer" else 'incrementalSpec="v0.2"'
-            self.content_type = f'multipart/mixed;boundary="-";{spec}'
+            self.content_type = 'multipart/mixed;boundary="-"' + (f";{incremental}" if incremental else "")
 
     def start(self) -> bytes:
         return b"" if self.kind == "sse" else b"\r\n--" + self.boundary
@@ -97,7 +118,8 @@ class _Framing:
     def heartbeat(self) -> bytes:
         if self.kind == "sse":
             return b":\n\n"
-        return b"\r\ncontent-type: application/json\r\n\r\n{}\r\n--" + self.boundary
+        beat = b"{}" if self.wrap else b'{"hasNext":true}'
+        return b"\r\ncontent-type: application/json\r\n\r\n" + beat + b"\r\n--" + self.boundary
 
     def end(self) -> bytes:
         return b"event: complete\ndata:\n\n" if self.kind == "sse" else b"--\r\n"
@@ -198,6 +220,9 @@ class StreamingEndpoint:
             if is_subscription(parsed):
                 stream = await self.subscriptions.open(parsed, principal, forwarded)
                 events: AsyncIterator[dict[str, Any]] = aiter(stream)
+                if framing.kind == "multipart" and not asks_subscription_spec(headers.get("accept")):
+                    framing = _Framing("multipart", incremental="")
+                    events = _with_has_next(events)
             elif self.defer_support and parsed.query and "@defer" in parsed.query and _defers(parsed.query):
                 spec = spec_of(headers.get("accept", ""))
                 refused, payloads = await deferred_payloads(
@@ -209,7 +234,9 @@ class StreamingEndpoint:
                     await send_json(send, refused.status, refused.body)
                     return
                 events = payloads
-                framing = _Framing(framing.kind, defer_spec=spec)
+                framing = _Framing(
+                    framing.kind, incremental='deferSpec="20220824"' if spec == "defer" else 'incrementalSpec="v0.2"'
+                )
             else:
                 if scope["method"] == "GET" and not parsed.query and not parsed.extensions:
                     raise RequestError(400, "GraphQL operations must contain a non-empty `query`.", "BAD_REQUEST")
@@ -307,6 +334,13 @@ def _replay(body: bytes) -> Receive:
 
 async def _one(body: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
     yield body
+
+
+async def _with_has_next(events: AsyncIterator[dict[str, Any]]) -> AsyncIterator[dict[str, Any]]:
+    """A subscription's results as incremental-delivery payloads: ``hasNext`` on each, then the end."""
+    async for result in events:
+        yield {**result, "hasNext": True}
+    yield {"hasNext": False}
 
 
 async def _disconnect(receive: Receive) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 import threading
 from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
@@ -11,6 +12,8 @@ from typing import Any, Protocol
 import httpx
 
 MULTIPART_ACCEPT = "multipart/mixed;subscriptionSpec=1.0, application/json"
+INCREMENTAL_ACCEPT = "application/json, multipart/mixed"  # GraphiQL's fetcher over HTTP
+HEARTBEATS: tuple[dict[str, bool], ...] = ({}, {"hasNext": True})  # Apollo's multipart framing, incremental delivery
 
 
 class Lines(Protocol):
@@ -85,7 +88,9 @@ class Background:
                     for event, data in sse_events(response):
                         self.items.put((event, json.loads(data) if data and data != ":" else data))
                 else:
-                    for part in multipart_parts(response):
+                    boundary = re.search(r'boundary="?([^";]+)', self.content_type)
+                    assert boundary is not None, self.content_type
+                    for part in multipart_parts(response, boundary.group(1)):
                         self.items.put(("part", part))
             self.items.put(("closed", None))
         except Exception as error:  # the test closed the client
@@ -94,7 +99,7 @@ class Background:
     def next(self, timeout: float = 20, skip_heartbeats: bool = True) -> tuple[str, Any]:
         while True:
             item = self.items.get(timeout=timeout)
-            if skip_heartbeats and (item[0] == "" or (item[0] == "part" and item[1] == {})):
+            if skip_heartbeats and (item[0] == "" or (item[0] == "part" and item[1] in HEARTBEATS)):
                 continue
             return item  # type: ignore[no-any-return]
 

@@ -14,6 +14,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 from tests.support.browser import ARGS, CHROMIUM, LOCAL_HOSTS
 
 RESPONSE = "() => document.querySelector('.graphiql-response .CodeMirror')?.CodeMirror.getValue() || ''"
+QUERY_EDITOR = "document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror"
 
 
 @dataclass
@@ -21,11 +22,22 @@ class GraphiQL:
     page: Page
     blocked: list[str] = field(default_factory=list)  # requests to anywhere but 127.0.0.1, aborted
     errors: list[str] = field(default_factory=list)  # uncaught page errors
+    sockets: list[str] = field(default_factory=list)  # WebSocket URLs the page opened
 
     async def set_query(self, query: str) -> None:
-        await self.page.evaluate(
-            "q => document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue(q)", query
+        """Type ``query`` and wait until GraphiQL has parsed it.
+
+        GraphiQL parses the editor's text 100 ms after the last change, and its fetcher picks the
+        transport from that parse: a subscription run before it goes over HTTP as if it were a query.
+        """
+        await self.page.evaluate(f"q => {QUERY_EDITOR}.setValue(q)", query)
+        await self.page.wait_for_function(
+            f"() => {QUERY_EDITOR}.documentAST?.loc?.source.body === {QUERY_EDITOR}.getValue()", timeout=30_000
         )
+
+    async def forget_parse(self) -> None:
+        """Drop GraphiQL's parse of the query, as if Run were pressed within 100 ms of the last keystroke."""
+        await self.page.evaluate(f"() => {{ {QUERY_EDITOR}.documentAST = undefined; }}")
 
     async def set_headers(self, headers: dict[str, str]) -> None:
         await self.page.click("button:has-text('Headers')")
@@ -74,6 +86,7 @@ async def graphiql(router_url: str) -> AsyncIterator[GraphiQL]:
 
             await context.route("**/*", offline)
             page.on("pageerror", lambda error: tab.errors.append(str(error)))
+            page.on("websocket", lambda socket: tab.sockets.append(socket.url))
             await page.goto(f"{router_url}/graphql")
             await page.wait_for_selector(".graphiql-query-editor .CodeMirror", timeout=30_000)
             yield tab

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.integration.orders.products import Products
-from tests.integration.realtime.clients import MULTIPART_ACCEPT, Background
+from tests.integration.realtime.clients import INCREMENTAL_ACCEPT, MULTIPART_ACCEPT, Background
 from tests.integration.realtime.platform import Platform
 from tests.support.graphql_ws import graphql_ws
 
@@ -143,6 +143,40 @@ async def test_multipart_subscription(platform: Platform, products: Products) ->
         assert order["status"] == "CANCELLED"
         assert order["buyer"]["name"] == "Ada"
         assert reader.next(timeout=5, skip_heartbeats=False) == ("part", {})  # heartbeat
+    finally:
+        reader.close()
+
+
+async def test_multipart_subscription_for_incremental_delivery_clients(platform: Platform, products: Products) -> None:
+    """``multipart/mixed`` without ``subscriptionSpec`` (GraphiQL's fetcher): bare results with ``hasNext``.
+
+    GraphiQL merges each part as an incremental payload; Apollo's ``{"payload": …}`` parts left its pane
+    at ``{}``. The stream ends with ``{"hasNext": false}``: here the buyer's token expires and the
+    subgraph ends the stream with an error.
+    """
+    buyer, _, _, order_id = await order_with_people(platform, products)
+    await confirmed(platform, order_id, buyer)
+    headers = {**platform.headers(buyer, ttl=6), "Accept": INCREMENTAL_ACCEPT}
+    reader = Background(
+        f"{platform.router_url}/graphql", {"query": TRACK, "variables": {"id": order_id}}, headers, "mp"
+    )
+    try:
+        await platform.followed(order_id)
+        await asyncio.to_thread(platform.update_order, order_id, buyer, {"status": "CANCELLED"})
+        kind, part = reader.next()
+        assert kind == "part", part
+        assert reader.content_type == 'multipart/mixed;boundary="-"'
+        assert part["hasNext"] is True
+        assert part["data"]["orderUpdated"]["status"] == "CANCELLED"
+        assert part["data"]["orderUpdated"]["buyer"]["name"] == "Ada"
+        assert reader.next(timeout=5, skip_heartbeats=False) == ("part", {"hasNext": True})  # heartbeat
+
+        kind, ended = reader.next(timeout=20)
+        assert [e["extensions"]["code"] for e in ended["errors"]] == ["UNAUTHENTICATED"], ended
+        assert ended["hasNext"] is True
+        assert reader.next() == ("part", {"hasNext": False})
+        assert reader.next() == ("part", None)  # the closing delimiter
+        assert reader.next() == ("closed", None)
     finally:
         reader.close()
 
