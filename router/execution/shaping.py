@@ -8,8 +8,11 @@ applied, leaf values checked against their type, and GraphQL null propagation: a
 non-null position nulls the nearest nullable parent and records an error at the field's path.
 
 The operation is compiled once per prepared operation (and per combination of the boolean variables
-that ``@skip``/``@include`` read); the per-request walk then does only dictionary lookups.
-Selections of abstract types are compiled lazily per concrete ``__typename`` met in the data.
+that ``@skip``/``@include`` read) into rows, one per field, lazily per selection and concrete
+``__typename`` met in the data. The walker reads those rows until a selection has shaped
+``compile_after`` objects; from then on it calls the function :mod:`.shaping_codegen` writes from
+them, which does the same with a third of the bytecode. Writing it costs about a millisecond per
+selection, which an operation run once never pays.
 """
 
 from __future__ import annotations
@@ -38,6 +41,18 @@ from graphql import (
     VariableNode,
 )
 
+from router.execution.shaping_codegen import (
+    BUBBLE,
+    ROW_ANY_LEAF,
+    ROW_INTROSPECTION,
+    ROW_LEAF,
+    ROW_OBJECT,
+    ROW_TYPENAME,
+    ROW_VALUE,
+    ObjectShaper,
+    compile_object_shaper,
+)
+
 LeafCheck = Callable[[Any], bool]
 ErrorDict = dict[str, Any]
 
@@ -45,28 +60,20 @@ _LEAF: Final = 0
 _LIST: Final = 1
 _COMPOSITE: Final = 2
 
-# What the walker does with a field (the first element of its compiled row).
-_ROW_LEAF: Final = 0  # a leaf whose value is checked
-_ROW_OBJECT: Final = 1  # a composite, not a list
-_ROW_VALUE: Final = 2  # a list
-_ROW_ANY_LEAF: Final = 3  # a leaf of a custom scalar: any non-null value
-_ROW_TYPENAME: Final = 4
-_ROW_INTROSPECTION: Final = 5
-
-# Per field, unpacked in one step by the walker: (what, response key, field name, type, the value types
-# a leaf accepts without calling its check (``NoneType`` too where the leaf is nullable), leaf check,
-# non-null, the selection of an object field).
+# Per field: (what, response key, field name, type, the value types a leaf accepts without calling its
+# check (``NoneType`` too where the leaf is nullable), leaf check, non-null, the selection of an object
+# field). :mod:`.shaping_codegen` writes a selection's rows out as one function.
 _Row = tuple[int, str, str, "_Type | None", frozenset[type], "LeafCheck | None", bool, "_SelectionShape | None"]
-_Compiled = tuple[str | None, list["_FieldPlan"], list[_Row]]
+_Compiled = tuple[str | None, list["_FieldPlan"], list[_Row], ObjectShaper]
+
+# Objects a selection shapes by reading its rows before its function is written (see the docstring).
+COMPILE_AFTER: Final = 64
 
 # A response path as the walker builds it: linked (parent path, key or index), None at the root, so a
 # step down costs one tuple instead of an append and a pop; made a list only for an error.
 _Path = tuple[Any, str | int] | None
 
 _NONE_TYPE: Final = type(None)
-
-# A marker returned when a value is invalid and the null must bubble to the nearest nullable parent.
-_BUBBLE: Final = object()
 
 INTROSPECTION_FIELDS: Final = frozenset({"__schema", "__type"})
 
@@ -199,10 +206,12 @@ class _Compiler:
         schema: GraphQLSchema,
         fragments: Mapping[str, FragmentDefinitionNode],
         variables: Mapping[str, Any],
+        compile_after: int,
     ) -> None:
         self.schema = schema
         self.fragments = fragments
         self.variables = variables
+        self.compile_after = compile_after
 
     def included(self, node: FieldNode | InlineFragmentNode | FragmentSpreadNode) -> bool:
         for directive in node.directives or ():
@@ -283,7 +292,8 @@ class _Compiler:
             sub_sets = [n.selection_set for n in nodes if n.selection_set is not None]
             plans.append(_FieldPlan(key, name, self.compile_type(definition.type, sub_sets), False, False))
         object_name = runtime.name if isinstance(runtime, GraphQLObjectType) else None
-        return object_name, plans, [_row(plan) for plan in plans]
+        rows = [_row(plan) for plan in plans]
+        return object_name, plans, rows, _RowReader(self, shape, typename, object_name, plans, rows)
 
     @staticmethod
     def field_definition(runtime: Any, static: Any, name: str) -> GraphQLField | None:
@@ -311,6 +321,48 @@ class _Compiler:
         return _Type(_LEAF, non_null, named.name, check=check)
 
 
+class _RowReader:
+    """Shapes the objects of one selection and ``__typename`` by reading its rows, until it is hot.
+
+    After ``compile_after`` objects it writes the selection's function and puts it in its place, so
+    the next object (this one too) is shaped by that function.
+    """
+
+    __slots__ = ("compiler", "key", "object_name", "parent_name", "plans", "rows", "shape", "uses")
+
+    def __init__(
+        self,
+        compiler: _Compiler,
+        shape: _SelectionShape,
+        key: str | None,
+        object_name: str | None,
+        plans: list[_FieldPlan],
+        rows: list[_Row],
+    ) -> None:
+        self.compiler = compiler
+        self.shape = shape
+        self.key = key
+        self.object_name = object_name
+        self.parent_name = object_name or shape.static_type.name
+        self.plans = plans
+        self.rows = rows
+        self.uses = 0
+
+    def __call__(self, walker: _Walker, obj: Mapping[str, Any], path: _Path, typename: Any) -> Any:
+        self.uses += 1
+        if self.uses <= self.compiler.compile_after:
+            return walker.read_rows(obj, self.shape, path, typename, self.object_name, self.parent_name, self.rows)
+        shaper = compile_object_shaper(
+            self.rows,
+            shape=self.shape,
+            object_name=self.object_name,
+            parent_name=self.parent_name,
+            typename_output=_object_type_name(self.compiler.schema, self.key) or self.object_name,
+        )
+        self.shape._by_type[self.key] = (self.object_name, self.plans, self.rows, shaper)
+        return shaper(walker, obj, path, typename)
+
+
 class OperationShape:
     """A client operation compiled for shaping; ``shape`` is called once per request."""
 
@@ -319,10 +371,13 @@ class OperationShape:
         schema: GraphQLSchema,
         operation: OperationDefinitionNode,
         fragments: Mapping[str, FragmentDefinitionNode],
+        *,
+        compile_after: int | None = None,
     ) -> None:
         self.schema = schema
         self.operation = operation
         self.fragments = fragments
+        self.compile_after = COMPILE_AFTER if compile_after is None else compile_after
         root = schema.get_root_type(operation.operation)
         if root is None:
             raise ValueError(f"the schema has no {operation.operation.value} type")
@@ -334,7 +389,7 @@ class OperationShape:
         key = tuple(variables.get(name) for name in self.condition_variables)
         root = self._roots.get(key)
         if root is None:
-            compiler = _Compiler(self.schema, self.fragments, variables)
+            compiler = _Compiler(self.schema, self.fragments, variables, self.compile_after)
             root = _SelectionShape(compiler, self.root_type, [self.operation.selection_set])
             self._roots[key] = root
         return root
@@ -356,7 +411,7 @@ class OperationShape:
         walker = _Walker(errors, report_null_errors, introspection or {})
         root = self._root_for(variables)
         result = walker.complete_object(data or {}, root, None)
-        return None if result is _BUBBLE else result
+        return None if result is BUBBLE else result
 
 
 class _Walker:
@@ -372,89 +427,108 @@ class _Walker:
             self.errors.append({"message": message, "path": _as_list(path), "extensions": {"code": "INVALID_GRAPHQL"}})
 
     def complete_object(self, obj: Mapping[str, Any], shape: _SelectionShape, path: _Path) -> Any:
-        # The hottest loop of a request (once per object of the response): one row unpacked per field,
-        # leaves (most fields) and objects settled inline, anything else (a null, a list, an invalid
-        # value) after the branches.
+        """Shape one object by the function compiled for its selection and ``__typename``."""
         typename = obj.get("__typename")
         compiled = shape._by_type.get(typename if type(typename) is str else None)
         if compiled is None:
             compiled = shape.for_typename(typename)
             if compiled is None:
                 self.error(f"Invalid __typename found for object at {_describe(path, shape.static_type.name)}.", path)
-                return _BUBBLE
-        object_name, _, rows = compiled
+                return BUBBLE
+        return compiled[3](self, obj, path, typename)
+
+    def read_rows(
+        self,
+        obj: Mapping[str, Any],
+        shape: _SelectionShape,
+        path: _Path,
+        typename: Any,
+        object_name: str | None,
+        parent_name: str,
+        rows: list[_Row],
+    ) -> Any:
+        """Shape ``obj`` by reading its selection's rows: what the written function does, one row at a time."""
         out: dict[str, Any] = {}
-        for what, key, name, type_, accept, check, non_null, selection in rows:
+        for row in rows:
+            what, key, _, _, accept, _, non_null, selection = row
+            if what == ROW_INTROSPECTION:
+                out[key] = self.introspection.get(key)
+                continue
             try:
-                value = obj[key]  # a subscript costs less than a .get() call; a key is rarely absent
+                value = obj[key]
             except KeyError:
                 value = None
-            if what == _ROW_LEAF:
-                if type(value) in accept or check(value):  # type: ignore[misc]
+            if what == ROW_TYPENAME:
+                named = self.typename_field(shape, value, key, typename, object_name)
+                if named is None:
+                    return BUBBLE
+                out[key] = named
+                continue
+            if what == ROW_LEAF:
+                if type(value) in accept:
                     out[key] = value
                     continue
-            elif what == _ROW_OBJECT:
-                if type(value) is dict:
-                    result = self.complete_object(value, selection, (path, key))  # type: ignore[arg-type]
-                    if result is _BUBBLE:
-                        if non_null:
-                            return _BUBBLE
-                        result = None
-                    out[key] = result
-                    continue
-            elif what == _ROW_ANY_LEAF:
+            elif what == ROW_ANY_LEAF:
                 if value is not None:
                     out[key] = value
                     continue
-            elif what == _ROW_TYPENAME:
-                if value is None and key != "__typename":
-                    value = typename
-                named = self._object_type_name(shape, value) or object_name
-                if named is None:
-                    return _BUBBLE
-                out[key] = named
+            elif what == ROW_OBJECT and type(value) is dict:
+                value = self.complete_object(value, selection, (path, key))  # type: ignore[arg-type]
+                if value is BUBBLE:
+                    if non_null:
+                        return BUBBLE
+                    value = None
+                out[key] = value
                 continue
-            elif what == _ROW_INTROSPECTION:
-                out[key] = self.introspection.get(key)
-                continue
-            parent_name = object_name or shape.static_type.name
-            if value is None:
-                if non_null:
-                    self.error(f"Cannot return null for non-nullable field {parent_name}.{name}.", (path, key))
-                    return _BUBBLE
-                out[key] = None
-                continue
-            assert type_ is not None
-            result = self.complete_value(value, type_, (path, key), parent_name, name)
-            if result is _BUBBLE:
-                if non_null:
-                    return _BUBBLE
-                result = None
-            out[key] = result
+            value = self.settle(row, value, (path, key), parent_name)
+            if value is BUBBLE:
+                return BUBBLE
+            out[key] = value
         return out
 
+    def settle(self, row: _Row, value: Any, path: _Path, parent_name: str) -> Any:
+        """A field its compiled test did not settle: its output, or ``BUBBLE`` (its object becomes null).
+
+        A leaf's own check, a null (an error where the field is non-null), or the value completed
+        against its type (an invalid one is an error, and a null where the field is nullable).
+        """
+        what, _, name, type_, _, check, non_null, _ = row
+        if what == ROW_LEAF and check(value):  # type: ignore[misc]
+            return value
+        if value is None:
+            if non_null:
+                self.error(f"Cannot return null for non-nullable field {parent_name}.{name}.", path)
+                return BUBBLE
+            return None
+        assert type_ is not None
+        result = self.complete_value(value, type_, path, parent_name, name)
+        if result is BUBBLE and not non_null:
+            return None
+        return result
+
     @staticmethod
-    def _object_type_name(shape: _SelectionShape, value: Any) -> str | None:
-        if isinstance(value, str):
-            found = shape.compiler.schema.get_type(value)
-            if isinstance(found, GraphQLObjectType):
-                return found.name
-        return None
+    def typename_field(
+        shape: _SelectionShape, value: Any, key: str, typename: Any, object_name: str | None
+    ) -> str | None:
+        """An aliased ``__typename``: the object type the data names, else the compiled one (``None``: invalid)."""
+        if value is None and key != "__typename":
+            value = typename
+        return _object_type_name(shape.compiler.schema, value) or object_name
 
     def complete_value(self, value: Any, type_: _Type, path: _Path, parent_name: str, field_name: str) -> Any:
-        """Complete a non-null ``value``; return the output or ``_BUBBLE`` (errors recorded)."""
+        """Complete a non-null ``value``; return the output or ``BUBBLE`` (errors recorded)."""
         kind = type_.kind
         if kind == _COMPOSITE:
             if not isinstance(value, dict):
                 self.error(f"Invalid value found for field {parent_name}.{field_name}.", path)
-                return _BUBBLE
+                return BUBBLE
             selection = type_.selection
             assert selection is not None
             return self.complete_object(value, selection, path)
         if kind == _LIST:
             if not isinstance(value, list):
                 self.error(f"Invalid value found for field {parent_name}.{field_name}.", path)
-                return _BUBBLE
+                return BUBBLE
             inner = type_.inner
             assert inner is not None
             inner_kind = inner.kind
@@ -462,6 +536,7 @@ class _Walker:
             accept = inner.accept
             check = inner.check
             inner_selection = inner.selection
+            by_type = inner_selection._by_type if inner_selection is not None else {}
             items: list[Any] = []
             for index, item in enumerate(value):
                 if item is None:
@@ -471,15 +546,20 @@ class _Walker:
                             f"{inner.type_name} at index {index}.",
                             (path, index),
                         )
-                        return _BUBBLE
+                        return BUBBLE
                     items.append(None)
                     continue
                 if inner_kind == _COMPOSITE:
-                    if type(item) is dict:
-                        result = self.complete_object(item, inner_selection, (path, index))  # type: ignore[arg-type]
-                        if result is _BUBBLE:
+                    if type(item) is dict:  # complete_object's dispatch, inline
+                        typename = item.get("__typename")
+                        compiled = by_type.get(typename if type(typename) is str else None)
+                        if compiled is None:
+                            result = self.complete_object(item, inner_selection, (path, index))  # type: ignore[arg-type]
+                        else:
+                            result = compiled[3](self, item, (path, index), typename)
+                        if result is BUBBLE:
                             if inner_non_null:
-                                return _BUBBLE
+                                return BUBBLE
                             result = None
                         items.append(result)
                         continue
@@ -487,15 +567,24 @@ class _Walker:
                     items.append(item)
                     continue
                 result = self.complete_value(item, inner, (path, index), parent_name, field_name)
-                if result is _BUBBLE:
+                if result is BUBBLE:
                     if inner_non_null:
-                        return _BUBBLE
+                        return BUBBLE
                     result = None
                 items.append(result)
             return items
         # An invalid leaf (a valid one never reaches here).
         self.error(f"Invalid value found for field {parent_name}.{field_name}.", path)
-        return _BUBBLE
+        return BUBBLE
+
+
+def _object_type_name(schema: GraphQLSchema, value: Any) -> str | None:
+    """The object type ``value`` names in the API schema, if it names one."""
+    if isinstance(value, str):
+        found = schema.get_type(value)
+        if isinstance(found, GraphQLObjectType):
+            return found.name
+    return None
 
 
 def _as_list(path: _Path) -> list[str | int]:
@@ -510,18 +599,18 @@ def _as_list(path: _Path) -> list[str | int]:
 
 def _row(plan: _FieldPlan) -> _Row:
     if plan.is_typename:
-        return (_ROW_TYPENAME, plan.key, plan.name, None, frozenset(), None, False, None)
+        return (ROW_TYPENAME, plan.key, plan.name, None, frozenset(), None, False, None)
     if plan.is_introspection:
-        return (_ROW_INTROSPECTION, plan.key, plan.name, None, frozenset(), None, False, None)
+        return (ROW_INTROSPECTION, plan.key, plan.name, None, frozenset(), None, False, None)
     type_ = plan.type
     assert type_ is not None
     accept = type_.accept
     if type_.kind == _LEAF:
-        what = _ROW_LEAF if type_.check is not None else _ROW_ANY_LEAF
+        what = ROW_LEAF if type_.check is not None else ROW_ANY_LEAF
         if not type_.non_null:
             accept = accept | {_NONE_TYPE}  # a null leaf where one may be: kept, with no test of its own
     else:
-        what = _ROW_OBJECT if type_.kind == _COMPOSITE else _ROW_VALUE
+        what = ROW_OBJECT if type_.kind == _COMPOSITE else ROW_VALUE
     return (what, plan.key, plan.name, type_, accept, type_.check, type_.non_null, type_.selection)
 
 

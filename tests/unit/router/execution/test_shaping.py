@@ -7,9 +7,18 @@ from typing import Any
 import pytest
 from graphql import FragmentDefinitionNode, OperationDefinitionNode, build_schema, parse
 
+from router.execution import shaping, shaping_codegen
 from router.execution.shaping import OperationShape
 
 pytestmark = pytest.mark.router
+
+
+@pytest.fixture(autouse=True, params=["rows read", "function written"])
+def tier(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test twice: selections shaped by reading their rows, and by the function written from them."""
+    if request.param == "function written":
+        monkeypatch.setattr(shaping, "COMPILE_AFTER", 0)
+
 
 SCHEMA = build_schema(
     """
@@ -206,3 +215,25 @@ def test_an_object_field_with_a_non_object_value_is_invalid() -> None:
         ("Invalid value found for field Query.product.", ["product"]),
         ("Invalid value found for field Query.node.", ["node"]),
     ]
+
+
+def test_a_selection_is_written_as_a_function_once_it_is_hot(monkeypatch: pytest.MonkeyPatch) -> None:
+    written: list[str] = []
+    write = shaping_codegen.compile_object_shaper
+
+    def counted(rows: Any, **names: Any) -> Any:
+        written.append(names["parent_name"])
+        return write(rows, **names)
+
+    monkeypatch.setattr(shaping, "compile_object_shaper", counted)
+    operation = next(d for d in parse("{ products { id name } }").definitions if isinstance(d, OperationDefinitionNode))
+    shape_ = OperationShape(SCHEMA, operation, {}, compile_after=3)
+    data = {"products": [{"__typename": "Product", "id": str(i), "name": f"p{i}"} for i in range(2)]}
+    expected = {"products": [{"id": "0", "name": "p0"}, {"id": "1", "name": "p1"}]}
+
+    assert shape_.shape(data, {}, []) == expected
+    assert written == []  # an operation run once (two objects here) is not worth the writing
+    assert shape_.shape(data, {}, []) == expected
+    assert written == ["Product"]  # the fourth object wrote it, and it shaped that object
+    assert shape_.shape(data, {}, []) == expected
+    assert written == ["Product"]
