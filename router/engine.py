@@ -39,6 +39,7 @@ from router.execution.entities import TypeRelations
 from router.execution.executor import Executor, SubgraphFetcher
 from router.execution.fetcher import Fetcher, FetchObserver, SubgraphEndpoint
 from router.execution.shaping import INTROSPECTION_FIELDS, OperationShape
+from router.execution.subgraph_tls import SubgraphTls
 from router.query_plan import QueryPlan
 from router.supergraph import Supergraph, load_supergraph
 from router.validation import validate
@@ -102,6 +103,7 @@ class Engine:
         subgraph_timeout: float = 30.0,
         subgraph_timeouts: Mapping[str, float] | None = None,
         deduplicate_query: bool | Callable[[str], bool] = True,
+        subgraph_tls: Callable[[str], SubgraphTls | None] | None = None,
         pool_size: int = 100,
         operation_cache_size: int = 2048,
         planner: Planner | None = None,
@@ -124,11 +126,14 @@ class Engine:
         timeouts = dict(subgraph_timeouts or {})
         # Identical query fetches in flight share one request, per subgraph (``deduplicate_query``).
         dedupe = deduplicate_query if callable(deduplicate_query) else (lambda _name: bool(deduplicate_query))
-        endpoints = {
-            name: SubgraphEndpoint(name, urls.get(name, info.url), timeouts.get(name, subgraph_timeout), dedupe(name))
+        tls = subgraph_tls or (lambda _name: None)
+        self.endpoints = {
+            name: SubgraphEndpoint(
+                name, urls.get(name, info.url), timeouts.get(name, subgraph_timeout), dedupe(name), tls(name)
+            )
             for name, info in self.supergraph.subgraphs.items()
         }
-        self.fetcher = Fetcher(endpoints, pool_size=pool_size, on_fetch=on_fetch)
+        self.fetcher = Fetcher(self.endpoints, pool_size=pool_size, on_fetch=on_fetch)
         # ``fetch_wrapper`` lets the HTTP server act on each subgraph call (per-subgraph headers,
         # trace spans and ``traceparent``); without one the executor calls the fetcher directly.
         fetcher: SubgraphFetcher = fetch_wrapper(self.fetcher) if fetch_wrapper is not None else self.fetcher

@@ -18,7 +18,8 @@ whole calling process per request): for ``http://`` subgraphs our own HTTP/1.1 c
 :mod:`router.execution.http1` (httptools parsing the answers; 13-16 µs as a bare loop), since no library
 came within 1.5x of it: pyreqwest (Rust's reqwest and hyper, its own thread) 32-37 µs, aiohttp 77-83 µs,
 aiosonic 80 µs, httpcore 1,275 µs, httpx about 2,600 µs. ``https://`` subgraphs keep pyreqwest (TLS is
-not ours to write).
+not ours to write), with the authorities and client certificate of ``tls.subgraph``
+(:mod:`router.execution.subgraph_tls`).
 
 A query's fetch that finds its reused keep-alive connection closed by the subgraph before any byte of
 an answer is sent once more on a new connection by the ``http://`` client; a mutation never is (the
@@ -43,6 +44,7 @@ from pyreqwest.client import Client, ClientBuilder
 from pyreqwest.exceptions import PyreqwestError
 
 from router.execution.http1 import Http1Client
+from router.execution.subgraph_tls import SubgraphTls
 
 GraphQLResponse = dict[str, Any]
 
@@ -76,6 +78,7 @@ class SubgraphEndpoint:
     url: str
     timeout_seconds: float = 30.0
     deduplicate: bool = True
+    tls: SubgraphTls | None = None  # authorities and client certificate for an https:// URL
 
 
 def _error(service: str, message: str, code: str, **extra: Any) -> GraphQLResponse:
@@ -138,7 +141,7 @@ class Fetcher:
         self._endpoints = dict(endpoints)
         self._pool_size = pool_size
         self._keepalive_seconds = keepalive_seconds
-        self._client: Client | None = None  # pyreqwest, for https:// subgraphs
+        self._clients: dict[SubgraphTls | None, Client] = {}  # pyreqwest, for https:// subgraphs, per TLS settings
         self._http1: Http1Client | None = None  # ours, for http:// subgraphs
         self._plain = {name for name, e in self._endpoints.items() if e.url.startswith("http://")}
         self._in_flight: dict[tuple[str, bytes, tuple[tuple[str, str], ...]], asyncio.Future[_Raw | None]] = {}
@@ -148,7 +151,7 @@ class Fetcher:
     @property
     def connected(self) -> bool:
         """Whether the connection pool exists (opened by the first fetch, gone after :meth:`aclose`)."""
-        return self._client is not None or self._http1 is not None
+        return bool(self._clients) or self._http1 is not None
 
     def _open_http1(self) -> Http1Client:
         self._http1 = Http1Client(
@@ -159,13 +162,19 @@ class Fetcher:
         )
         return self._http1
 
-    def _open(self) -> Client:
+    def _open(self, tls: SubgraphTls | None) -> Client:
         # No cookies (subgraph calls are stateless: a jar would leak state between client requests), no
         # redirects, no compression (no Accept-Encoding: subgraphs sit on the local network, where
         # compressing and decompressing every answer costs both sides more CPU than the bytes saved).
-        self._client = (
-            ClientBuilder()
-            .max_connections(self._pool_size)
+        # One client per distinct TLS settings: trust and client certificate belong to a client.
+        builder = ClientBuilder()
+        if tls is not None:
+            for authority in tls.certificate_authorities:
+                builder = builder.add_root_certificate_pem(authority)
+            if tls.identity is not None:
+                builder = builder.identity_pem(tls.identity)
+        client = self._clients[tls] = (
+            builder.max_connections(self._pool_size)
             .pool_idle_timeout(timedelta(seconds=self._keepalive_seconds))
             .follow_redirects(False)
             .tcp_nodelay(True)
@@ -177,7 +186,7 @@ class Fetcher:
             .deflate(False)
             .build()
         )
-        return self._client
+        return client
 
     async def fetch(
         self, service: str, body: bytes, headers: Mapping[str, str] | None = None, *, shared: bool = False
@@ -250,7 +259,7 @@ class Fetcher:
                 return _error(service, "request timed out", "SUBREQUEST_TIMEOUT")
             except (OSError, ValueError) as exc:  # ValueError: a header or URL that cannot be sent
                 return _error(service, _describe_os(exc), "SUBREQUEST_HTTP_ERROR")
-        client = self._client or self._open()
+        client = self._clients.get(endpoint.tls) or self._open(endpoint.tls)
         try:
             request = client.post(endpoint.url).body_bytes(body).timeout(self._timeouts[service])
             if headers:
@@ -267,8 +276,8 @@ class Fetcher:
         if self._http1 is not None:
             http1, self._http1 = self._http1, None
             await http1.aclose()
-        if self._client is not None:
-            client, self._client = self._client, None
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
             await client.close()
 
 

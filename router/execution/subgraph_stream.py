@@ -19,6 +19,8 @@ from typing import Any
 import aiohttp
 import orjson
 
+from router.execution.subgraph_tls import SubgraphTls, ssl_context
+
 PROTOCOL = "graphql-transport-ws"
 # Headers about the client's own connection; a WebSocket handshake sets its own.
 _SKIPPED = frozenset({"content-type", "content-length", "connection", "upgrade", "host", "accept", "accept-encoding"})
@@ -73,6 +75,8 @@ class SubgraphStreams:
         variables: Mapping[str, Any],
         headers: Mapping[str, str] | None,
         operation_name: str | None = None,
+        *,
+        tls: SubgraphTls | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
         sent = {k: v for k, v in (headers or {}).items() if k.lower() not in _SKIPPED}
         init: dict[str, Any] = {}
@@ -81,7 +85,11 @@ class SubgraphStreams:
             init["Authorization"] = authorization
         try:
             socket = await self._open().ws_connect(
-                websocket_url(url), protocols=(PROTOCOL,), headers=sent, heartbeat=self.heartbeat
+                websocket_url(url),
+                protocols=(PROTOCOL,),
+                headers=sent,
+                heartbeat=self.heartbeat,
+                ssl=ssl_context(tls) if tls is not None else True,
             )
         except (aiohttp.ClientError, OSError) as error:
             raise SubgraphStreamLost(service, str(error) or type(error).__name__) from error

@@ -131,9 +131,11 @@ class SubscriptionExecutor:
         """One response per subgraph event; raises ``SubgraphStreamLost`` if the subgraph drops the stream."""
         root = prepared.root
         service = root.service_name
-        url = self.engine.supergraph.subgraphs[service].url
+        endpoint = self.engine.endpoints[service]  # its URL (with any override) and TLS settings
         used = {name: variables[name] for name in root.variable_usages if name in variables}
-        async for payload in self.streams.subscribe(service, url, root.operation, used, headers, root.operation_name):
+        async for payload in self.streams.subscribe(
+            service, endpoint.url, root.operation, used, headers, root.operation_name, tls=endpoint.tls
+        ):
             yield await self._complete(prepared, variables, headers, payload)
 
     async def _complete(

@@ -3,7 +3,7 @@
 Where Apollo Router has a key, we use its name and meaning (``supergraph.listen``, ``cors``,
 ``headers``, ``limits``, ``traffic_shaping``, ``authentication.jwt.jwks``, ``csrf``,
 ``include_subgraph_errors``, ``homepage``, ``sandbox``, ``batching``, ``apq``,
-``persisted_queries``); docs/router.md lists what differs. Unknown keys are refused, so a typo
+``persisted_queries``, ``tls.subgraph``); docs/router.md lists what differs. Unknown keys are refused, so a typo
 fails the start instead of being silently ignored.
 
 Several defaults depend on the environment (``MARKETPLACE_ENV``): a value left unset (``None``)
@@ -20,6 +20,8 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from router.execution.subgraph_tls import SubgraphTls, SubgraphTlsError, load_subgraph_tls
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
@@ -247,6 +249,44 @@ class TrafficShapingConfig(Section):
         return self.all.timeout if self.all.timeout is not None else default
 
 
+class TlsClientAuthentication(Section):
+    # Apollo's keys; here paths of PEM files (Apollo takes the PEM text, usually as ``${file.…}``).
+    certificate_chain: Path
+    key: Path
+
+
+class SubgraphTlsSettings(Section):
+    # PEM file of the authorities trusted (besides the system's) for https:// subgraphs.
+    certificate_authorities: Path | None = None
+    # The certificate the router presents to a subgraph that asks for one (mutual TLS).
+    client_authentication: TlsClientAuthentication | None = None
+
+
+class SubgraphTlsConfig(Section):
+    all: SubgraphTlsSettings = Field(default_factory=SubgraphTlsSettings)
+    # Per subgraph; a key set here replaces the same key of ``all``.
+    subgraphs: dict[str, SubgraphTlsSettings] = Field(default_factory=dict)
+
+    def for_subgraph(self, name: str) -> SubgraphTlsSettings:
+        own = self.subgraphs.get(name)
+        if own is None:
+            return self.all
+        return SubgraphTlsSettings(
+            certificate_authorities=own.certificate_authorities or self.all.certificate_authorities,
+            client_authentication=own.client_authentication or self.all.client_authentication,
+        )
+
+    def settings(self) -> list[tuple[str, SubgraphTlsSettings]]:
+        """Every configured block with its key (``tls.subgraph.all``, ``tls.subgraph.subgraphs.<name>``)."""
+        found = [("tls.subgraph.all", self.all)]
+        found += [(f"tls.subgraph.subgraphs.{name}", own) for name, own in self.subgraphs.items()]
+        return found
+
+
+class TlsConfig(Section):
+    subgraph: SubgraphTlsConfig = Field(default_factory=SubgraphTlsConfig)
+
+
 class JwksSource(Section):
     url: str
     issuer: str | None = None
@@ -432,6 +472,7 @@ class RouterConfig(Section):
     persisted_queries: PersistedQueriesConfig = Field(default_factory=PersistedQueriesConfig)
     telemetry: TelemetryConfig = Field(default_factory=TelemetryConfig)
     subscription: SubscriptionConfig = Field(default_factory=SubscriptionConfig)
+    tls: TlsConfig = Field(default_factory=TlsConfig)
     # Proxies whose X-Forwarded-For / Forwarded headers are believed (addresses or networks); none by default.
     trusted_proxies: list[str] = Field(default_factory=list)
 
@@ -531,4 +572,45 @@ def load_router_config(path: str | Path | None) -> RouterConfig:
         config = config.model_copy(
             update={"persisted_queries": config.persisted_queries.model_copy(update={"local_manifests": manifests})}
         )
+    config = config.model_copy(update={"tls": _tls_from(config.tls, base)})
+    for key, settings in config.tls.subgraph.settings():
+        try:
+            subgraph_tls(settings)
+        except SubgraphTlsError as error:
+            raise ConfigFileError(f"{file}: {key}: {error}") from None
     return config
+
+
+def _tls_from(tls: TlsConfig, base: Path) -> TlsConfig:
+    """``tls`` with every relative file path taken from the configuration file's folder."""
+
+    def resolved(settings: SubgraphTlsSettings) -> SubgraphTlsSettings:
+        def at(path: Path | None) -> Path | None:
+            return None if path is None or path.is_absolute() else base / path
+
+        client = settings.client_authentication
+        return SubgraphTlsSettings(
+            certificate_authorities=at(settings.certificate_authorities) or settings.certificate_authorities,
+            client_authentication=None
+            if client is None
+            else TlsClientAuthentication(
+                certificate_chain=at(client.certificate_chain) or client.certificate_chain,
+                key=at(client.key) or client.key,
+            ),
+        )
+
+    subgraph = SubgraphTlsConfig(
+        all=resolved(tls.subgraph.all),
+        subgraphs={name: resolved(own) for name, own in tls.subgraph.subgraphs.items()},
+    )
+    return TlsConfig(subgraph=subgraph)
+
+
+def subgraph_tls(settings: SubgraphTlsSettings) -> SubgraphTls | None:
+    """The TLS settings the fetcher uses, read from the files ``settings`` names (``SubgraphTlsError``)."""
+    client = settings.client_authentication
+    return load_subgraph_tls(
+        settings.certificate_authorities,
+        client.certificate_chain if client is not None else None,
+        client.key if client is not None else None,
+    )

@@ -19,7 +19,7 @@ from router.engine import Engine
 from router.execution.executor import SubgraphFetcher
 from router.execution.fetcher import FetchObserver
 from router.server.authorization import AuthorizationPolicy
-from router.server.config import RouterConfig
+from router.server.config import RouterConfig, subgraph_tls
 from router.server.gc_tuning import refreeze
 from router.server.operation_check import OperationChecker
 
@@ -49,16 +49,23 @@ def build_runtime(
 ) -> RouterRuntime:
     """Load ``sdl`` and build its engine; raises whatever loading raises (the caller keeps the old one)."""
     shaping = config.traffic_shaping
+    tls = config.tls.subgraph
     engine = Engine(
         sdl,
         subgraph_timeout=shaping.all.timeout or 30.0,
         subgraph_timeouts={name: s.timeout for name, s in shaping.subgraphs.items() if s.timeout is not None},
         deduplicate_query=shaping.deduplicates,
+        # read again for every new engine (a reload), so a renewed certificate is picked up
+        subgraph_tls=lambda name: subgraph_tls(tls.for_subgraph(name)),
         on_fetch=on_fetch,
         fetch_wrapper=fetch_wrapper,
     )
     known = set(engine.supergraph.subgraphs)
-    for key, names in (("traffic_shaping", shaping.subgraphs), ("headers", config.headers.subgraphs)):
+    for key, names in (
+        ("traffic_shaping", shaping.subgraphs),
+        ("headers", config.headers.subgraphs),
+        ("tls.subgraph", tls.subgraphs),
+    ):
         unknown = sorted(set(names) - known)
         if unknown:
             log.warning("%s names subgraphs the supergraph does not have: %s", key, ", ".join(unknown))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from typing import Any
 import uvicorn
 
 from servicekit.http_protocol import ProblemH11Protocol
+from tests.support.certificates import PrivateAuthority
 
 
 def free_port() -> int:
@@ -23,13 +25,29 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def serve_app(
-    app: Any, port: int | None = None, timeout: float = 20.0, http: type[asyncio.Protocol] = ProblemH11Protocol
+    app: Any,
+    port: int | None = None,
+    timeout: float = 20.0,
+    http: type[asyncio.Protocol] = ProblemH11Protocol,
+    *,
+    tls: PrivateAuthority | None = None,
+    client_certificates: bool = False,
 ) -> Iterator[str]:
     """Serve ``app`` on 127.0.0.1 in a thread with its own event loop; yields the base URL.
 
     ``http``: the HTTP/1.1 protocol (a router's app: ``router.server.app.HTTP_PROTOCOL``, as it runs).
+    ``tls``: serve HTTPS with that authority's server certificate (the URL is ``https://``);
+    ``client_certificates``: and refuse a client without a certificate the authority signed.
     """
     port = port or free_port()
+    secure: dict[str, Any] = {}
+    if tls is not None:
+        secure = {
+            "ssl_certfile": str(tls.server_certificate),
+            "ssl_keyfile": str(tls.server_key),
+            "ssl_ca_certs": str(tls.ca),
+            "ssl_cert_reqs": ssl.CERT_REQUIRED if client_certificates else ssl.CERT_NONE,
+        }
     # proxy_headers off, as servicekit.serve runs the real services: the peer stays the peer.
     config = uvicorn.Config(
         app,
@@ -39,6 +57,7 @@ def serve_app(
         lifespan="on",
         proxy_headers=False,
         http=http,
+        **secure,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
@@ -49,7 +68,7 @@ def serve_app(
             raise RuntimeError(f"test server on port {port} did not start")
         time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"{'https' if tls is not None else 'http'}://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from router.server.config import ConfigFileError, RouterConfig, load_router_config, parse_router_config
+from tests.support.certificates import make_authority
 
 pytestmark = pytest.mark.router
 ROOT = Path(__file__).resolve().parents[4]
@@ -67,6 +68,8 @@ def test_durations_and_sizes_use_apollo_notation() -> None:
         ({"persisted_queries": {"enabled": True}}, "local_manifests"),
         ({"telemetry": {"exporters": {"tracing": {"otlp": {"protocol": "grpc"}}}}}, "only the http protocol"),
         ({"telemetry": {"exporters": {"tracing": {"otlp": {"endpoint": "collector:4318"}}}}}, "http(s):// URL"),
+        ({"tls": {"subgraph": {"all": {"certificate_authority": "ca.pem"}}}}, "tls.subgraph.all.certificate_authority"),
+        ({"tls": {"subgraph": {"all": {"client_authentication": {"key": "k"}}}}}, "chain: Field required"),
     ],
 )
 def test_a_bad_value_is_one_line_naming_the_key(raw: dict[str, object], message: str) -> None:
@@ -85,3 +88,36 @@ def test_unreadable_and_malformed_files(tmp_path: Path) -> None:
     bad.write_text("limits: [")
     with pytest.raises(ConfigFileError, match="not valid YAML"):
         load_router_config(bad)
+
+
+def test_subgraph_tls_files_are_read_from_the_configuration_folder_and_checked(tmp_path: Path) -> None:
+    authority = make_authority(tmp_path / "certs")
+    other = make_authority(tmp_path / "other", "other")
+    config_file = tmp_path / "router.yaml"
+
+    def load(settings: str) -> RouterConfig:
+        config_file.write_text("tls:\n  subgraph:\n    all:\n" + settings)
+        return load_router_config(config_file)
+
+    chain = "      client_authentication:\n        certificate_chain: {chain}\n        key: {key}\n"
+    config = load(
+        "      certificate_authorities: certs/test-ca.pem\n"
+        + chain.format(chain="certs/test-client.pem", key=authority.client_key)
+    )
+    settings = config.tls.subgraph.for_subgraph("products")
+    assert settings.certificate_authorities == authority.ca  # relative to the file's folder
+    assert settings.client_authentication is not None
+    assert settings.client_authentication.certificate_chain == authority.client_certificate
+
+    problems = {
+        "      certificate_authorities: certs/missing.pem\n": "cannot read",
+        "      certificate_authorities: certs/test-client.key\n": "holds no PEM certificate",
+        chain.format(chain=authority.client_certificate, key=other.client_key): "does not belong to the first",
+        chain.format(chain=authority.client_certificate, key=authority.ca): "holds no unencrypted PEM private key",
+    }
+    for settings_text, message in problems.items():
+        with pytest.raises(ConfigFileError) as caught:
+            load(settings_text)
+        assert str(caught.value).startswith(f"{config_file}: tls.subgraph.all: ")
+        assert message in str(caught.value)
+        assert "\n" not in str(caught.value)
