@@ -10,8 +10,10 @@ WebSocket, an SSE reader and a multipart parser.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -126,10 +128,14 @@ async def test_sse_wrong_token_is_401_and_a_query_is_one_event(platform: Platfor
     assert query.text == 'event: next\ndata: {"data":{"__typename":"Query"}}\n\nevent: complete\ndata:\n\n'
 
 
-async def test_multipart_subscription(platform: Platform, products: Products) -> None:
+@contextlib.asynccontextmanager
+async def cancelled_over_multipart(
+    platform: Platform, products: Products, accept: str, token_ttl: int = 900
+) -> AsyncIterator[tuple[Background, dict[str, Any]]]:
+    """A multipart subscription (``accept``) to a confirmed order, and its first part once the buyer cancels."""
     buyer, _, _, order_id = await order_with_people(platform, products)
     await confirmed(platform, order_id, buyer)
-    headers = {**platform.headers(buyer), "Accept": MULTIPART_ACCEPT}
+    headers = {**platform.headers(buyer, ttl=token_ttl), "Accept": accept}
     reader = Background(
         f"{platform.router_url}/graphql", {"query": TRACK, "variables": {"id": order_id}}, headers, "mp"
     )
@@ -138,13 +144,18 @@ async def test_multipart_subscription(platform: Platform, products: Products) ->
         await asyncio.to_thread(platform.update_order, order_id, buyer, {"status": "CANCELLED"})
         kind, part = reader.next()
         assert kind == "part", part
+        yield reader, part
+    finally:
+        reader.close()
+
+
+async def test_multipart_subscription(platform: Platform, products: Products) -> None:
+    async with cancelled_over_multipart(platform, products, MULTIPART_ACCEPT) as (reader, part):
         assert reader.content_type == 'multipart/mixed;boundary="graphql";subscriptionSpec="1.0"'
         order = part["payload"]["data"]["orderUpdated"]
         assert order["status"] == "CANCELLED"
         assert order["buyer"]["name"] == "Ada"
         assert reader.next(timeout=5, skip_heartbeats=False) == ("part", {})  # heartbeat
-    finally:
-        reader.close()
 
 
 async def test_multipart_subscription_for_incremental_delivery_clients(platform: Platform, products: Products) -> None:
@@ -154,17 +165,7 @@ async def test_multipart_subscription_for_incremental_delivery_clients(platform:
     at ``{}``. The stream ends with ``{"hasNext": false}``: here the buyer's token expires and the
     subgraph ends the stream with an error.
     """
-    buyer, _, _, order_id = await order_with_people(platform, products)
-    await confirmed(platform, order_id, buyer)
-    headers = {**platform.headers(buyer, ttl=6), "Accept": INCREMENTAL_ACCEPT}
-    reader = Background(
-        f"{platform.router_url}/graphql", {"query": TRACK, "variables": {"id": order_id}}, headers, "mp"
-    )
-    try:
-        await platform.followed(order_id)
-        await asyncio.to_thread(platform.update_order, order_id, buyer, {"status": "CANCELLED"})
-        kind, part = reader.next()
-        assert kind == "part", part
+    async with cancelled_over_multipart(platform, products, INCREMENTAL_ACCEPT, token_ttl=6) as (reader, part):
         assert reader.content_type == 'multipart/mixed;boundary="-"'
         assert part["hasNext"] is True
         assert part["data"]["orderUpdated"]["status"] == "CANCELLED"
@@ -172,13 +173,12 @@ async def test_multipart_subscription_for_incremental_delivery_clients(platform:
         assert reader.next(timeout=5, skip_heartbeats=False) == ("part", {"hasNext": True})  # heartbeat
 
         kind, ended = reader.next(timeout=20)
+        assert kind == "part", ended
         assert [e["extensions"]["code"] for e in ended["errors"]] == ["UNAUTHENTICATED"], ended
         assert ended["hasNext"] is True
         assert reader.next() == ("part", {"hasNext": False})
         assert reader.next() == ("part", None)  # the closing delimiter
         assert reader.next() == ("closed", None)
-    finally:
-        reader.close()
 
 
 async def test_authorization_is_the_subgraphs_per_event(platform: Platform, products: Products) -> None:
