@@ -11,10 +11,13 @@ from typing import Any
 def deep_merge(target: dict[str, Any], source: dict[str, Any]) -> None:
     """Merge ``source`` into ``target``.
 
-    Usually no key of both holds an object or a list on both sides (an entity brings fields its object
-    does not have yet), and then the merge is ``dict.update``, one call in C. Only a key that does goes
-    key by key.
+    Usually the two share no key (an entity brings fields its object does not have yet), or no shared
+    key holds an object or a list on both sides; the merge is then ``dict.update``, one call in C.
+    Only a key that does goes key by key.
     """
+    if target.keys().isdisjoint(source):  # no set built: a tenth of the cost of the intersection below
+        target.update(source)
+        return
     for key in target.keys() & source.keys():
         kind = type(source[key])
         if (kind is dict or kind is list) and type(target[key]) is kind:
