@@ -69,6 +69,11 @@ def build_runtime(
         unknown = sorted(set(names) - known)
         if unknown:
             log.warning("%s names subgraphs the supergraph does not have: %s", key, ", ".join(unknown))
+    plain = sorted(
+        name for name in tls.subgraphs if name in known and not engine.endpoints[name].url.startswith("https://")
+    )
+    if plain:
+        log.warning("tls.subgraph names subgraphs reached without TLS (not https://): %s", ", ".join(plain))
     checker = OperationChecker(engine.api_schema, config.limits, introspection=config.introspection)
     policy = AuthorizationPolicy(engine.supergraph.schema, engine.api_schema, engine.supergraph.links)
     return RouterRuntime(sdl=sdl, engine=engine, checker=checker, policy=policy)

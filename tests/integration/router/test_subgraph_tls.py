@@ -7,6 +7,7 @@ queries go through the fetcher's HTTPS client, subscriptions through the subgrap
 
 from __future__ import annotations
 
+import logging
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -160,3 +161,16 @@ async def test_subscriptions_to_a_wss_subgraph_use_the_same_settings(
                     [e async for e in events(streams, url + "/", tls=refused)]
         finally:
             await streams.aclose()
+
+
+def test_tls_settings_for_a_plain_http_subgraph_are_reported(
+    authority: PrivateAuthority, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    graph = FakeSubgraph("greetings", LINK + "type Query { greeting: String }", url="http://127.0.0.1:9/")
+    config = f"tls:\n  subgraph:\n    subgraphs:\n      greetings:\n        certificate_authorities: {authority.ca}\n"
+    (tmp_path / "router.yaml").write_text(config)
+
+    with caplog.at_level(logging.WARNING, logger="router.server.runtime"):
+        build_runtime(compose([graph]), load_router_config(tmp_path / "router.yaml"))
+
+    assert "tls.subgraph names subgraphs reached without TLS (not https://): greetings" in caplog.text
