@@ -6,8 +6,9 @@ the fragment's parent (the same fields, arguments and aliases) and, there, only 
 A fragment on an entity below the root (its parent an object type with a key that a subgraph
 resolves, every ancestor an object type) starts from the primary part's results instead
 (:class:`EntityStart`): the primary part also selects, at the fragment's parent, ``__typename`` and
-that key under hidden aliases (``_defer<n>_<field>``, removed before the client sees the primary
-part), and the deferred part is planned as ``_entities`` fetches from those representations
+that key under hidden aliases (``_defer<n>_<field>``, with more ``_`` after ``_defer`` when the
+operation already uses a name so prefixed; removed before the client sees the primary part), and
+the deferred part is planned as ``_entities`` fetches from those representations
 (:mod:`router.query_planner.deferred`), so it never fetches its ancestors again. It starts as soon
 as the primary fetches selecting those fields are merged (:mod:`router.execution.defer_inputs`),
 and never holds back the primary part.
@@ -138,6 +139,7 @@ class _Splitter:
         self.variables = variables
         self.schema = schema
         self.entry_of = entry_of
+        self.hidden_prefix = "_defer"  # see split_defer
         # (label, where, the fragment as an inline fragment, how it starts from the primary part)
         self.found: list[tuple[str | None, _Where, InlineFragmentNode, EntityStart | None]] = []
 
@@ -221,11 +223,12 @@ class _Splitter:
         ):
             entry = self.entry_of(where.type.name, _top_fields(fragment.selection_set))
             if entry is not None:
-                names: list[tuple[str, str]] = [(f"_defer{number}_typename", "__typename")]
+                prefix = f"{self.hidden_prefix}{number}_"
+                names: list[tuple[str, str]] = [(f"{prefix}typename", "__typename")]
                 hidden.append(FieldNode(alias=NameNode(value=names[0][0]), name=NameNode(value="__typename")))
                 for key_field in entry.key.selection_set.selections:
                     assert isinstance(key_field, FieldNode)
-                    alias = f"_defer{number}_{key_field.name.value}"
+                    alias = f"{prefix}{key_field.name.value}"
                     names.append((alias, key_field.name.value))
                     hidden.append(
                         FieldNode(
@@ -304,6 +307,7 @@ def split_defer(
     primary part's results; without them, every part runs from the root."""
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     splitter = _Splitter(fragments, variables, schema, entry_of)
+    splitter.hidden_prefix = _unused_prefix(document, "_defer")
     root = schema.get_root_type(operation.operation) if schema is not None else None
     primary_selections = splitter.split(operation.selection_set, _Where(type=root))
     primary = _document(operation, primary_selections, fragments)
@@ -315,6 +319,21 @@ def split_defer(
         document_of_part = _document(operation, SelectionSetNode(selections=(selection,)), fragments)
         parts.append(DeferredPart(label, where.path, document_of_part, start))
     return DeferSplit(primary, tuple(parts))
+
+
+def _unused_prefix(document: DocumentNode, prefix: str) -> str:
+    """``prefix``, with ``_`` added until no alias or field name in ``document`` starts with it: the
+    hidden aliases must not take a response key the client's operation uses for another field."""
+    names: set[str] = set()
+
+    class Names(Visitor):
+        def enter_field(self, node: FieldNode, *_: Any) -> None:
+            names.add(node.alias.value if node.alias is not None else node.name.value)
+
+    visit(document, Names())
+    while any(name.startswith(prefix) for name in names):
+        prefix += "_"
+    return prefix
 
 
 def _document(

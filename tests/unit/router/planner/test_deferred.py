@@ -7,7 +7,7 @@ import asyncio
 from typing import Any
 
 import pytest
-from graphql import OperationDefinitionNode, parse, print_ast
+from graphql import OperationDefinitionNode, parse, print_ast, validate
 
 from router.display import format_query_plan
 from router.execution.defer import DeferSplit, split_defer
@@ -58,6 +58,27 @@ def test_the_primary_part_selects_typename_and_the_key_under_hidden_aliases() ->
     assert part.start.entry == DeferredEntry("User", "reviews", part.start.entry.key)
     assert part.start.entry.key.text == "id"
     assert part.start.hidden == (("_defer0_typename", "__typename"), ("_defer0_id", "id"))
+
+
+def test_hidden_aliases_never_take_a_name_the_operation_uses() -> None:
+    # a client alias shaped like a hidden one, for another field: sharing it would make the primary
+    # part invalid ("fields conflict"), so the hidden aliases take a prefix no name of the operation has
+    split = _split('query Q { me { _defer0_id: name ... @defer(label: "r") { reviews { body } } } }')
+    (part,) = split.parts
+    assert part.start is not None
+    assert part.start.hidden == (("_defer_0_typename", "__typename"), ("_defer_0_id", "id"))
+    assert print_ast(split.primary) == expected(
+        """
+        query Q {
+          me {
+            _defer0_id: name
+            _defer_0_typename: __typename
+            _defer_0_id: id
+          }
+        }
+        """
+    )
+    assert validate(supergraph_of(SUPERGRAPH).api_schema, parse(print_ast(split.primary))) == []
 
 
 def test_the_deferred_part_starts_with_entities_at_its_parent_never_the_root_field() -> None:
