@@ -165,14 +165,14 @@ async def test_multipart_subscription_for_incremental_delivery_clients(platform:
     at ``{}``. The stream ends with ``{"hasNext": false}``: here the buyer's token expires and the
     subgraph ends the stream with an error.
     """
-    async with cancelled_over_multipart(platform, products, INCREMENTAL_ACCEPT, token_ttl=6) as (reader, part):
+    async with cancelled_over_multipart(platform, products, INCREMENTAL_ACCEPT, token_ttl=15) as (reader, part):
         assert reader.content_type == 'multipart/mixed;boundary="-"'
         assert part["hasNext"] is True
         assert part["data"]["orderUpdated"]["status"] == "CANCELLED"
         assert part["data"]["orderUpdated"]["buyer"]["name"] == "Ada"
         assert reader.next(timeout=5, skip_heartbeats=False) == ("part", {"hasNext": True})  # heartbeat
 
-        kind, ended = reader.next(timeout=20)
+        kind, ended = reader.next(timeout=40)
         assert kind == "part", ended
         assert [e["extensions"]["code"] for e in ended["errors"]] == ["UNAUTHENTICATED"], ended
         assert ended["hasNext"] is True
