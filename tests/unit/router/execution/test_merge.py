@@ -40,7 +40,7 @@ VALUES = st.recursive(
 OBJECTS = st.dictionaries(KEYS, VALUES, max_size=5)
 
 
-@settings(max_examples=500)
+@settings(max_examples=200)
 @given(target=OBJECTS, source=OBJECTS)
 def test_deep_merge_follows_the_rule(target: dict[str, Any], source: dict[str, Any]) -> None:
     expected = merged_by_the_rule(target, source)
