@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from typing import Any
 
 import orjson
@@ -47,12 +47,16 @@ SSE = "text/event-stream"
 MULTIPART = 'multipart/mixed;boundary="graphql";subscriptionSpec="1.0"'
 
 
+def _media_ranges(accept: str | None) -> Iterator[tuple[str, list[str]]]:
+    """Each media range of an ``Accept`` header, lowercased, with the names of its parameters."""
+    for item in (accept or "").split(","):
+        media, *params = item.split(";")
+        yield media.strip().lower(), [param.split("=")[0].strip().lower() for param in params]
+
+
 def streaming_kind(accept: str | None) -> str | None:
     """``"sse"``, ``"multipart"`` or ``None`` (an ordinary JSON response) from an ``Accept`` header."""
-    if not accept:
-        return None
-    for item in accept.split(","):
-        media = item.split(";")[0].strip().lower()
+    for media, _ in _media_ranges(accept):
         if media == SSE:
             return "sse"
         if media == "multipart/mixed":
@@ -77,13 +81,7 @@ def is_subscription(request: GraphQLRequest) -> bool:
 
 def asks_subscription_spec(accept: str | None) -> bool:
     """Whether a ``multipart/mixed`` in ``Accept`` carries ``subscriptionSpec`` (Apollo's subscription framing)."""
-    for item in (accept or "").split(","):
-        media, *params = item.split(";")
-        if media.strip().lower() == "multipart/mixed" and any(
-            p.split("=")[0].strip().lower() == "subscriptionspec" for p in params
-        ):
-            return True
-    return False
+    return any(media == "multipart/mixed" and "subscriptionspec" in params for media, params in _media_ranges(accept))
 
 
 class _Framing:
