@@ -29,17 +29,16 @@ class SubgraphTls:
 
     certificate_authorities: tuple[bytes, ...] = ()  # PEM, one certificate each
     identity: bytes | None = None  # PEM: the client certificate chain, then its private key
-    ca_file: str | None = None
-    chain_file: str | None = None
+    chain_file: str | None = None  # the same chain and key as files (``ssl`` loads a client certificate only so)
     key_file: str | None = None
 
 
 @functools.lru_cache(maxsize=64)
 def ssl_context(tls: SubgraphTls) -> ssl.SSLContext:
     """The same trust and client certificate for ``ssl`` clients (one context per distinct settings)."""
-    context = ssl.create_default_context(cafile=tls.ca_file)
-    if tls.ca_file is not None:
-        context.load_default_certs()  # the file's authorities in addition to the system's, as for fetches
+    context = ssl.create_default_context()  # the system's authorities, and the checked ones beside them
+    if tls.certificate_authorities:
+        context.load_verify_locations(cadata=b"".join(tls.certificate_authorities).decode())
     if tls.chain_file is not None:
         context.load_cert_chain(tls.chain_file, tls.key_file)
     return context
@@ -91,7 +90,6 @@ def load_subgraph_tls(
     return SubgraphTls(
         certificate_authorities=authorities,
         identity=identity,
-        ca_file=str(certificate_authorities) if certificate_authorities is not None else None,
         chain_file=str(certificate_chain) if certificate_chain is not None else None,
         key_file=str(key) if key is not None else None,
     )
