@@ -585,18 +585,16 @@ def _tls_from(tls: TlsConfig, base: Path) -> TlsConfig:
     """``tls`` with every relative file path taken from the configuration file's folder."""
 
     def resolved(settings: SubgraphTlsSettings) -> SubgraphTlsSettings:
-        def at(path: Path | None) -> Path | None:
-            return None if path is None or path.is_absolute() else base / path
+        def at(path: Path) -> Path:
+            return path if path.is_absolute() else base / path
 
         client = settings.client_authentication
+        authorities = settings.certificate_authorities
         return SubgraphTlsSettings(
-            certificate_authorities=at(settings.certificate_authorities) or settings.certificate_authorities,
+            certificate_authorities=None if authorities is None else at(authorities),
             client_authentication=None
             if client is None
-            else TlsClientAuthentication(
-                certificate_chain=at(client.certificate_chain) or client.certificate_chain,
-                key=at(client.key) or client.key,
-            ),
+            else TlsClientAuthentication(certificate_chain=at(client.certificate_chain), key=at(client.key)),
         )
 
     subgraph = SubgraphTlsConfig(

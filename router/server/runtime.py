@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -50,13 +51,15 @@ def build_runtime(
     """Load ``sdl`` and build its engine; raises whatever loading raises (the caller keeps the old one)."""
     shaping = config.traffic_shaping
     tls = config.tls.subgraph
+    # Read again for every new engine (a reload), so a renewed certificate is picked up; within one
+    # build, the files of each distinct block once (subgraphs without their own share ``all``'s).
+    read_tls = functools.cache(subgraph_tls)
     engine = Engine(
         sdl,
         subgraph_timeout=shaping.all.timeout or 30.0,
         subgraph_timeouts={name: s.timeout for name, s in shaping.subgraphs.items() if s.timeout is not None},
         deduplicate_query=shaping.deduplicates,
-        # read again for every new engine (a reload), so a renewed certificate is picked up
-        subgraph_tls=lambda name: subgraph_tls(tls.for_subgraph(name)),
+        subgraph_tls=lambda name: read_tls(tls.for_subgraph(name)),
         on_fetch=on_fetch,
         fetch_wrapper=fetch_wrapper,
     )
