@@ -7,6 +7,7 @@ queries go through the fetcher's HTTPS client, subscriptions through the subgrap
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 from collections.abc import AsyncIterator, Iterator
@@ -43,20 +44,24 @@ def stranger(tmp_path_factory: pytest.TempPathFactory) -> PrivateAuthority:
     return make_authority(tmp_path_factory.mktemp("tls-other"), "other")
 
 
+@contextlib.contextmanager
+def greetings_over_tls(authority: PrivateAuthority, *, client_certificates: bool) -> Iterator[FakeSubgraph]:
+    graph = FakeSubgraph("greetings", LINK + "type Query { greeting: String }", root={"greeting": "hello"})
+    with serve_app(graph.asgi_app(), tls=authority, client_certificates=client_certificates) as url:
+        graph.url = url + "/"
+        yield graph
+
+
 @pytest.fixture(scope="module")
 def https_subgraph(authority: PrivateAuthority) -> Iterator[FakeSubgraph]:
-    graph = FakeSubgraph("greetings", LINK + "type Query { greeting: String }", root={"greeting": "hello"})
-    with serve_app(graph.asgi_app(), tls=authority) as url:
-        graph.url = url + "/"
+    with greetings_over_tls(authority, client_certificates=False) as graph:
         yield graph
 
 
 @pytest.fixture(scope="module")
 def mutual_tls_subgraph(authority: PrivateAuthority) -> Iterator[FakeSubgraph]:
     """A subgraph that refuses a client without a certificate its authority signed."""
-    graph = FakeSubgraph("greetings", LINK + "type Query { greeting: String }", root={"greeting": "hello"})
-    with serve_app(graph.asgi_app(), tls=authority, client_certificates=True) as url:
-        graph.url = url + "/"
+    with greetings_over_tls(authority, client_certificates=True) as graph:
         yield graph
 
 
