@@ -45,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
 import orjson  # noqa: E402
+import uvloop  # noqa: E402
 
 CASES = {
     "a: one subgraph": "{ topProducts(first: 2) { upc name price } }",
@@ -344,8 +345,10 @@ def main() -> None:
 
         serve(args.serve_many)
         return
+    # The load generator on uvloop, as the routers: its CPU is taken from the cores the routers being
+    # measured share with it (116 -> 109 µs per request of the many-fetch case).
     if args.many:
-        asyncio.run(run_many(args.seconds, args.concurrency, args.baseline, args.repeat))
+        uvloop.run(run_many(args.seconds, args.concurrency, args.baseline, args.repeat))
         return
     if args.serve_subgraphs:
         serve_subgraphs(args.serve_subgraphs)
@@ -359,7 +362,7 @@ def main() -> None:
     if args.profile_server:
         asyncio.run(profile_server(args.seconds, args.concurrency))
         return
-    asyncio.run(run(args.seconds, args.concurrency))
+    uvloop.run(run(args.seconds, args.concurrency))
 
 
 async def profile(concurrency: int, requests: int = 3000) -> None:
