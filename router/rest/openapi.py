@@ -25,6 +25,7 @@ _ERROR_DESCRIPTIONS = {
     429: "Too many attempts; retry after `Retry-After` seconds.",
     502: "A service behind the router failed.",
     503: "A service is temporarily unavailable; retry later.",
+    504: "The operation did not finish within the router's timeout.",
 }
 
 _PROBLEM_SCHEMA: Schema = {
@@ -246,7 +247,7 @@ def _responses(declaration: Declaration, components: Components) -> dict[str, An
             "description": "Not modified: the If-None-Match entity tag is still current.",
             "headers": {"ETag": _header("The current entity tag.", True)},
         }
-    statuses = [400, 401, 403, 404, 422, 429, 502, 503]
+    statuses = [400, 401, 403, 404, 422, 429, 502, 503, 504]
     if declaration.is_mutation:
         statuses.append(409)
     if spec.method in BODY_METHODS:

@@ -23,6 +23,8 @@ _CLIENT_STATUSES: Mapping[str, int] = {
     "RATE_LIMITED": 429,
     "UNAVAILABLE": 503,
 }
+# The operation outlived the router's own timeout (traffic_shaping.router.timeout).
+_GATEWAY_TIMEOUT = "GATEWAY_TIMEOUT"
 # Failures between the router and a subgraph: the gateway's fault, not the client's.
 _GATEWAY_CODES = frozenset(
     {"SUBREQUEST_HTTP_ERROR", "SUBREQUEST_MALFORMED_RESPONSE", "DOWNSTREAM_SERVICE_ERROR", "SUBREQUEST_TIMEOUT"}
@@ -118,6 +120,8 @@ def _status_of(error: Mapping[str, Any]) -> int | None:
         return _CLIENT_STATUSES[code]
     if code in _GATEWAY_CODES:
         return 502
+    if code == _GATEWAY_TIMEOUT:
+        return 504
     return None
 
 

@@ -229,6 +229,15 @@ class RouterShaping(Section):
     # Ours (Apollo has none): identical client queries in flight at once share one execution; "identical"
     # covers the operation, its variables and every header that reaches a subgraph or decides authorization.
     deduplicate_requests: bool = True
+    # Apollo's key and default: an operation still running after this long is cancelled (its subgraph
+    # requests with it) and answered 504 GATEWAY_TIMEOUT. ``null``: no limit. Streams (subscriptions,
+    # @defer's parts) are not bound by it.
+    timeout: float | None = 30.0
+
+    @field_validator("timeout", mode="before")
+    @classmethod
+    def _timeout(cls, value: Any) -> float | None:
+        return None if value is None else parse_duration(value)
 
 
 class TrafficShapingConfig(Section):

@@ -43,6 +43,7 @@ PUBLIC_CODES = frozenset(
 )
 REDACTED = "Subgraph errors redacted"
 INTERNAL = "Internal server error"
+TIMED_OUT = "The operation did not finish within the router's timeout."
 PLANNING_FAILED = "The router could not plan this operation."
 _OPERATION_KIND = {OperationType.QUERY: "query", OperationType.MUTATION: "mutation"}
 
@@ -139,6 +140,7 @@ class Pipeline:
         )
         self._filter_cache_size = filter_cache_size
         self._dedupe = config.traffic_shaping.router.deduplicate_requests
+        self._timeout = config.traffic_shaping.router.timeout
         self._in_flight: dict[Hashable, asyncio.Future[Outcome | None]] = {}
         self.deduplicated = 0  # operations answered by an identical one in flight
 
@@ -187,7 +189,7 @@ class Pipeline:
                 self.holder.release(runtime)
         if not self.config.introspection and outcome.body.get("errors"):
             outcome = Outcome(outcome.status, _production_errors(outcome.body))
-        result = "refused" if outcome.status >= 400 else classify(outcome.body)
+        result = "refused" if 400 <= outcome.status < 500 else classify(outcome.body)  # 5xx: ours
         self.metrics.operation(name, kind, result, time.perf_counter() - started)
         record = current_record.get()
         if record is not None:
@@ -225,30 +227,40 @@ class Pipeline:
         if self.config.authorization.directives.enabled and runtime.policy.enabled:
             removed, text = self._filter(runtime, query, document, request.operation_name, principal)
         self._count_cache(runtime, text, request.operation_name)
-        if not (shareable and text and kind == "query"):
-            return await self._run(runtime, request, text, headers, removed), kind, name
-        key = share_key(runtime, text, request, principal, headers)
-        if key is None:
-            return await self._run(runtime, request, text, headers, removed), kind, name
-        pending = self._in_flight.get(key)
-        if pending is not None:
-            # shield: a follower's cancellation (its client left) must not cancel the shared execution.
-            shared = await asyncio.shield(pending)
-            if shared is not None:
-                self.deduplicated += 1
-                return shared, kind, name
-            return await self._run(runtime, request, text, headers, removed), kind, name  # the leader failed
-        future: asyncio.Future[Outcome | None] = asyncio.get_running_loop().create_future()
-        self._in_flight[key] = future
+        # traffic_shaping.router.timeout, from here: the checks above are cached and take no time.
+        deadline = asyncio.timeout(self._timeout)
         try:
-            outcome = await self._run(runtime, request, text, headers, removed)
-        except BaseException:
-            future.set_result(None)
-            raise
-        finally:
-            del self._in_flight[key]
-        future.set_result(outcome)
-        return outcome, kind, name
+            async with deadline:
+                if not (shareable and text and kind == "query"):
+                    return await self._run(runtime, request, text, headers, removed), kind, name
+                key = share_key(runtime, text, request, principal, headers)
+                if key is None:
+                    return await self._run(runtime, request, text, headers, removed), kind, name
+                pending = self._in_flight.get(key)
+                if pending is not None:
+                    # shield: a follower's cancellation (its client left, its deadline passed) must not
+                    # cancel the shared execution.
+                    shared = await asyncio.shield(pending)
+                    if shared is not None:
+                        self.deduplicated += 1
+                        return shared, kind, name
+                    return await self._run(runtime, request, text, headers, removed), kind, name  # the leader failed
+                future: asyncio.Future[Outcome | None] = asyncio.get_running_loop().create_future()
+                self._in_flight[key] = future
+                try:
+                    outcome = await self._run(runtime, request, text, headers, removed)
+                except BaseException:
+                    future.set_result(None)
+                    raise
+                finally:
+                    del self._in_flight[key]
+                future.set_result(outcome)
+                return outcome, kind, name
+        except TimeoutError:
+            if not deadline.expired():
+                raise  # not ours: a bug, answered 500 by ``run``
+            body = {"errors": [{"message": TIMED_OUT, "extensions": {"code": "GATEWAY_TIMEOUT"}}]}
+            return Outcome(504, body), kind, name
 
     async def _run(
         self,

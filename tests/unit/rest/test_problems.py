@@ -31,6 +31,7 @@ def error(code: str, path: bool = True, **extensions: Any) -> dict[str, Any]:
         ([error("RATE_LIMITED", retryAfter=12)], 429),
         ([error("UNAVAILABLE")], 503),
         ([error("SUBREQUEST_HTTP_ERROR", path=False)], 502),
+        ([error("GATEWAY_TIMEOUT", path=False)], 504),
         ([error("INTERNAL_SERVER_ERROR")], 500),
         ([error("GRAPHQL_VALIDATION_FAILED", path=False)], 500),
         ([{"message": "no code"}], 500),

@@ -47,13 +47,24 @@ def test_explicit_values_win_over_environment_defaults() -> None:
 def test_durations_and_sizes_use_apollo_notation() -> None:
     config = parse_router_config(
         {
-            "traffic_shaping": {"all": {"timeout": "5s"}, "subgraphs": {"products": {"timeout": "250ms"}}},
+            "traffic_shaping": {
+                "router": {"timeout": "2m"},
+                "all": {"timeout": "5s"},
+                "subgraphs": {"products": {"timeout": "250ms"}},
+            },
             "limits": {"http_max_request_bytes": "1MB"},
         }
     )
     assert config.traffic_shaping.timeout_for("products") == 0.25
     assert config.traffic_shaping.timeout_for("users") == 5.0
+    assert config.traffic_shaping.router.timeout == 120.0
     assert config.limits.http_max_request_bytes == 1_000_000
+
+
+def test_the_router_timeout_is_apollos_30_seconds_unless_set_or_turned_off() -> None:
+    assert RouterConfig().traffic_shaping.router.timeout == 30.0
+    unbounded = parse_router_config({"traffic_shaping": {"router": {"timeout": None}}})
+    assert unbounded.traffic_shaping.router.timeout is None
 
 
 @pytest.mark.parametrize(
@@ -63,6 +74,7 @@ def test_durations_and_sizes_use_apollo_notation() -> None:
         ({"limit": {}}, "limit: unknown key"),
         ({"supergraph": {"listen": "4000"}}, "supergraph.listen: must be HOST:PORT"),
         ({"traffic_shaping": {"all": {"timeout": "soon"}}}, "traffic_shaping.all.timeout: must be a duration"),
+        ({"traffic_shaping": {"router": {"timeout": "0s"}}}, "traffic_shaping.router.timeout: must be a positive"),
         ({"headers": {"all": {"request": [{"propagate": {}}]}}}, "exactly one of named or matching"),
         ({"cors": {"match_origins": ["("]}}, "is not a regular expression"),
         ({"persisted_queries": {"enabled": True}}, "local_manifests"),
