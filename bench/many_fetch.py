@@ -170,8 +170,8 @@ class Memo:
 
 class MemoProtocol(asyncio.Protocol):
     """One HTTP/1.1 keep-alive connection to the memoised subgraphs: httptools parses, a cached answer is
-    written from the parser's callback. Not uvicorn: at the router's 10,000 subgraph requests a second,
-    an ASGI server's 40-50 µs per request took half a core of the two the router should have."""
+    written from the parser's callback. Not uvicorn: at 10,000 subgraph requests a second, its ASGI path
+    (36 µs of CPU per request, against 16-19 here) took 0.4 of the two cores the routers are measured on."""
 
     def __init__(self, memo: Memo) -> None:
         self.memo = memo
