@@ -22,7 +22,9 @@ over 50 KB, memoised subgraphs): Apollo Gateway, ``router serve`` with deduplica
 workers, and with deduplication on, on unique and on identical requests; it prints requests per
 CPU-second (of the whole process tree), p50/p99, peak RSS, subgraph requests per client request, the
 ratio to Apollo Gateway and the scaling of two workers over one (measured, and projected for two
-cores of the router's own from the CPU a request costs).
+cores of the router's own from the CPU a request costs), with the share of the cores its own load
+generator and subgraphs took meanwhile. The load generator (``drive``) is the router's HTTP/1.1 client
+on uvloop, the cheapest client here, since it runs on the cores the routers are measured on.
 """
 
 from __future__ import annotations
