@@ -8,6 +8,7 @@ import orjson
 import pytest
 
 from router.execution.entities import EntityBatch, TypeRelations, _build_each, _build_uniform, collect_at_path
+from router.execution.merge import deep_merge
 from router.query_plan import FetchNode, FetchRewrite, FieldRequirement, InlineFragmentRequirement
 
 pytestmark = pytest.mark.router
@@ -230,6 +231,36 @@ def test_merge_deepens_existing_objects_and_lists_and_skips_null_entities() -> N
         },
         {"__typename": "Product", "id": "2", "name": "old"},
     ]
+
+
+@pytest.mark.parametrize(
+    "entities",
+    [
+        [{"name": "A"}, {"name": "B", "tags": ["x"]}, {"price": 3}],  # every one disjoint: merged in C
+        [{"name": "A"}, {"owner": {"name": "Ada"}}, {"price": 3}],  # one overlaps: object by object
+        [{"name": "A"}, None, {"price": 3}],  # a null entity
+        [{"name": "A"}, {"id": "2", "name": "B"}, {"price": 3}],  # a scalar on both sides: overwritten
+    ],
+    ids=["disjoint", "overlapping", "null", "same-scalar"],
+)
+def test_a_batch_merges_as_deep_merge_does_object_by_object(entities: list[Any]) -> None:
+    def objects() -> list[dict[str, Any]]:
+        return [
+            {"__typename": "Product", "id": "1"},
+            {"__typename": "Product", "id": "2", "owner": {"id": "u1"}},
+            {"__typename": "Product", "id": "3"},
+        ]
+
+    merged = objects()
+    batch = _build(merged)
+    assert batch.singles is not None
+    batch.merge(entities, KEYED, RELATIONS)
+
+    expected = objects()
+    for obj, entity in zip(expected, entities, strict=True):
+        if entity is not None:
+            deep_merge(obj, entity)
+    assert merged == expected
 
 
 def test_collect_at_path_skips_nulls_at_every_level() -> None:
