@@ -65,6 +65,18 @@ type User @key(fields: "id", resolvable: false) {
 )
 
 
+# A query over both subgraphs (a product's seller lives in accounts), and their answer to it.
+PRODUCTS_WITH_SELLERS = "{ products { id name seller { name } } }"
+PRODUCTS_WITH_SELLERS_ANSWER = {
+    "data": {
+        "products": [
+            {"id": "p1", "name": "Table", "seller": {"name": "Ada"}},
+            {"id": "p2", "name": "Couch", "seller": {"name": "Bob"}},
+        ]
+    }
+}
+
+
 def accounts() -> FakeSubgraph:
     return FakeSubgraph(
         name="accounts",

@@ -13,21 +13,14 @@ import pytest
 from router.server.app import RouterOptions
 from router.server.auth import RouterAuthenticator
 from tests.federation.support.subgraph import FakeSubgraph
-from tests.integration.router.support import running_router
+from tests.integration.router.support import PRODUCTS_WITH_SELLERS, PRODUCTS_WITH_SELLERS_ANSWER, running_router
 from tests.support.tokens import TestTokens
 
 pytestmark = pytest.mark.router
 
 TOKENS = TestTokens()
-QUERY = "{ products { id name seller { name } } }"
-EXPECTED = {
-    "data": {
-        "products": [
-            {"id": "p1", "name": "Table", "seller": {"name": "Ada"}},
-            {"id": "p2", "name": "Couch", "seller": {"name": "Bob"}},
-        ]
-    }
-}
+QUERY = PRODUCTS_WITH_SELLERS
+EXPECTED = PRODUCTS_WITH_SELLERS_ANSWER
 CONFIGS: dict[str, dict[str, Any]] = {
     "both": {},
     "outbound only": {"traffic_shaping": {"router": {"deduplicate_requests": False}}},

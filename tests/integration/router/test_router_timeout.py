@@ -11,19 +11,12 @@ import httpx
 import pytest
 
 from tests.federation.support.subgraph import FakeSubgraph
-from tests.integration.router.support import running_router
+from tests.integration.router.support import PRODUCTS_WITH_SELLERS, PRODUCTS_WITH_SELLERS_ANSWER, running_router
 
 pytestmark = pytest.mark.router
 
-QUERY = "{ products { id name seller { name } } }"
-EXPECTED = {
-    "data": {
-        "products": [
-            {"id": "p1", "name": "Table", "seller": {"name": "Ada"}},
-            {"id": "p2", "name": "Couch", "seller": {"name": "Bob"}},
-        ]
-    }
-}
+QUERY = PRODUCTS_WITH_SELLERS
+EXPECTED = PRODUCTS_WITH_SELLERS_ANSWER
 TIMED_OUT = {
     "errors": [
         {
