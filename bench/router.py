@@ -38,7 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,9 @@ sys.path.insert(0, str(ROOT))
 import aiohttp  # noqa: E402
 import orjson  # noqa: E402
 import uvloop  # noqa: E402
+
+# The router when issue 17 was filed: its first goal is twice this revision's requests per CPU-second.
+ROUND_START = "a6617ed"
 
 CASES = {
     "a: one subgraph": "{ topProducts(first: 2) { upc name price } }",
@@ -723,6 +726,54 @@ async def run_many(seconds: float, concurrency: int, baselines: Sequence[str] = 
             f"{os.cpu_count()} cores ({pair['sub_cpu_us']:.0f} µs of CPU per subgraph request, "
             f"{pair['driver_cpu_us']:.0f} µs per client request)"
         )
+    start = next((f"@{rev[:10]}" for rev in baselines if _same_commit(rev, ROUND_START)), None)
+    print("\nissue 17's goals, in this run (the machine's noise moves each figure by several %):")
+    for goal, figure, met in issue_17_goals(dict(best), start):
+        verdict = "not measured" if met is None else "met" if met else "NOT met"
+        print(f"  {goal:<62} {figure:>8}  {verdict}")
+
+
+def _same_commit(rev: str, other: str) -> bool:
+    def resolve(name: str) -> str:
+        done = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{name}^{{commit}}"], cwd=ROOT,
+                              capture_output=True, text=True, check=False)  # fmt: skip
+        return done.stdout.strip() or name
+
+    return resolve(rev) == resolve(other)
+
+
+def issue_17_goals(
+    rows: Mapping[tuple[str, str], Mapping[str, Any]], round_start: str | None
+) -> list[tuple[str, str, bool | None]]:
+    """(goal, measured figure, met; None when not measured) for issue 17's goals, from the many-fetch rows
+    keyed by (``unique``/``identical``, target); ``round_start``: the target of the round's start."""
+
+    def row(variant: str, target: str | None) -> Mapping[str, Any] | None:
+        return rows.get((variant, target)) if target is not None else None
+
+    def ratio(top: Mapping[str, Any] | None, bottom: Mapping[str, Any] | None, key: str) -> float | None:
+        return top[key] / bottom[key] if top is not None and bottom is not None and bottom[key] else None
+
+    one, two, start = row("unique", "router"), row("unique", "router x2"), row("unique", round_start)
+    apollo, dedup = row("unique", "apollo"), row("identical", "router+dedup")
+    figures: list[tuple[str, float | None, float, str]] = [
+        (f"one worker: 2x the round's start ({ROUND_START}), req per CPU-second", ratio(one, start, "rps_per_cpu"),
+         2.0, "x"),
+        ("one worker: 7x Apollo Gateway, req per CPU-second", ratio(one, apollo, "rps_per_cpu"), 7.0, "x"),
+        ("one worker: p99 at most 1.5x p50", None if one is None else one["p99"] / one["p50"], -1.5, "x"),
+        ("one worker: RSS under 150 MB", None if one is None else one["rss"], -150.0, " MB"),
+        ("two workers: 1.8x one worker's requests per second", ratio(two, one, "rps"), 1.8, "x"),
+        ("identical requests, dedup on: 25x Apollo Gateway", ratio(dedup, row("identical", "apollo"),
+         "rps_per_cpu"), 25.0, "x"),
+    ]  # fmt: skip
+    goals: list[tuple[str, str, bool | None]] = []
+    for goal, value, bound, unit in figures:
+        if value is None:
+            goals.append((goal, "-", None))
+            continue
+        met = value >= bound if bound > 0 else value <= -bound  # a negative bound is a ceiling
+        goals.append((goal, f"{value:.2f}{unit}" if unit == "x" else f"{value:.0f}{unit}", met))
+    return goals
 
 
 if __name__ == "__main__":
