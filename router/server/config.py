@@ -230,8 +230,8 @@ class RouterShaping(Section):
     # covers the operation, its variables and every header that reaches a subgraph or decides authorization.
     deduplicate_requests: bool = True
     # Apollo's key and default: an operation still running after this long is cancelled (its subgraph
-    # requests with it) and answered 504 GATEWAY_TIMEOUT. ``null``: no limit. Streams (subscriptions,
-    # @defer's parts) are not bound by it.
+    # requests with it) and answered 504 GATEWAY_TIMEOUT. ``null``: no limit. Subscriptions are not bound
+    # by it; each part of a @defer response has its own.
     timeout: float | None = 30.0
 
     @field_validator("timeout", mode="before")
