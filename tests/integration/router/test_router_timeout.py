@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
+from router.rest.problems import PROBLEM_MEDIA_TYPE
+from router.server.app import RouterOptions
 from tests.federation.support.subgraph import FakeSubgraph
 from tests.integration.router.support import PRODUCTS_WITH_SELLERS, PRODUCTS_WITH_SELLERS_ANSWER, running_router
 
@@ -84,3 +87,25 @@ def test_without_a_timeout_a_slow_operation_finishes(
     (slow,) = asyncio.run(_post(routers["unbounded"]))
     assert slow.status_code == 200
     assert slow.json() == EXPECTED
+
+
+def test_a_rest_route_answers_a_504_problem_its_openapi_document_declares(
+    tmp_path: Path, supergraph_file: Path, subgraphs: dict[str, FakeSubgraph]
+) -> None:
+    declarations = tmp_path / "rest"
+    declarations.mkdir()
+    (declarations / "sellers.graphql").write_text(
+        'query Sellers @rest(method: GET, path: "/sellers") { products { id seller { name } } }\n'
+    )
+    config = {"traffic_shaping": {"router": {"timeout": "300ms"}}}
+    with running_router(supergraph_file, config, RouterOptions(rest_declarations=declarations)) as url:
+        assert httpx.get(f"{url}/sellers").status_code == 200
+        subgraphs["products"].delay_seconds = SUBGRAPH_DELAY
+        late = httpx.get(f"{url}/sellers", timeout=CLIENT_TIMEOUT)
+        document = httpx.get(f"{url}/openapi.json").json()
+    assert late.status_code == 504
+    assert late.headers["content-type"].startswith(PROBLEM_MEDIA_TYPE)
+    problem = late.json()
+    assert problem["status"] == 504
+    assert problem["errors"] == TIMED_OUT["errors"]
+    assert "504" in document["paths"]["/sellers"]["get"]["responses"]
