@@ -16,10 +16,10 @@ from __future__ import annotations
 import ipaddress
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from router.execution.subgraph_tls import SubgraphTls, SubgraphTlsError, load_subgraph_tls
 
@@ -47,6 +47,15 @@ def parse_duration(value: Any) -> float:
     if seconds <= 0:
         raise ValueError("must be a positive duration")
     return seconds
+
+
+def _optional_duration(value: Any) -> float | None:
+    return None if value is None else parse_duration(value)
+
+
+# Fields in seconds, written in Apollo's duration notation (``Optional``: or ``null``).
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+OptionalDuration = Annotated[float | None, BeforeValidator(_optional_duration)]
 
 
 def parse_size(value: Any) -> int:
@@ -102,12 +111,7 @@ class CorsConfig(Section):
     allow_headers: list[str] = Field(default_factory=list)
     expose_headers: list[str] = Field(default_factory=list)
     methods: list[str] = Field(default_factory=lambda: ["GET", "POST", "OPTIONS"])
-    max_age: float | None = None
-
-    @field_validator("max_age", mode="before")
-    @classmethod
-    def _max_age(cls, value: Any) -> float | None:
-        return None if value is None else parse_duration(value)
+    max_age: OptionalDuration = None
 
     @field_validator("match_origins")
     @classmethod
@@ -214,15 +218,10 @@ class LimitsConfig(Section):
 
 
 class SubgraphShaping(Section):
-    timeout: float | None = None
+    timeout: OptionalDuration = None
     # Apollo's key: identical query fetches in flight at once share one subgraph request (never mutations).
     # ``None`` under ``subgraphs.<name>``: as ``all``; ``all`` defaults to on.
     deduplicate_query: bool | None = None
-
-    @field_validator("timeout", mode="before")
-    @classmethod
-    def _timeout(cls, value: Any) -> float | None:
-        return None if value is None else parse_duration(value)
 
 
 class RouterShaping(Section):
@@ -232,12 +231,7 @@ class RouterShaping(Section):
     # Apollo's key and default: an operation still running after this long is cancelled (its subgraph
     # requests with it) and answered 504 GATEWAY_TIMEOUT. ``null``: no limit. Subscriptions are not bound
     # by it; each part of a @defer response has its own.
-    timeout: float | None = 30.0
-
-    @field_validator("timeout", mode="before")
-    @classmethod
-    def _timeout(cls, value: Any) -> float | None:
-        return None if value is None else parse_duration(value)
+    timeout: OptionalDuration = 30.0
 
 
 class TrafficShapingConfig(Section):
@@ -356,13 +350,8 @@ class InMemoryCache(Section):
 
 class RedisCache(Section):
     urls: list[str]
-    ttl: float | None = None
+    ttl: OptionalDuration = None
     namespace: str = "apq"
-
-    @field_validator("ttl", mode="before")
-    @classmethod
-    def _ttl(cls, value: Any) -> float | None:
-        return None if value is None else parse_duration(value)
 
 
 class ApqCache(Section):
@@ -453,13 +442,8 @@ class SubscriptionConfig(Section):
     # or multipart request always carries one). Past a cap a new subscription gets a clear error.
     max_opened_subscriptions: int = Field(default=10_000, ge=1)
     max_per_connection: int = Field(default=100, ge=1)
-    heartbeat_interval: float = 15.0  # seconds between keep-alives (WebSocket ping, SSE comment, multipart {})
-    connection_init_timeout: float = 10.0  # a WebSocket client must send connection_init within this
-
-    @field_validator("heartbeat_interval", "connection_init_timeout", mode="before")
-    @classmethod
-    def _durations(cls, value: Any) -> float:
-        return parse_duration(value)
+    heartbeat_interval: Duration = 15.0  # seconds between keep-alives (WebSocket ping, SSE comment, multipart {})
+    connection_init_timeout: Duration = 10.0  # a WebSocket client must send connection_init within this
 
 
 class RouterConfig(Section):
