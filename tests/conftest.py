@@ -15,12 +15,18 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from hypothesis import settings
 
 from db.embedded import start_embedded_postgres
 from db.migrate import SERVICES, migrate_all
 from marketplace.embedded_redis import start_embedded_redis
 from servicekit.settings import normalize_database_url
 from tests.support.databases import create_database, drop_database
+
+# Property tests check behaviour, never wall-clock time: Hypothesis's default 200 ms deadline per
+# example fails a test whose first example ran slowly on a loaded machine ("Unreliable test timings").
+settings.register_profile("suite", deadline=None)
+settings.load_profile("suite")
 
 
 def _env(name: str) -> str | None:
