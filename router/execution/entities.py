@@ -305,6 +305,48 @@ class EntityBatch:
         return [path for path, value in _paths_at(data, flatten_path) if id(value) in wanted]
 
 
+class _UniformPlan:
+    """How :func:`_build_uniform` reads one fetch's objects of one ``__typename``, made once per pair.
+
+    ``read`` builds a representation; ``key`` reads the identity of an object: its one key field's value
+    when ``__typename`` is the only other field (a ``str`` or ``int`` whose hash the string caches),
+    else the tuple of every field's value, ``__typename`` at ``typename_at``.
+    """
+
+    __slots__ = ("key", "read", "single", "typename_at")
+
+    def __init__(self, read: Callable[[dict[str, Any]], dict[str, Any]], names: Sequence[str]) -> None:
+        self.read = read
+        keys = [name for name in names if name != "__typename"]
+        self.single = len(keys) == 1
+        self.key: Callable[[dict[str, Any]], Any] = itemgetter(keys[0]) if self.single else itemgetter(*names)
+        self.typename_at = list(names).index("__typename")
+
+
+_TYPENAME = itemgetter("__typename")
+# Per (fetch node, __typename): its uniform plan, or None when its batches go object by object. Keyed by
+# the node's identity (frozen dataclasses hash every field), holding the node and the relations it was
+# made with so that a reused identity never matches; cleared when it grows past any plan cache's size.
+_UNIFORM_PLANS: dict[tuple[int, str], tuple[FetchNode, TypeRelations, _UniformPlan | None]] = {}
+_UNIFORM_PLANS_LIMIT = 10_000
+
+
+def _uniform_plan(fetch: FetchNode, typename: str, relations: TypeRelations) -> _UniformPlan | None:
+    cached = _UNIFORM_PLANS.get((id(fetch), typename))
+    if cached is not None and cached[0] is fetch and cached[1] is relations:
+        return cached[2]
+    selections, read = _plan_for(fetch.requires, typename, relations, fetch.input_rewrites)
+    plan = None
+    if read is not None:
+        names = [selection.name for selection in selections]  # type: ignore[union-attr]
+        if "__typename" in names:
+            plan = _UniformPlan(read, names)
+    if len(_UNIFORM_PLANS) >= _UNIFORM_PLANS_LIMIT:
+        _UNIFORM_PLANS.clear()
+    _UNIFORM_PLANS[(id(fetch), typename)] = (fetch, relations, plan)
+    return plan
+
+
 def _build_uniform(
     batch: EntityBatch, objects: list[dict[str, Any]], fetch: FetchNode, relations: TypeRelations
 ) -> bool:
@@ -312,34 +354,38 @@ def _build_uniform(
 
     Usual: every object has the ``__typename`` of the first, its selections are plain fields (no alias,
     sub-selection or input rewrite: ``__typename`` and key fields), every object has them all, and every
-    key value is a string or an integer, so the tuple of values is an exact identity (no JSON per object).
-    Anything else (a null, another type, a missing field) goes to :func:`_build_each`.
+    key value is a string or an integer, so the key value (or the tuple of values) is an exact identity
+    (no JSON per object). Anything else (a null, another type, a missing field) goes to :func:`_build_each`.
     """
     if not objects:
         return True
     typename = objects[0].get("__typename")
     if type(typename) is not str:
         return False
-    selections, read = _plan_for(fetch.requires, typename, relations, fetch.input_rewrites)
-    if read is None:
-        return False
-    names = [selection.name for selection in selections]  # type: ignore[union-attr]
-    if "__typename" not in names:
+    plan = _uniform_plan(fetch, typename, relations)
+    if plan is None:
         return False
     unique = objects
     if len(set(map(id, objects))) != len(objects):
         unique = list(dict(zip(map(id, objects), objects, strict=True)).values())  # first place kept
     try:
-        values = list(map(itemgetter(*names), unique))
+        if plan.single:
+            if set(map(_TYPENAME, unique)) != {typename}:
+                return False
+            values = list(map(plan.key, unique))
+            if not _EXACT_KEY_TYPES.issuperset(map(type, values)):
+                return False  # a null, float, boolean, list or object value
+        else:
+            values = list(map(plan.key, unique))
+            for position, column in enumerate(zip(*values, strict=True)):
+                if position == plan.typename_at:
+                    if set(column) != {typename}:
+                        return False
+                elif not _EXACT_KEY_TYPES.issuperset(map(type, column)):
+                    return False
     except KeyError:
         return False
-    for position, name in enumerate(names):
-        column = map(itemgetter(position), values)
-        if name == "__typename":
-            if set(column) != {typename}:
-                return False
-        elif not _EXACT_KEY_TYPES.issuperset(map(type, column)):
-            return False  # a null, float, boolean, list or object value
+    read = plan.read
     index: dict[Any, Any] = dict.fromkeys(values)
     if len(index) == len(values):
         batch.representations = list(map(read, unique))

@@ -7,6 +7,7 @@ from typing import Any
 import orjson
 import pytest
 
+from router.execution import entities
 from router.execution.entities import EntityBatch, TypeRelations, _build_each, _build_uniform, collect_at_path
 from router.execution.merge import deep_merge
 from router.query_plan import FetchNode, FetchRewrite, FieldRequirement, InlineFragmentRequirement
@@ -26,6 +27,8 @@ def _fetch(*fields: FieldRequirement, typename: str = "Product", **options: Any)
 
 
 KEYED = _fetch(FieldRequirement("__typename"), FieldRequirement("id"))
+# Two key fields: the batch-wide builder keys objects by the tuple of values rather than by one value.
+TWO_KEYS = _fetch(FieldRequirement("__typename"), FieldRequirement("id"), FieldRequirement("sku"))
 
 
 def _build(
@@ -67,15 +70,17 @@ def test_integer_and_string_keys_stay_apart_when_every_object_has_one_type() -> 
         [1, 2, 1, "x"],
     ],
 )
-def test_the_batch_wide_builder_agrees_with_the_object_by_object_one(ids: list[Any]) -> None:
-    shared = {"__typename": "Product", "id": "shared"}
-    objects = [{"__typename": "Product", "id": value, "name": f"n{i}"} for i, value in enumerate(ids)]
+@pytest.mark.parametrize("fetch", [KEYED, TWO_KEYS], ids=["one key", "two keys"])
+def test_the_batch_wide_builder_agrees_with_the_object_by_object_one(ids: list[Any], fetch: FetchNode) -> None:
+    shared = {"__typename": "Product", "id": "shared", "sku": 1}
+    # The sku splits some equal ids apart (two keys) and is ignored with one.
+    objects = [{"__typename": "Product", "id": value, "sku": i % 2, "name": f"n{i}"} for i, value in enumerate(ids)]
     objects = [*objects, shared, objects[0], shared]  # the same objects again, along other paths
 
     uniform, each = EntityBatch(), EntityBatch()
 
-    assert _build_uniform(uniform, objects, KEYED, RELATIONS)
-    _build_each(each, objects, KEYED, RELATIONS, None)
+    assert _build_uniform(uniform, objects, fetch, RELATIONS)
+    _build_each(each, objects, fetch, RELATIONS, None)
     assert uniform.encoded() == each.encoded()
     assert [[id(obj) for obj in group] for group in uniform.groups] == [
         [id(obj) for obj in group] for group in each.groups
@@ -92,8 +97,35 @@ def test_the_batch_wide_builder_agrees_with_the_object_by_object_one(ids: list[A
         [{"__typename": "Product", "id": 1}, {"__typename": "Product", "id": True}],  # 1 == True in Python
     ],
 )
-def test_batches_the_batch_wide_builder_cannot_key_exactly_go_object_by_object(objects: list[dict[str, Any]]) -> None:
-    assert not _build_uniform(EntityBatch(), objects, KEYED, RELATIONS)
+@pytest.mark.parametrize("fetch", [KEYED, TWO_KEYS], ids=["one key", "two keys"])
+def test_batches_the_batch_wide_builder_cannot_key_exactly_go_object_by_object(
+    objects: list[dict[str, Any]], fetch: FetchNode
+) -> None:
+    if fetch is TWO_KEYS:
+        objects = [{**obj, "sku": 7} for obj in objects]
+    assert not _build_uniform(EntityBatch(), objects, fetch, RELATIONS)
+
+
+def test_a_second_key_field_that_cannot_key_exactly_goes_object_by_object() -> None:
+    for sku in (None, 1.0, True, [1]):
+        objects: list[dict[str, Any]] = [
+            {"__typename": "Product", "id": "1", "sku": 1},
+            {"__typename": "Product", "id": "2", "sku": sku},
+        ]
+        assert not _build_uniform(EntityBatch(), objects, TWO_KEYS, RELATIONS)
+
+
+def test_each_fetch_gets_its_own_batch_plan_for_the_same_type(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batch plans are cached per fetch node and ``__typename``: two fetches of one type read their own
+    fields, also once the cache has been emptied for growing past its limit (here, every third plan)."""
+    monkeypatch.setattr(entities, "_UNIFORM_PLANS_LIMIT", 3)
+    objects = [{"__typename": "Product", "id": "1", "sku": 5, "name": "n"}]
+    shapes = [("__typename", "id"), ("__typename", "id", "sku"), ("__typename", "sku")] * 3
+    fetches = [_fetch(*(FieldRequirement(name) for name in fields)) for fields in shapes]
+    for _ in range(2):
+        for fetch, names in zip(fetches, shapes, strict=True):
+            assert _sent(_build(objects, fetch)) == [{name: objects[0][name] for name in names}]
+    assert len(entities._UNIFORM_PLANS) <= 3
 
 
 def test_zero_false_and_negative_zero_do_not_collide() -> None:
