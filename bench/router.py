@@ -533,6 +533,17 @@ traffic_shaping:
   all:
     deduplicate_query: false
 """
+# The same without traffic_shaping.router.adaptive_concurrency: every operation in flight executes at once.
+NO_GATE_CONFIG = """
+traffic_shaping:
+  router:
+    deduplicate_requests: false
+    adaptive_concurrency:
+      enabled: false
+  all:
+    deduplicate_query: false
+"""
+UNGATED = "router (ac off)"
 
 
 async def _subgraph_count(base: str, session: aiohttp.ClientSession, *, reset: bool = False) -> int:
@@ -645,6 +656,9 @@ async def run_many(seconds: float, concurrency: int, baselines: Sequence[str] = 
         targets["router+dedup"] = (dedup, f"http://127.0.0.1:{ports[2]}/graphql")
         two = _spawn_router_server(handle.name, ports[3], extra_config=NO_DEDUP_CONFIG, workers=2)
         targets["router x2"] = (two, f"http://127.0.0.1:{ports[3]}/graphql")
+        ungated_port = _free_port()
+        ungated = _spawn_router_server(handle.name, ungated_port, extra_config=NO_GATE_CONFIG)
+        targets[UNGATED] = (ungated, f"http://127.0.0.1:{ungated_port}/graphql")
         for baseline in baselines:
             port = _free_port()
             checkouts.append(_checkout(baseline))
@@ -665,6 +679,7 @@ async def run_many(seconds: float, concurrency: int, baselines: Sequence[str] = 
             ("unique", "apollo", False),
             *(("unique", f"@{baseline[:10]}", False) for baseline in baselines),
             ("unique", "router", False),
+            ("unique", UNGATED, False),
             ("unique", "router x2", False),
             ("identical", "apollo", True),
             ("identical", "router", True),
@@ -696,7 +711,7 @@ async def run_many(seconds: float, concurrency: int, baselines: Sequence[str] = 
         f"{os.cpu_count()} CPUs (shared)\n"
     )
     header = (
-        f"{'requests':<10} {'target':<13} {'req/s':>7} {'req/CPU-s':>10} {'CPU µs/req':>11} {'p50 ms':>8} "
+        f"{'requests':<10} {'target':<15} {'req/s':>7} {'req/CPU-s':>10} {'CPU µs/req':>11} {'p50 ms':>8} "
         f"{'p99 ms':>8} {'max RSS MB':>11} {'subgraph req/req':>17} {'vs Apollo':>10} {'errors':>6}"
     )
     print(header)
@@ -705,11 +720,17 @@ async def run_many(seconds: float, concurrency: int, baselines: Sequence[str] = 
     for variant, row in rows:
         ratio = row["rps_per_cpu"] / apollo_by_variant.get(variant, float("nan"))
         print(
-            f"{variant:<10} {row['target']:<13} {row['rps']:>7.0f} {row['rps_per_cpu']:>10.0f} {row['cpu_us']:>11.0f} "
+            f"{variant:<10} {row['target']:<15} {row['rps']:>7.0f} {row['rps_per_cpu']:>10.0f} {row['cpu_us']:>11.0f} "
             f"{row['p50']:>8.1f} {row['p99']:>8.1f} {row['rss']:>11.0f} {row['sub_per_req']:>17.2f} "
             f"{ratio:>9.2f}x {row['errors']:>6}"
         )
     by_name = {row["target"]: row for variant, row in rows if variant == "unique"}
+    if UNGATED in by_name:
+        gated, ungated_row = by_name["router"]["cpu_us"], by_name[UNGATED]["cpu_us"]
+        print(
+            f"\nadaptive concurrency (traffic_shaping.router.adaptive_concurrency): {gated:.0f} µs of CPU per "
+            f"request with it, {ungated_row:.0f} without ({gated / ungated_row - 1:+.0%})"
+        )
     if "router x2" in by_name:
         scaling = by_name["router x2"]["rps"] / by_name["router"]["rps"]
         print(f"\n2 workers vs 1, requests per second (unique requests): {scaling:.2f}x")

@@ -114,6 +114,9 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
     metrics.watch_planner_cache(lambda: holder.current.planner_cache())
     persisted = PersistedQueries(config.apq, config.persisted_queries)
     pipeline = Pipeline(config, holder, persisted, metrics)
+    gate = pipeline.gate
+    if gate is not None:
+        metrics.watch_admission(lambda: (gate.limit, gate.waited))
     csrf = CsrfPolicy(config.csrf)
     tokens = ServiceTokenCache(options.internal_secret) if options.internal_secret else None
     addresses = ClientAddresses(parse_networks(config.trusted_proxies))

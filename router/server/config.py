@@ -224,6 +224,13 @@ class SubgraphShaping(Section):
     deduplicate_query: bool | None = None
 
 
+class AdaptiveConcurrency(Section):
+    # Ours: how many operations execute at once follows the process's CPU (router/server/admission.py):
+    # never fewer than ``minimum``, fewer than all in flight while the CPU is busy, more while it has room.
+    enabled: bool = True
+    minimum: int = Field(default=8, ge=1)
+
+
 class RouterShaping(Section):
     # Ours (Apollo has none): identical client queries in flight at once share one execution; "identical"
     # covers the operation, its variables and every header that reaches a subgraph or decides authorization.
@@ -232,6 +239,7 @@ class RouterShaping(Section):
     # requests with it) and answered 504 GATEWAY_TIMEOUT. ``null``: no limit. Subscriptions are not bound
     # by it; each part of a @defer response has its own.
     timeout: OptionalDuration = 30.0
+    adaptive_concurrency: AdaptiveConcurrency = Field(default_factory=AdaptiveConcurrency)
 
 
 class TrafficShapingConfig(Section):

@@ -129,6 +129,20 @@ class RouterMetrics:
             registry=self.registry,
             multiprocess_mode="liveall",
         )
+        self.execution_limit = Gauge(
+            "router_execution_limit",
+            "Operations each worker lets execute at once (traffic_shaping.router.adaptive_concurrency)",
+            ["worker"],
+            registry=self.registry,
+            multiprocess_mode="liveall",
+        )
+        self.operations_queued = Counter(
+            "router_operations_queued_total",
+            "Operations that waited for the adaptive concurrency limit before executing",
+            registry=self.registry,
+        )
+        self._admission: Callable[[], tuple[int, int]] | None = None
+        self._queued_seen = 0
         self._http_requests = _Children(self.http_requests)
         self._http_latency = _Children(self.http_latency)
         self._operations = _Children(self.operations)
@@ -146,8 +160,23 @@ class RouterMetrics:
             "router_planner_cache", "Lookups in the query planner's own plan cache", ["result"], registry=self.registry
         )
 
+    def watch_admission(self, read: Callable[[], tuple[int, int]]) -> None:
+        """Report the execution gate's (limit, operations that waited so far) at each sync and scrape."""
+        self._admission = read
+
+    def _sync_admission(self) -> None:
+        if self._admission is None:
+            return
+        limit, waited = self._admission()
+        self.execution_limit.labels(self.worker).set(limit)
+        if waited > self._queued_seen:
+            self.operations_queued.inc(waited - self._queued_seen)
+            self._queued_seen = waited
+
     def sync(self) -> None:
-        """Copy this worker's planner-cache counts into the shared counter (multiprocess mode)."""
+        """Copy this worker's planner-cache counts into the shared counter, and the execution gate's
+        state into its gauge and counter (every second in multiprocess mode, and before each scrape)."""
+        self._sync_admission()
         if self._planner_counts is None or self._planner_counter is None:
             return
         counts = self._planner_counts()
@@ -165,6 +194,7 @@ class RouterMetrics:
     def render(self) -> bytes:
         """The Prometheus text of this process, or of every worker in multiprocess mode."""
         if not self.multiprocess:
+            self._sync_admission()
             return generate_latest(self.registry)
         from prometheus_client import multiprocess
 

@@ -22,6 +22,7 @@ import orjson
 from graphql import DocumentNode, OperationDefinitionNode, OperationType, print_ast
 
 from router.execution.fetcher import PER_REQUEST_HEADERS
+from router.server.admission import ExecutionGate
 from router.server.apq import PersistedQueries, PersistedQueryNotFound
 from router.server.authorization import FilterResult, apply_removed
 from router.server.config import RouterConfig
@@ -141,6 +142,8 @@ class Pipeline:
         self._filter_cache_size = filter_cache_size
         self._dedupe = config.traffic_shaping.router.deduplicate_requests
         self._timeout = config.traffic_shaping.router.timeout
+        adaptive = config.traffic_shaping.router.adaptive_concurrency
+        self.gate = ExecutionGate(adaptive.minimum) if adaptive.enabled else None
         self._in_flight: dict[Hashable, asyncio.Future[Outcome | None]] = {}
         self.deduplicated = 0  # operations answered by an identical one in flight
 
@@ -270,15 +273,12 @@ class Pipeline:
         headers: Mapping[str, str],
         removed: FilterResult | None,
     ) -> Outcome:
-        if text and request.deferred is not None:
-            start, seed = request.deferred
-            body = await runtime.engine.execute_deferred(
-                text, request.variables, request.operation_name, headers, start, seed
-            )
-        elif text:
-            body = await runtime.engine.execute(
-                text, request.variables, request.operation_name, headers, defer_inputs=request.defer_inputs
-            )
+        if text:
+            if self.gate is None:
+                body = await self._engine(runtime, request, text, headers)
+            else:
+                async with self.gate:
+                    body = await self._engine(runtime, request, text, headers)
         else:
             body = {"data": {}}
         if removed is not None and removed.changed:
@@ -286,6 +286,19 @@ class Pipeline:
         body = self._mask(body)
         status = 400 if "data" not in body and body.get("errors") else 200
         return Outcome(status, body)
+
+    @staticmethod
+    async def _engine(
+        runtime: RouterRuntime, request: GraphQLRequest, text: str, headers: Mapping[str, str]
+    ) -> dict[str, Any]:
+        if request.deferred is not None:
+            start, seed = request.deferred
+            return await runtime.engine.execute_deferred(
+                text, request.variables, request.operation_name, headers, start, seed
+            )
+        return await runtime.engine.execute(
+            text, request.variables, request.operation_name, headers, defer_inputs=request.defer_inputs
+        )
 
     def _filter(
         self,

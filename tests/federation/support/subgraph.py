@@ -91,6 +91,9 @@ class FakeSubgraph:
     root: Mapping[str, Any] = field(default_factory=dict)
     fail_status: int | None = None
     delay_seconds: float = 0.0
+    # Requests inside their delay at once: now, and the most there have been (reset by the test).
+    delaying: int = 0
+    most_delaying: int = 0
     url: str = ""
     requests: list[dict[str, Any]] = field(default_factory=list)
     record_requests: bool = True
@@ -173,7 +176,12 @@ class FakeSubgraph:
             if self.record_requests:
                 self.requests.append({**body, "headers": dict(request.headers)})
             if self.delay_seconds:
-                await asyncio.sleep(self.delay_seconds)
+                self.delaying += 1
+                self.most_delaying = max(self.most_delaying, self.delaying)
+                try:
+                    await asyncio.sleep(self.delay_seconds)
+                finally:
+                    self.delaying -= 1
             if self.fail_status is not None:
                 return Response(b"subgraph unavailable", status_code=self.fail_status)
             result = await self.execute(body["query"], body.get("variables"), body.get("operationName"))

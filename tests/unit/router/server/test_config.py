@@ -67,6 +67,14 @@ def test_the_router_timeout_is_apollos_30_seconds_unless_set_or_turned_off() -> 
     assert unbounded.traffic_shaping.router.timeout is None
 
 
+def test_adaptive_concurrency_is_on_with_a_minimum_of_eight_unless_set() -> None:
+    default = RouterConfig().traffic_shaping.router.adaptive_concurrency
+    assert (default.enabled, default.minimum) == (True, 8)
+    raw = {"traffic_shaping": {"router": {"adaptive_concurrency": {"enabled": False, "minimum": 3}}}}
+    chosen = parse_router_config(raw).traffic_shaping.router.adaptive_concurrency
+    assert (chosen.enabled, chosen.minimum) == (False, 3)
+
+
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
@@ -75,6 +83,14 @@ def test_the_router_timeout_is_apollos_30_seconds_unless_set_or_turned_off() -> 
         ({"supergraph": {"listen": "4000"}}, "supergraph.listen: must be HOST:PORT"),
         ({"traffic_shaping": {"all": {"timeout": "soon"}}}, "traffic_shaping.all.timeout: must be a duration"),
         ({"traffic_shaping": {"router": {"timeout": "0s"}}}, "traffic_shaping.router.timeout: must be a positive"),
+        (
+            {"traffic_shaping": {"router": {"adaptive_concurrency": {"minimum": 0}}}},
+            "traffic_shaping.router.adaptive_concurrency.minimum",
+        ),
+        (
+            {"traffic_shaping": {"router": {"adaptive_concurrency": {"maximum": 9}}}},
+            "traffic_shaping.router.adaptive_concurrency.maximum: unknown key",
+        ),
         ({"headers": {"all": {"request": [{"propagate": {}}]}}}, "exactly one of named or matching"),
         ({"cors": {"match_origins": ["("]}}, "is not a regular expression"),
         ({"persisted_queries": {"enabled": True}}, "local_manifests"),

@@ -1,0 +1,90 @@
+"""``traffic_shaping.router.adaptive_concurrency`` on real servers: while the router's CPU has room (its
+operations wait on a slow subgraph), the limit grows past its minimum, so a burst is not held to it;
+with the limit off every operation executes at once. How the limit falls while the CPU is busy is
+checked in ``tests/unit/router/server/test_admission.py``."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.federation.support.subgraph import FakeSubgraph
+from tests.integration.router.support import PRODUCTS_WITH_SELLERS, PRODUCTS_WITH_SELLERS_ANSWER, running_router
+
+pytestmark = pytest.mark.router
+
+MINIMUM = 2
+BURST = 24
+SUBGRAPH_DELAY = 0.5
+
+
+@pytest.fixture(scope="module")
+def routers(tmp_path_factory: pytest.TempPathFactory, supergraph_sdl: str) -> Iterator[dict[str, str]]:
+    path = tmp_path_factory.mktemp("adaptive-concurrency") / "supergraph.graphql"
+    path.write_text(supergraph_sdl)
+    # Identical operations would share one execution and one subgraph request: deduplication off.
+    no_dedup = {"all": {"deduplicate_query": False}}
+    adaptive = {
+        "traffic_shaping": {
+            "router": {"deduplicate_requests": False, "adaptive_concurrency": {"minimum": MINIMUM}},
+            **no_dedup,
+        }
+    }
+    off = {
+        "traffic_shaping": {
+            "router": {"deduplicate_requests": False, "adaptive_concurrency": {"enabled": False}},
+            **no_dedup,
+        }
+    }
+    with running_router(path, adaptive) as limited, running_router(path, off) as unlimited:
+        yield {"adaptive": limited, "off": unlimited}
+
+
+async def _burst(url: str) -> list[httpx.Response]:
+    async with httpx.AsyncClient(timeout=30.0) as client:
+        return await asyncio.gather(
+            *(client.post(f"{url}/graphql", json={"query": PRODUCTS_WITH_SELLERS}) for _ in range(BURST))
+        )
+
+
+def _metric(text: str, name: str) -> float:
+    found = re.search(rf"^{name}(?:{{[^}}]*}})? (\S+)$", text, re.MULTILINE)
+    assert found is not None, f"{name} is not in /metrics"
+    return float(found.group(1))
+
+
+def test_a_burst_waiting_on_a_slow_subgraph_is_not_held_to_the_minimum(
+    routers: dict[str, str], subgraphs: dict[str, FakeSubgraph]
+) -> None:
+    products = subgraphs["products"]
+    products.delay_seconds = SUBGRAPH_DELAY
+    products.most_delaying = 0
+
+    responses = asyncio.run(_burst(routers["adaptive"]))
+
+    assert [response.status_code for response in responses] == [200] * BURST
+    assert all(response.json() == PRODUCTS_WITH_SELLERS_ANSWER for response in responses)
+    # Held to the minimum, the subgraph would never see more than 2 of them at once.
+    assert products.most_delaying >= BURST // 2, products.most_delaying
+    metrics = httpx.get(f"{routers['adaptive']}/metrics").text
+    assert _metric(metrics, "router_execution_limit") >= BURST // 2
+    assert _metric(metrics, "router_operations_queued_total") >= 1  # the first ones past the minimum waited
+
+
+def test_with_the_limit_off_a_burst_executes_at_once(
+    routers: dict[str, str], subgraphs: dict[str, FakeSubgraph]
+) -> None:
+    products = subgraphs["products"]
+    products.delay_seconds = SUBGRAPH_DELAY
+    products.most_delaying = 0
+
+    responses = asyncio.run(_burst(routers["off"]))
+
+    assert [response.status_code for response in responses] == [200] * BURST
+    assert products.most_delaying == BURST
+    metrics = httpx.get(f"{routers['off']}/metrics").text
+    assert "router_execution_limit{" not in metrics
