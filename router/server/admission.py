@@ -1,4 +1,4 @@
-"""Admission of operations to the engine: as many at once as keep the process's CPU busy, and no more.
+"""Admission of operations to the engine: as many at once as keep the worker's CPU busy, and no more.
 
 A Python router runs one operation step at a time per process. When its CPU is saturated, operations
 in flight do not finish sooner for being many: they take turns, each resuming after all the others

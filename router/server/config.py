@@ -225,8 +225,9 @@ class SubgraphShaping(Section):
 
 
 class AdaptiveConcurrency(Section):
-    # Ours: how many operations execute at once follows the process's CPU (router/server/admission.py):
-    # never fewer than ``minimum``, fewer than all in flight while the CPU is busy, more while it has room.
+    # Ours: how many operations a worker executes at once follows how busy its event loop's thread is
+    # (router/server/admission.py): never fewer than ``minimum``, fewer than all in flight while it is
+    # busy, more while it idles with operations waiting.
     enabled: bool = True
     minimum: int = Field(default=8, ge=1)
 
