@@ -44,11 +44,22 @@ def routers(tmp_path_factory: pytest.TempPathFactory, supergraph_sdl: str) -> It
         yield {"adaptive": limited, "off": unlimited}
 
 
-async def _burst(url: str) -> list[httpx.Response]:
-    async with httpx.AsyncClient(timeout=30.0) as client:
-        return await asyncio.gather(
-            *(client.post(f"{url}/graphql", json={"query": PRODUCTS_WITH_SELLERS}) for _ in range(BURST))
-        )
+def _burst(url: str, products: FakeSubgraph) -> tuple[int, str]:
+    """Send BURST operations at once through the slow products subgraph; every one must be answered in
+    full. Returns how many the subgraph held at once, and the router's /metrics text afterwards."""
+
+    async def send() -> list[httpx.Response]:
+        async with httpx.AsyncClient(timeout=30.0) as client:
+            return await asyncio.gather(
+                *(client.post(f"{url}/graphql", json={"query": PRODUCTS_WITH_SELLERS}) for _ in range(BURST))
+            )
+
+    products.delay_seconds = SUBGRAPH_DELAY
+    products.most_delaying = 0
+    responses = asyncio.run(send())
+    assert [response.status_code for response in responses] == [200] * BURST
+    assert all(response.json() == PRODUCTS_WITH_SELLERS_ANSWER for response in responses)
+    return products.most_delaying, httpx.get(f"{url}/metrics").text
 
 
 def _metric(text: str, name: str) -> float:
@@ -60,17 +71,10 @@ def _metric(text: str, name: str) -> float:
 def test_a_burst_waiting_on_a_slow_subgraph_is_not_held_to_the_minimum(
     routers: dict[str, str], subgraphs: dict[str, FakeSubgraph]
 ) -> None:
-    products = subgraphs["products"]
-    products.delay_seconds = SUBGRAPH_DELAY
-    products.most_delaying = 0
+    at_once, metrics = _burst(routers["adaptive"], subgraphs["products"])
 
-    responses = asyncio.run(_burst(routers["adaptive"]))
-
-    assert [response.status_code for response in responses] == [200] * BURST
-    assert all(response.json() == PRODUCTS_WITH_SELLERS_ANSWER for response in responses)
     # Held to the minimum, the subgraph would never see more than 2 of them at once.
-    assert products.most_delaying >= BURST // 2, products.most_delaying
-    metrics = httpx.get(f"{routers['adaptive']}/metrics").text
+    assert at_once >= BURST // 2, at_once
     assert _metric(metrics, "router_execution_limit") >= BURST // 2
     assert _metric(metrics, "router_operations_queued_total") >= 1  # the first ones past the minimum waited
 
@@ -78,13 +82,7 @@ def test_a_burst_waiting_on_a_slow_subgraph_is_not_held_to_the_minimum(
 def test_with_the_limit_off_a_burst_executes_at_once(
     routers: dict[str, str], subgraphs: dict[str, FakeSubgraph]
 ) -> None:
-    products = subgraphs["products"]
-    products.delay_seconds = SUBGRAPH_DELAY
-    products.most_delaying = 0
+    at_once, metrics = _burst(routers["off"], subgraphs["products"])
 
-    responses = asyncio.run(_burst(routers["off"]))
-
-    assert [response.status_code for response in responses] == [200] * BURST
-    assert products.most_delaying == BURST
-    metrics = httpx.get(f"{routers['off']}/metrics").text
+    assert at_once == BURST
     assert "router_execution_limit{" not in metrics
