@@ -77,6 +77,7 @@ class ExecutionGate:
         self._busy_clock = busy_clock
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._sampler: asyncio.TimerHandle | None = None
+        self._sampling_loop: asyncio.AbstractEventLoop | None = None
         self._since = (0.0, 0.0)  # (wall, busy) at the last sample
 
     @property
@@ -85,7 +86,7 @@ class ExecutionGate:
 
     async def __aenter__(self) -> None:
         loop = asyncio.get_running_loop()
-        if self._sampler is None:
+        if self._sampler is None or self._sampling_loop is not loop:  # (another loop: tests, a restart)
             self._start_sampling(loop)
         if self.active < self.limit and not self._waiters:
             self.active += 1
@@ -123,6 +124,7 @@ class ExecutionGate:
                 waiter.set_result(None)
 
     def _start_sampling(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._sampling_loop = loop  # a timer left on another loop is dropped: it belongs to that loop
         self._since = (loop.time(), self._busy_clock())
         self._sampler = loop.call_later(self._interval, self._sample, loop)
 

@@ -169,3 +169,23 @@ def test_busy_time_is_the_threads_cpu_and_run_queue_wait() -> None:
 def test_the_minimum_is_at_least_one() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         ExecutionGate(0)
+
+
+def test_a_gate_used_on_a_second_event_loop_samples_there() -> None:
+    """An app's gate outlives the loop it first ran on (tests, an embedding application): on the next
+    loop it samples again, so its limit still grows while operations wait there."""
+
+    async def burst() -> list[int]:
+        gate_operations = Operations(gate)
+        gate_operations.start(1, 2, 3)
+        await asyncio.sleep(INTERVAL * 4)
+        entered = list(gate_operations.entered)
+        await gate_operations.finish(*entered)
+        await gate_operations.finish(*(n for n in (1, 2, 3) if n not in entered))
+        return entered
+
+    gate = ExecutionGate(1, interval=INTERVAL, busy_clock=lambda: 0.0)
+    assert asyncio.run(burst()) == [1, 2, 3]
+    assert gate._sampler is not None  # the first loop closed with a sample still due
+    gate.limit = 1
+    assert asyncio.run(burst()) == [1, 2, 3]
