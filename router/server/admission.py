@@ -15,7 +15,10 @@ clock:
 - **busy** (at least ``busy`` of the time, 0.9): executing fewer at once costs no throughput, so the
   limit comes down by a tenth of those executing (at least one), to no lower than ``minimum``;
 - **not busy** (below ``idle``, 0.8) with operations waiting: the thread has idled, waiting for
-  subgraphs, so the limit doubles and waiting operations are admitted.
+  subgraphs, so the limit doubles and waiting operations are admitted;
+- **stalled**: operations wait and none of those executing finished during the interval. They are
+  waiting on slow subgraphs while something else keeps the CPU busy (requests being parsed, say), and
+  holding the queue behind them would starve every other operation: the limit doubles too.
 
 Counting the run-queue wait matters where cores are shared: two workers on two cores beside other
 busy processes each get less than a core, yet have work at every moment. Without the schedstat file
@@ -73,6 +76,7 @@ class ExecutionGate:
         self.limit = minimum
         self.active = 0  # executing now
         self.waited = 0  # operations that have had to wait, ever
+        self._finished = 0  # operations that left the gate since the last sample
         self._interval, self._busy, self._idle = interval, busy, idle
         self._busy_clock = busy_clock
         self._waiters: deque[asyncio.Future[None]] = deque()
@@ -109,6 +113,7 @@ class ExecutionGate:
     async def __aexit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
+        self._finished += 1
         self._release()
 
     def _release(self) -> None:
@@ -134,13 +139,14 @@ class ExecutionGate:
         self._since = (wall, busy)
         elapsed = wall - last_wall
         share = (busy - last_busy) / elapsed if elapsed > 0 else 0.0
+        finished, self._finished = self._finished, 0
         waiting = any(not waiter.done() for waiter in self._waiters)
-        if share >= self._busy:
-            executing = min(self.limit, self.active)
-            self.limit = max(self.minimum, executing - max(1, executing // 10))
-        elif share < self._idle and waiting:
+        if waiting and (share < self._idle or not finished):
             self.limit *= 2
             self._admit()
+        elif share >= self._busy:
+            executing = min(self.limit, self.active)
+            self.limit = max(self.minimum, executing - max(1, executing // 10))
         if self.active or waiting:
             self._sampler = loop.call_later(self._interval, self._sample, loop)
         else:

@@ -18,6 +18,8 @@ from router.server.admission import ExecutionGate, busy_seconds
 pytestmark = pytest.mark.router
 
 INTERVAL = 0.01
+# For tests of admission alone: no sample falls within them (one could see a stall and raise the limit).
+NO_SAMPLE = 60.0
 
 
 class TestClock:
@@ -70,7 +72,7 @@ async def _settle(rounds: int = 3) -> None:
 
 
 async def test_at_most_the_limit_execute_and_the_others_enter_in_arrival_order() -> None:
-    gate = ExecutionGate(2, interval=INTERVAL, busy_clock=TestClock(busy=True))
+    gate = ExecutionGate(2, interval=NO_SAMPLE, busy_clock=TestClock(busy=True))
     operations = Operations(gate)
 
     operations.start(1, 2, 3, 4, 5)
@@ -99,6 +101,11 @@ async def test_a_busy_cpu_brings_the_limit_down_to_its_minimum_and_no_lower() ->
     clock.busy = True
     await asyncio.sleep(INTERVAL * 60)  # busy: down by a tenth of those executing per sample, to 2
     assert gate.limit == 2
+    # From here the next samples are far off: a newcomer waiting while nothing finishes would otherwise
+    # count as a stall (the limit doubles) if a sample fell between the steps below.
+    gate._interval = 60.0
+    await asyncio.sleep(INTERVAL * 2)
+    assert gate.limit == 2
     operations.start(40)
     await _settle()
     assert 40 not in operations.entered  # 40 still execute: a newcomer waits for the limit
@@ -120,7 +127,7 @@ async def test_an_idle_cpu_does_not_raise_the_limit_while_nobody_waits() -> None
 
 
 async def test_a_cancelled_waiter_takes_no_slot_and_one_cancelled_once_admitted_passes_it_on() -> None:
-    gate = ExecutionGate(1, interval=INTERVAL, busy_clock=TestClock(busy=True))
+    gate = ExecutionGate(1, interval=NO_SAMPLE, busy_clock=TestClock(busy=True))
     operations = Operations(gate)
     operations.start(1, 2, 3, 4)
     await _settle()
@@ -189,3 +196,18 @@ def test_a_gate_used_on_a_second_event_loop_samples_there() -> None:
     assert gate._sampler is not None  # the first loop closed with a sample still due
     gate.limit = 1
     assert asyncio.run(burst()) == [1, 2, 3]
+
+
+async def test_operations_stalled_on_slow_subgraphs_do_not_hold_the_queue_while_the_cpu_is_busy() -> None:
+    """Busy CPU, but the two executing operations never finish (a slow subgraph): after an interval
+    without any finishing, the limit doubles and the waiting operations run."""
+    gate = ExecutionGate(2, interval=INTERVAL, busy_clock=TestClock(busy=True))
+    operations = Operations(gate)
+    operations.start(1, 2, 3, 4)
+    await _settle()
+    assert operations.entered == [1, 2]
+
+    await asyncio.sleep(INTERVAL * 4)
+
+    assert operations.entered == [1, 2, 3, 4]  # (the limit falls back once nobody waits: CPU still busy)
+    await operations.finish(1, 2, 3, 4)
