@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bench.router import ROUND_START, issue_17_goals
+from bench.many_compare import ROUND_START, issue_17_goals
 
 pytestmark = pytest.mark.delivery
 
