@@ -369,14 +369,13 @@ def _build_uniform(
     if len(set(map(id, objects))) != len(objects):
         unique = list(dict(zip(map(id, objects), objects, strict=True)).values())  # first place kept
     try:
+        values = list(map(plan.key, unique))
         if plan.single:
             if set(map(_TYPENAME, unique)) != {typename}:
                 return False
-            values = list(map(plan.key, unique))
             if not _EXACT_KEY_TYPES.issuperset(map(type, values)):
                 return False  # a null, float, boolean, list or object value
         else:
-            values = list(map(plan.key, unique))
             for position, column in enumerate(zip(*values, strict=True)):
                 if position == plan.typename_at:
                     if set(column) != {typename}:

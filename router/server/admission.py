@@ -86,6 +86,7 @@ class ExecutionGate:
 
     @property
     def waiting(self) -> int:
+        """Operations waiting for a slot (not those cancelled while waiting, skipped when reached)."""
         return sum(1 for waiter in self._waiters if not waiter.done())
 
     async def __aenter__(self) -> None:
@@ -140,7 +141,7 @@ class ExecutionGate:
         elapsed = wall - last_wall
         share = (busy - last_busy) / elapsed if elapsed > 0 else 0.0
         finished, self._finished = self._finished, 0
-        waiting = any(not waiter.done() for waiter in self._waiters)
+        waiting = self.waiting > 0
         if waiting and (share < self._idle or not finished):
             self.limit *= 2
             self._admit()
