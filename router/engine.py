@@ -37,7 +37,7 @@ from router.execution.defer import EntityStart
 from router.execution.defer_inputs import DeferInputs
 from router.execution.entities import TypeRelations
 from router.execution.executor import Executor, SubgraphFetcher
-from router.execution.fetcher import Fetcher, FetchObserver, SubgraphEndpoint
+from router.execution.fetcher import Fetcher, FetchObserver, SharedObserver, SubgraphEndpoint
 from router.execution.shaping import INTROSPECTION_FIELDS, OperationShape
 from router.execution.subgraph_tls import SubgraphTls
 from router.query_plan import QueryPlan
@@ -108,6 +108,7 @@ class Engine:
         operation_cache_size: int = 2048,
         planner: Planner | None = None,
         on_fetch: FetchObserver | None = None,
+        on_shared: SharedObserver | None = None,
         fetch_wrapper: Callable[[SubgraphFetcher], SubgraphFetcher] | None = None,
     ) -> None:
         self.supergraph: Supergraph = load_supergraph(supergraph_sdl)
@@ -133,7 +134,7 @@ class Engine:
             )
             for name, info in self.supergraph.subgraphs.items()
         }
-        self.fetcher = Fetcher(self.endpoints, pool_size=pool_size, on_fetch=on_fetch)
+        self.fetcher = Fetcher(self.endpoints, pool_size=pool_size, on_fetch=on_fetch, on_shared=on_shared)
         # ``fetch_wrapper`` lets the HTTP server act on each subgraph call (per-subgraph headers,
         # trace spans and ``traceparent``); without one the executor calls the fetcher directly.
         fetcher: SubgraphFetcher = fetch_wrapper(self.fetcher) if fetch_wrapper is not None else self.fetcher

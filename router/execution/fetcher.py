@@ -51,6 +51,9 @@ GraphQLResponse = dict[str, Any]
 # Called after every subgraph fetch with (subgraph, seconds, response): the HTTP server's metrics
 # and per-request logs hang off it. Optional: the fetcher does nothing extra without one.
 FetchObserver = Callable[[str, float, "GraphQLResponse"], None]
+# Called with the subgraph's name when a fetch joins an identical request in flight instead of sending
+# one (``deduplicate_query``): the metric of requests deduplication saved.
+SharedObserver = Callable[[str], None]
 
 _JSON_HEADERS = {"content-type": "application/json", "accept": "application/json"}
 _HTTP1_HEADERS = {**_JSON_HEADERS, "user-agent": "marketplace-router"}
@@ -136,8 +139,10 @@ class Fetcher:
         pool_size: int = 100,
         keepalive_seconds: float = 60.0,
         on_fetch: FetchObserver | None = None,
+        on_shared: SharedObserver | None = None,
     ) -> None:
         self._on_fetch = on_fetch
+        self._on_shared = on_shared
         self._endpoints = dict(endpoints)
         self._pool_size = pool_size
         self._keepalive_seconds = keepalive_seconds
@@ -145,7 +150,6 @@ class Fetcher:
         self._http1: Http1Client | None = None  # ours, for http:// subgraphs
         self._plain = {name for name, e in self._endpoints.items() if e.url.startswith("http://")}
         self._in_flight: dict[tuple[str, bytes, tuple[tuple[str, str], ...]], asyncio.Future[_Raw | None]] = {}
-        self.deduplicated = 0  # requests answered by an identical one in flight
         self._timeouts = {name: timedelta(seconds=e.timeout_seconds) for name, e in self._endpoints.items()}
 
     @property
@@ -228,7 +232,8 @@ class Fetcher:
         key = (endpoint.name, body, kept)
         pending = self._in_flight.get(key)
         if pending is not None:
-            self.deduplicated += 1
+            if self._on_shared is not None:
+                self._on_shared(endpoint.name)
             # shield: a follower's cancellation must not cancel the leader's request.
             shared = await asyncio.shield(pending)
             if shared is not None:

@@ -102,7 +102,7 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
     wrapper = wrap
 
     def build(sdl: str) -> RouterRuntime:
-        runtime = build_runtime(sdl, config, on_fetch, wrapper)
+        runtime = build_runtime(sdl, config, on_fetch, wrapper, on_shared=metrics.count_shared_fetch)
         if options.rest_declarations is not None:
             # A new schema that breaks a declared REST operation is refused like any bad schema (a hot
             # reload keeps the old one); at start, rest_routes below raises the same error.

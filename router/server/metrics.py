@@ -141,6 +141,19 @@ class RouterMetrics:
             "Operations that waited for the adaptive concurrency limit before executing",
             registry=self.registry,
         )
+        self.operations_deduplicated = Counter(
+            "router_operations_deduplicated_total",
+            "Operations that joined an identical one in flight instead of executing"
+            " (traffic_shaping.router.deduplicate_requests)",
+            registry=self.registry,
+        )
+        self.subgraph_deduplicated = Counter(
+            "router_subgraph_requests_deduplicated_total",
+            "Subgraph fetches that joined an identical request in flight instead of sending one"
+            " (traffic_shaping.*.deduplicate_query)",
+            ["subgraph"],
+            registry=self.registry,
+        )
         self._admission: Callable[[], tuple[int, int]] | None = None
         self._queued_seen = 0
         self._http_requests = _Children(self.http_requests)
@@ -150,6 +163,9 @@ class RouterMetrics:
         self._subgraph_requests = _Children(self.subgraph_requests)
         self._subgraph_latency = _Children(self.subgraph_latency)
         self._operation_cache = _Children(self.operation_cache)
+
+    def count_shared_fetch(self, subgraph: str) -> None:
+        self.subgraph_deduplicated.labels(subgraph).inc()
 
     def watch_planner_cache(self, counts: Callable[[], tuple[int, int]]) -> None:
         if not self.multiprocess:

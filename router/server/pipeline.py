@@ -145,7 +145,6 @@ class Pipeline:
         adaptive = config.traffic_shaping.router.adaptive_concurrency
         self.gate = ExecutionGate(adaptive.minimum) if adaptive.enabled else None
         self._in_flight: dict[Hashable, asyncio.Future[Outcome | None]] = {}
-        self.deduplicated = 0  # operations answered by an identical one in flight
 
     async def run(
         self,
@@ -241,11 +240,11 @@ class Pipeline:
                     return await self._run(runtime, request, text, headers, removed), kind, name
                 pending = self._in_flight.get(key)
                 if pending is not None:
+                    self.metrics.operations_deduplicated.inc()
                     # shield: a follower's cancellation (its client left, its deadline passed) must not
                     # cancel the shared execution.
                     shared = await asyncio.shield(pending)
                     if shared is not None:
-                        self.deduplicated += 1
                         return shared, kind, name
                     return await self._run(runtime, request, text, headers, removed), kind, name  # the leader failed
                 future: asyncio.Future[Outcome | None] = asyncio.get_running_loop().create_future()

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from router.engine import Engine
 from router.execution.executor import SubgraphFetcher
-from router.execution.fetcher import FetchObserver
+from router.execution.fetcher import FetchObserver, SharedObserver
 from router.server.authorization import AuthorizationPolicy
 from router.server.config import RouterConfig, subgraph_tls
 from router.server.gc_tuning import refreeze
@@ -47,6 +47,7 @@ def build_runtime(
     config: RouterConfig,
     on_fetch: FetchObserver | None = None,
     fetch_wrapper: Callable[[SubgraphFetcher], SubgraphFetcher] | None = None,
+    on_shared: SharedObserver | None = None,
 ) -> RouterRuntime:
     """Load ``sdl`` and build its engine; raises whatever loading raises (the caller keeps the old one)."""
     shaping = config.traffic_shaping
@@ -61,6 +62,7 @@ def build_runtime(
         deduplicate_query=shaping.deduplicates,
         subgraph_tls=lambda name: read_tls(tls.for_subgraph(name)),
         on_fetch=on_fetch,
+        on_shared=on_shared,
         fetch_wrapper=fetch_wrapper,
     )
     known = set(engine.supergraph.subgraphs)

@@ -13,6 +13,7 @@ and what representations it sent; ``fail_status`` and ``delay_seconds`` inject f
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from inspect import isawaitable
@@ -94,6 +95,8 @@ class FakeSubgraph:
     # Requests inside their delay at once: now, and the most there have been (reset by the test).
     delaying: int = 0
     most_delaying: int = 0
+    # Set by a test: every request, once recorded, waits until this event is set (then its delay).
+    hold: threading.Event | None = None
     url: str = ""
     requests: list[dict[str, Any]] = field(default_factory=list)
     record_requests: bool = True
@@ -175,6 +178,9 @@ class FakeSubgraph:
             body = orjson.loads(await request.body())
             if self.record_requests:
                 self.requests.append({**body, "headers": dict(request.headers)})
+            hold = self.hold
+            while hold is not None and not hold.is_set():
+                await asyncio.sleep(0.005)
             if self.delay_seconds:
                 self.delaying += 1
                 self.most_delaying = max(self.most_delaying, self.delaying)

@@ -27,6 +27,7 @@ def _reset(subgraphs: dict[str, FakeSubgraph]) -> None:
         graph.requests.clear()
         graph.fail_status = None
         graph.delay_seconds = 0.0
+        graph.hold = None
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -117,3 +118,11 @@ def running_router(
     app = create_router_app(FileSource(supergraph_file), parsed, options or RouterOptions())
     with serve_app(app, http=HTTP_PROTOCOL) as url:
         yield url.rstrip("/")
+
+
+def metric_value(text: str, name: str, labels: str = "") -> float:
+    """The sample ``name{labels}`` in a /metrics ``text`` (``labels`` as printed: ``subgraph="products"``);
+    0 when it is absent, as a labelled counter is until first counted."""
+    label_part = re.escape(f"{{{labels}}}") if labels else r"(?:\{[^}]*\})?"
+    found = re.search(rf"^{re.escape(name)}{label_part} (\S+)$", text, re.MULTILINE)
+    return float(found.group(1)) if found is not None else 0.0

@@ -6,14 +6,18 @@ checked in ``tests/unit/router/server/test_admission.py``."""
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from tests.federation.support.subgraph import FakeSubgraph
-from tests.integration.router.support import PRODUCTS_WITH_SELLERS, PRODUCTS_WITH_SELLERS_ANSWER, running_router
+from tests.integration.router.support import (
+    PRODUCTS_WITH_SELLERS,
+    PRODUCTS_WITH_SELLERS_ANSWER,
+    metric_value,
+    running_router,
+)
 
 pytestmark = pytest.mark.router
 
@@ -62,12 +66,6 @@ def _burst(url: str, products: FakeSubgraph) -> tuple[int, str]:
     return products.most_delaying, httpx.get(f"{url}/metrics").text
 
 
-def _metric(text: str, name: str) -> float:
-    found = re.search(rf"^{name}(?:{{[^}}]*}})? (\S+)$", text, re.MULTILINE)
-    assert found is not None, f"{name} is not in /metrics"
-    return float(found.group(1))
-
-
 def test_a_burst_waiting_on_a_slow_subgraph_is_not_held_to_the_minimum(
     routers: dict[str, str], subgraphs: dict[str, FakeSubgraph]
 ) -> None:
@@ -75,8 +73,8 @@ def test_a_burst_waiting_on_a_slow_subgraph_is_not_held_to_the_minimum(
 
     # Held to the minimum, the subgraph would never see more than 2 of them at once.
     assert at_once >= BURST // 2, at_once
-    assert _metric(metrics, "router_execution_limit") >= BURST // 2
-    assert _metric(metrics, "router_operations_queued_total") >= 1  # the first ones past the minimum waited
+    assert metric_value(metrics, "router_execution_limit") >= BURST // 2
+    assert metric_value(metrics, "router_operations_queued_total") >= 1  # the first ones past the minimum waited
 
 
 def test_with_the_limit_off_a_burst_executes_at_once(

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Iterator
+from dataclasses import astuple, dataclass
 from typing import Any
 
 import httpx
@@ -13,7 +15,12 @@ import pytest
 from router.server.app import RouterOptions
 from router.server.auth import RouterAuthenticator
 from tests.federation.support.subgraph import FakeSubgraph
-from tests.integration.router.support import PRODUCTS_WITH_SELLERS, PRODUCTS_WITH_SELLERS_ANSWER, running_router
+from tests.integration.router.support import (
+    PRODUCTS_WITH_SELLERS,
+    PRODUCTS_WITH_SELLERS_ANSWER,
+    metric_value,
+    running_router,
+)
 from tests.support.tokens import TestTokens
 
 pytestmark = pytest.mark.router
@@ -45,24 +52,71 @@ def routers(tmp_path_factory: pytest.TempPathFactory, supergraph_sdl: str) -> It
 
 @pytest.fixture
 def slow(subgraphs: dict[str, FakeSubgraph]) -> dict[str, FakeSubgraph]:
-    """Subgraphs slow enough that concurrent requests overlap in flight."""
+    """Subgraphs that hold every request until :func:`send` releases them, then answer after a delay, so
+    the fetches of a later round (made once the held answers come back) overlap in flight too."""
+    hold = threading.Event()
     for graph in subgraphs.values():
+        graph.hold = hold
         graph.delay_seconds = 0.5
     return subgraphs
 
 
-async def _concurrently(url: str, requests: list[tuple[dict[str, str], dict[str, Any]]]) -> list[httpx.Response]:
+@dataclass(frozen=True)
+class Arrived:
+    """What shows that every request sent is inside the router: operations that joined an identical one
+    (inbound), products fetches that joined one (outbound), requests the products subgraph holds."""
+
+    joined: int = 0
+    shared_fetches: int = 0
+    products_requests: int = 0
+
+
+async def _counts(client: httpx.AsyncClient, url: str, products: FakeSubgraph) -> Arrived:
+    text = (await client.get(f"{url}/metrics")).text
+    return Arrived(
+        int(metric_value(text, "router_operations_deduplicated_total")),
+        int(metric_value(text, "router_subgraph_requests_deduplicated_total", 'subgraph="products"')),
+        len(products.requests),
+    )
+
+
+async def _arrival(client: httpx.AsyncClient, url: str, products: FakeSubgraph, before: Arrived) -> Arrived:
+    now = await _counts(client, url, products)
+    return Arrived(*(n - b for n, b in zip(astuple(now), astuple(before), strict=True)))
+
+
+async def _send_held(
+    url: str, requests: list[tuple[dict[str, str], dict[str, Any]]], slow: dict[str, FakeSubgraph], until: Arrived
+) -> list[httpx.Response]:
+    products = slow["products"]
+    hold = products.hold
+    assert hold is not None, "send needs the slow fixture"
     async with httpx.AsyncClient(timeout=30) as client:
-        return await asyncio.gather(*(client.post(f"{url}/graphql", json=body, headers=h) for h, body in requests))
+        before = await _counts(client, url, products)
+        sending = asyncio.gather(*(client.post(f"{url}/graphql", json=body, headers=h) for h, body in requests))
+        for _ in range(400):  # 20 s at most, however slowly the machine runs
+            seen = await _arrival(client, url, products, before)
+            reached = all(s >= u for s, u in zip(astuple(seen), astuple(until), strict=True))
+            if reached:
+                break
+            await asyncio.sleep(0.05)
+        hold.set()  # every request is in the router (or the wait is over): the subgraphs answer
+        responses = await sending  # all answered before the next test, even when this one fails
+    assert reached, f"the router never had all {len(requests)} requests in flight: {seen}, wanted {until}"
+    return responses
 
 
-def send(url: str, requests: list[tuple[dict[str, str], dict[str, Any]]]) -> list[httpx.Response]:
-    return asyncio.run(_concurrently(url, requests))
+def send(
+    url: str, requests: list[tuple[dict[str, str], dict[str, Any]]], slow: dict[str, FakeSubgraph], until: Arrived
+) -> list[httpx.Response]:
+    """Send ``requests`` at once; the subgraphs answer only once ``until`` shows all of them in the
+    router, so the test does not depend on how fast the machine delivers them."""
+    return asyncio.run(_send_held(url, requests, slow, until))
 
 
 def test_identical_queries_share_one_execution(routers: dict[str, str], slow: dict[str, FakeSubgraph]) -> None:
     headers = TOKENS.headers("u1")
-    responses = send(routers["both"], [(headers, {"query": QUERY})] * 8)
+    responses = send(routers["both"], [(headers, {"query": QUERY})] * 8, slow, Arrived(joined=7))
     assert [r.json() for r in responses] == [EXPECTED] * 8
     assert len({r.headers["x-request-id"] for r in responses}) == 8  # eight requests, each answered as its own
     assert len(slow["products"].requests) == 1
@@ -71,7 +125,7 @@ def test_identical_queries_share_one_execution(routers: dict[str, str], slow: di
 
 def test_outbound_alone_shares_subgraph_requests(routers: dict[str, str], slow: dict[str, FakeSubgraph]) -> None:
     headers = TOKENS.headers("u1")
-    responses = send(routers["outbound only"], [(headers, {"query": QUERY})] * 8)
+    responses = send(routers["outbound only"], [(headers, {"query": QUERY})] * 8, slow, Arrived(shared_fetches=7))
     assert [r.json() for r in responses] == [EXPECTED] * 8
     assert len(slow["products"].requests) == 1
     assert len(slow["accounts"].requests) == 1
@@ -81,7 +135,7 @@ def test_without_deduplication_every_request_reaches_the_subgraphs(
     routers: dict[str, str], slow: dict[str, FakeSubgraph]
 ) -> None:
     headers = TOKENS.headers("u1")
-    responses = send(routers["none"], [(headers, {"query": QUERY})] * 8)
+    responses = send(routers["none"], [(headers, {"query": QUERY})] * 8, slow, Arrived(products_requests=8))
     assert [r.json() for r in responses] == [EXPECTED] * 8
     assert len(slow["products"].requests) == 8
     assert len(slow["accounts"].requests) == 8
@@ -90,7 +144,9 @@ def test_without_deduplication_every_request_reaches_the_subgraphs(
 @pytest.mark.parametrize("config", ["both", "outbound only"])
 def test_two_users_are_never_merged(routers: dict[str, str], slow: dict[str, FakeSubgraph], config: str) -> None:
     ada, bob = TOKENS.headers("u1"), TOKENS.headers("u2")
-    responses = send(routers[config], [(ada, {"query": QUERY}), (bob, {"query": QUERY})] * 4)
+    # Each user's four identical requests merge: three join, inbound ("both") or at the products fetch.
+    until = Arrived(joined=6) if config == "both" else Arrived(shared_fetches=6)
+    responses = send(routers[config], [(ada, {"query": QUERY}), (bob, {"query": QUERY})] * 4, slow, until)
     assert [r.json() for r in responses] == [EXPECTED] * 8
     for graph in ("products", "accounts"):
         seen = sorted(r["headers"]["authorization"] for r in slow[graph].requests)
@@ -102,7 +158,7 @@ def test_anonymous_and_authenticated_callers_are_not_merged(
     routers: dict[str, str], slow: dict[str, FakeSubgraph]
 ) -> None:
     ada = TOKENS.headers("u1")
-    send(routers["both"], [(ada, {"query": QUERY}), ({}, {"query": QUERY})] * 3)
+    send(routers["both"], [(ada, {"query": QUERY}), ({}, {"query": QUERY})] * 3, slow, Arrived(joined=4))
     assert sorted(r["headers"].get("authorization", "") for r in slow["products"].requests) == [
         "",
         ada["Authorization"],
@@ -113,7 +169,7 @@ def test_different_variables_are_not_merged(routers: dict[str, str], slow: dict[
     query = "query One($id: ID!) { product(id: $id) { name } }"
     headers = TOKENS.headers("u1")
     bodies = [{"query": query, "variables": {"id": "p1"}}, {"query": query, "variables": {"id": "p2"}}] * 3
-    responses = send(routers["both"], [(headers, body) for body in bodies])
+    responses = send(routers["both"], [(headers, body) for body in bodies], slow, Arrived(joined=4))
     assert [r.json()["data"]["product"]["name"] for r in responses] == ["Table", "Couch"] * 3
     assert sorted(r["variables"]["id"] for r in slow["products"].requests) == ["p1", "p2"]
 
@@ -121,6 +177,7 @@ def test_different_variables_are_not_merged(routers: dict[str, str], slow: dict[
 def test_mutations_are_never_merged(routers: dict[str, str], slow: dict[str, FakeSubgraph]) -> None:
     mutation = 'mutation { addProduct(name: "Lamp") { id name } }'
     headers = TOKENS.headers("u1")
-    responses = send(routers["both"], [(headers, {"query": mutation})] * 4)
+    # All four reach the subgraph while it holds them: in flight together, and still not merged.
+    responses = send(routers["both"], [(headers, {"query": mutation})] * 4, slow, Arrived(products_requests=4))
     assert [r.json() for r in responses] == [{"data": {"addProduct": {"id": "p9", "name": "Lamp"}}}] * 4
     assert len(slow["products"].requests) == 4
