@@ -92,9 +92,6 @@ class FakeSubgraph:
     root: Mapping[str, Any] = field(default_factory=dict)
     fail_status: int | None = None
     delay_seconds: float = 0.0
-    # Requests inside their delay at once: now, and the most there have been (reset by the test).
-    delaying: int = 0
-    most_delaying: int = 0
     # Set by a test: every request, once recorded, waits until this event is set (then its delay).
     hold: threading.Event | None = None
     url: str = ""
@@ -182,12 +179,7 @@ class FakeSubgraph:
             while hold is not None and not hold.is_set():
                 await asyncio.sleep(0.005)
             if self.delay_seconds:
-                self.delaying += 1
-                self.most_delaying = max(self.most_delaying, self.delaying)
-                try:
-                    await asyncio.sleep(self.delay_seconds)
-                finally:
-                    self.delaying -= 1
+                await asyncio.sleep(self.delay_seconds)
             if self.fail_status is not None:
                 return Response(b"subgraph unavailable", status_code=self.fail_status)
             result = await self.execute(body["query"], body.get("variables"), body.get("operationName"))

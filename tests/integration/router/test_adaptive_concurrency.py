@@ -1,11 +1,12 @@
 """``traffic_shaping.router.adaptive_concurrency`` on real servers: while the router's CPU has room (its
-operations wait on a slow subgraph), the limit grows past its minimum, so a burst is not held to it;
-with the limit off every operation executes at once. How the limit falls while the CPU is busy is
+operations wait on a subgraph that holds them), the limit grows past its minimum, so a burst is not
+held to it; with the limit off every operation executes at once. How the limit falls while the CPU is busy is
 checked in ``tests/unit/router/server/test_admission.py``."""
 
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Iterator
 
 import httpx
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.router
 
 MINIMUM = 2
 BURST = 24
-SUBGRAPH_DELAY = 0.5
+HOLD_SECONDS = 10.0  # how long the subgraph holds requests at most, waiting for the whole burst
 
 
 @pytest.fixture(scope="module")
@@ -49,21 +50,28 @@ def routers(tmp_path_factory: pytest.TempPathFactory, supergraph_sdl: str) -> It
 
 
 def _burst(url: str, products: FakeSubgraph) -> tuple[int, str]:
-    """Send BURST operations at once through the slow products subgraph; every one must be answered in
-    full. Returns how many the subgraph held at once, and the router's /metrics text afterwards."""
+    """Send BURST operations at once; the products subgraph holds every request it gets until it holds
+    all BURST (or HOLD_SECONDS pass), then answers. Every operation must be answered in full. Returns
+    how many requests the subgraph held at once, and the router's /metrics text afterwards."""
+    hold = products.hold = threading.Event()
 
-    async def send() -> list[httpx.Response]:
+    async def send() -> tuple[list[httpx.Response], int]:
         async with httpx.AsyncClient(timeout=30.0) as client:
-            return await asyncio.gather(
+            sending = asyncio.gather(
                 *(client.post(f"{url}/graphql", json={"query": PRODUCTS_WITH_SELLERS}) for _ in range(BURST))
             )
+            for _ in range(int(HOLD_SECONDS / 0.05)):
+                if len(products.requests) >= BURST:
+                    break
+                await asyncio.sleep(0.05)
+            held = len(products.requests)  # none has been answered yet
+            hold.set()
+            return await sending, held
 
-    products.delay_seconds = SUBGRAPH_DELAY
-    products.most_delaying = 0
-    responses = asyncio.run(send())
+    responses, held = asyncio.run(send())
     assert [response.status_code for response in responses] == [200] * BURST
     assert all(response.json() == PRODUCTS_WITH_SELLERS_ANSWER for response in responses)
-    return products.most_delaying, httpx.get(f"{url}/metrics").text
+    return held, httpx.get(f"{url}/metrics").text
 
 
 def test_a_burst_waiting_on_a_slow_subgraph_is_not_held_to_the_minimum(
