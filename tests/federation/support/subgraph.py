@@ -175,8 +175,8 @@ class FakeSubgraph:
             body = orjson.loads(await request.body())
             if self.record_requests:
                 self.requests.append({**body, "headers": dict(request.headers)})
-            hold = self.hold
-            while hold is not None and not hold.is_set():
+            # Read each time: the next test's reset (hold = None) frees what a failed test left held.
+            while (hold := self.hold) is not None and not hold.is_set():
                 await asyncio.sleep(0.005)
             if self.delay_seconds:
                 await asyncio.sleep(self.delay_seconds)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -84,13 +85,14 @@ def test_in_flight_requests_finish_on_the_old_supergraph(
     app = create_router_app(FileSource(supergraph_file), RouterConfig(), RouterOptions(reload_interval=0.1))
     with serve_app(app) as url, concurrent.futures.ThreadPoolExecutor(1) as pool:
         old = app.state.holder.current
-        subgraphs["products"].delay_seconds = 1.5
+        held = subgraphs["products"].hold = threading.Event()  # answered only once the reload is seen
         slow = pool.submit(query, url, "{ products { id seller { name } } }")
         wait_for(lambda: old.in_flight == 1)
         supergraph_file.write_text(compose({"accounts": subgraphs["accounts"], "products": products_v2}))
         wait_for(lambda: app.state.holder.current is not old)
         assert old.in_flight == 1  # still running on the old engine, which is not closed yet
         assert old.engine.fetcher.connected
+        held.set()
         result = slow.result(timeout=30)
         assert result == {
             "data": {"products": [{"id": "p1", "seller": {"name": "Ada"}}, {"id": "p2", "seller": {"name": "Bob"}}]}
