@@ -7,7 +7,8 @@ a resolver is registered as ``"Type.field"``; a value in the parent that is call
 the field's arguments. Entities are looked up per ``__typename`` by an ``EntityResolver``.
 
 The subgraph records every request it receives, so tests can check how many calls the router made
-and what representations it sent; ``fail_status`` and ``delay_seconds`` inject failures.
+and what representations it sent; ``fail_status`` and ``delay_seconds`` inject failures, and ``hold``
+keeps requests waiting until the test sees what it needs in flight (no race with the machine's speed).
 """
 
 from __future__ import annotations
