@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, replace
 from typing import Any
 
 import httpx
@@ -87,7 +87,7 @@ async def _arrival(client: httpx.AsyncClient, url: str, products: FakeSubgraph, 
 
 async def _send_held(
     url: str, requests: list[tuple[dict[str, str], dict[str, Any]]], slow: dict[str, FakeSubgraph], until: Arrived
-) -> list[httpx.Response]:
+) -> tuple[list[httpx.Response], Arrived]:
     products = slow["products"]
     hold = products.hold
     assert hold is not None, "send needs the slow fixture"
@@ -102,32 +102,35 @@ async def _send_held(
             await asyncio.sleep(0.05)
         hold.set()  # every request is in the router (or the wait is over): the subgraphs answer
         responses = await sending  # all answered before the next test, even when this one fails
+        counted = await _arrival(client, url, products, before)
     assert reached, f"the router never had all {len(requests)} requests in flight: {seen}, wanted {until}"
-    return responses
+    return responses, counted
 
 
 def send(
     url: str, requests: list[tuple[dict[str, str], dict[str, Any]]], slow: dict[str, FakeSubgraph], until: Arrived
-) -> list[httpx.Response]:
+) -> tuple[list[httpx.Response], Arrived]:
     """Send ``requests`` at once; the subgraphs answer only once ``until`` shows all of them in the
-    router, so the test does not depend on how fast the machine delivers them."""
+    router, so the test does not depend on how fast the machine delivers them. Returns the responses,
+    and what the router's metrics and the products subgraph counted once all were answered."""
     return asyncio.run(_send_held(url, requests, slow, until))
 
 
 def test_identical_queries_share_one_execution(routers: dict[str, str], slow: dict[str, FakeSubgraph]) -> None:
     headers = TOKENS.headers("u1")
-    responses = send(routers["both"], [(headers, {"query": QUERY})] * 8, slow, Arrived(joined=7))
+    responses, counted = send(routers["both"], [(headers, {"query": QUERY})] * 8, slow, Arrived(joined=7))
     assert [r.json() for r in responses] == [EXPECTED] * 8
     assert len({r.headers["x-request-id"] for r in responses}) == 8  # eight requests, each answered as its own
-    assert len(slow["products"].requests) == 1
+    assert counted == Arrived(joined=7, products_requests=1)
     assert len(slow["accounts"].requests) == 1
 
 
 def test_outbound_alone_shares_subgraph_requests(routers: dict[str, str], slow: dict[str, FakeSubgraph]) -> None:
     headers = TOKENS.headers("u1")
-    responses = send(routers["outbound only"], [(headers, {"query": QUERY})] * 8, slow, Arrived(shared_fetches=7))
+    until = Arrived(shared_fetches=7)
+    responses, counted = send(routers["outbound only"], [(headers, {"query": QUERY})] * 8, slow, until)
     assert [r.json() for r in responses] == [EXPECTED] * 8
-    assert len(slow["products"].requests) == 1
+    assert counted == Arrived(shared_fetches=7, products_requests=1)
     assert len(slow["accounts"].requests) == 1
 
 
@@ -135,9 +138,9 @@ def test_without_deduplication_every_request_reaches_the_subgraphs(
     routers: dict[str, str], slow: dict[str, FakeSubgraph]
 ) -> None:
     headers = TOKENS.headers("u1")
-    responses = send(routers["none"], [(headers, {"query": QUERY})] * 8, slow, Arrived(products_requests=8))
+    responses, counted = send(routers["none"], [(headers, {"query": QUERY})] * 8, slow, Arrived(products_requests=8))
     assert [r.json() for r in responses] == [EXPECTED] * 8
-    assert len(slow["products"].requests) == 8
+    assert counted == Arrived(products_requests=8)
     assert len(slow["accounts"].requests) == 8
 
 
@@ -146,8 +149,9 @@ def test_two_users_are_never_merged(routers: dict[str, str], slow: dict[str, Fak
     ada, bob = TOKENS.headers("u1"), TOKENS.headers("u2")
     # Each user's four identical requests merge: three join, inbound ("both") or at the products fetch.
     until = Arrived(joined=6) if config == "both" else Arrived(shared_fetches=6)
-    responses = send(routers[config], [(ada, {"query": QUERY}), (bob, {"query": QUERY})] * 4, slow, until)
+    responses, counted = send(routers[config], [(ada, {"query": QUERY}), (bob, {"query": QUERY})] * 4, slow, until)
     assert [r.json() for r in responses] == [EXPECTED] * 8
+    assert counted == replace(until, products_requests=2)
     for graph in ("products", "accounts"):
         seen = sorted(r["headers"]["authorization"] for r in slow[graph].requests)
         # One request per user at most (their own identical ones merge), each with that user's token.
@@ -158,7 +162,8 @@ def test_anonymous_and_authenticated_callers_are_not_merged(
     routers: dict[str, str], slow: dict[str, FakeSubgraph]
 ) -> None:
     ada = TOKENS.headers("u1")
-    send(routers["both"], [(ada, {"query": QUERY}), ({}, {"query": QUERY})] * 3, slow, Arrived(joined=4))
+    _, counted = send(routers["both"], [(ada, {"query": QUERY}), ({}, {"query": QUERY})] * 3, slow, Arrived(joined=4))
+    assert counted == Arrived(joined=4, products_requests=2)
     assert sorted(r["headers"].get("authorization", "") for r in slow["products"].requests) == [
         "",
         ada["Authorization"],
@@ -169,7 +174,8 @@ def test_different_variables_are_not_merged(routers: dict[str, str], slow: dict[
     query = "query One($id: ID!) { product(id: $id) { name } }"
     headers = TOKENS.headers("u1")
     bodies = [{"query": query, "variables": {"id": "p1"}}, {"query": query, "variables": {"id": "p2"}}] * 3
-    responses = send(routers["both"], [(headers, body) for body in bodies], slow, Arrived(joined=4))
+    responses, counted = send(routers["both"], [(headers, body) for body in bodies], slow, Arrived(joined=4))
+    assert counted == Arrived(joined=4, products_requests=2)
     assert [r.json()["data"]["product"]["name"] for r in responses] == ["Table", "Couch"] * 3
     assert sorted(r["variables"]["id"] for r in slow["products"].requests) == ["p1", "p2"]
 
@@ -178,6 +184,7 @@ def test_mutations_are_never_merged(routers: dict[str, str], slow: dict[str, Fak
     mutation = 'mutation { addProduct(name: "Lamp") { id name } }'
     headers = TOKENS.headers("u1")
     # All four reach the subgraph while it holds them: in flight together, and still not merged.
-    responses = send(routers["both"], [(headers, {"query": mutation})] * 4, slow, Arrived(products_requests=4))
+    until = Arrived(products_requests=4)
+    responses, counted = send(routers["both"], [(headers, {"query": mutation})] * 4, slow, until)
     assert [r.json() for r in responses] == [{"data": {"addProduct": {"id": "p9", "name": "Lamp"}}}] * 4
-    assert len(slow["products"].requests) == 4
+    assert counted == until
