@@ -162,10 +162,11 @@ class RouterMetrics:
         self._operation_latency = _Children(self.operation_latency)
         self._subgraph_requests = _Children(self.subgraph_requests)
         self._subgraph_latency = _Children(self.subgraph_latency)
+        self._subgraph_deduplicated = _Children(self.subgraph_deduplicated)
         self._operation_cache = _Children(self.operation_cache)
 
     def count_shared_fetch(self, subgraph: str) -> None:
-        self.subgraph_deduplicated.labels(subgraph).inc()
+        self._subgraph_deduplicated.get(subgraph).inc()
 
     def watch_planner_cache(self, counts: Callable[[], tuple[int, int]]) -> None:
         if not self.multiprocess:
