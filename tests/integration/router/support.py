@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from router.compose import SubgraphInput, compose_or_raise
 from router.server.app import HTTP_PROTOCOL, RouterOptions, create_router_app
@@ -126,3 +130,26 @@ def metric_value(text: str, name: str, labels: str = "") -> float:
     label_part = re.escape(f"{{{labels}}}") if labels else r"(?:\{[^}]*\})?"
     found = re.search(rf"^{re.escape(name)}{label_part} (\S+)$", text, re.MULTILINE)
     return float(found.group(1)) if found is not None else 0.0
+
+
+async def post_held(
+    client: httpx.AsyncClient,
+    url: str,
+    requests: list[tuple[dict[str, str], dict[str, Any]]],
+    hold: threading.Event,
+    ready: Callable[[], Awaitable[bool]],
+    seconds: float = 20.0,
+) -> tuple[list[httpx.Response], bool]:
+    """POST ``requests`` (headers, body) to ``url``'s /graphql at once while subgraphs ``hold`` what they
+    get; release them once ``ready()`` (polled every 50 ms, for ``seconds`` at most) says the test has
+    seen what it waits for. Returns every response, answered even when the wait ran out (so none is
+    left for the next test), and whether ``ready`` was reached."""
+    sending = asyncio.gather(*(client.post(f"{url}/graphql", json=body, headers=h) for h, body in requests))
+    reached = False
+    for _ in range(int(seconds / 0.05)):
+        reached = await ready()
+        if reached:
+            break
+        await asyncio.sleep(0.05)
+    hold.set()
+    return await sending, reached

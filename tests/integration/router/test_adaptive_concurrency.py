@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -17,6 +18,7 @@ from tests.integration.router.support import (
     PRODUCTS_WITH_SELLERS,
     PRODUCTS_WITH_SELLERS_ANSWER,
     metric_value,
+    post_held,
     running_router,
 )
 
@@ -56,17 +58,17 @@ def _burst(url: str, products: FakeSubgraph) -> tuple[int, str]:
     hold = products.hold = threading.Event()
 
     async def send() -> tuple[list[httpx.Response], int]:
+        held = 0  # counted before any is answered: the subgraph records a request, then holds it
+
+        async def all_held() -> bool:
+            nonlocal held
+            held = len(products.requests)
+            return held >= BURST
+
         async with httpx.AsyncClient(timeout=30.0) as client:
-            sending = asyncio.gather(
-                *(client.post(f"{url}/graphql", json={"query": PRODUCTS_WITH_SELLERS}) for _ in range(BURST))
-            )
-            for _ in range(int(HOLD_SECONDS / 0.05)):
-                if len(products.requests) >= BURST:
-                    break
-                await asyncio.sleep(0.05)
-            held = len(products.requests)  # none has been answered yet
-            hold.set()
-            return await sending, held
+            requests: list[tuple[dict[str, str], dict[str, Any]]] = [({}, {"query": PRODUCTS_WITH_SELLERS})] * BURST
+            responses, _ = await post_held(client, url, requests, hold, all_held, HOLD_SECONDS)
+        return responses, held
 
     responses, held = asyncio.run(send())
     assert [response.status_code for response in responses] == [200] * BURST

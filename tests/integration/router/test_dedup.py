@@ -19,6 +19,7 @@ from tests.integration.router.support import (
     PRODUCTS_WITH_SELLERS,
     PRODUCTS_WITH_SELLERS_ANSWER,
     metric_value,
+    post_held,
     running_router,
 )
 from tests.support.tokens import TestTokens
@@ -92,16 +93,15 @@ async def _send_held(
     hold = products.hold
     assert hold is not None, "send needs the slow fixture"
     async with httpx.AsyncClient(timeout=30) as client:
-        before = await _counts(client, url, products)
-        sending = asyncio.gather(*(client.post(f"{url}/graphql", json=body, headers=h) for h, body in requests))
-        for _ in range(400):  # 20 s at most, however slowly the machine runs
+        before = seen = await _counts(client, url, products)
+
+        async def ready() -> bool:
+            nonlocal seen
             seen = await _arrival(client, url, products, before)
-            reached = all(s >= u for s, u in zip(astuple(seen), astuple(until), strict=True))
-            if reached:
-                break
-            await asyncio.sleep(0.05)
-        hold.set()  # every request is in the router (or the wait is over): the subgraphs answer
-        responses = await sending  # all answered before the next test, even when this one fails
+            return all(s >= u for s, u in zip(astuple(seen), astuple(until), strict=True))
+
+        # Released once every request is in the router (or after 20 s, however slowly the machine runs).
+        responses, reached = await post_held(client, url, requests, hold, ready)
         counted = await _arrival(client, url, products, before)
     assert reached, f"the router never had all {len(requests)} requests in flight: {seen}, wanted {until}"
     return responses, counted

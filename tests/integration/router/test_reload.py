@@ -16,7 +16,7 @@ from router.server.app import RouterOptions, create_router_app
 from router.server.config import RouterConfig
 from router.server.reload import FileSource
 from tests.federation.support.subgraph import FakeSubgraph
-from tests.integration.router.support import PRODUCTS, PRODUCTS_SDL, compose
+from tests.integration.router.support import PRODUCTS, PRODUCTS_SDL, compose, metric_value
 from tests.support.servers import serve_app
 from tests.support.servers import serve_app as serve_fake
 
@@ -44,11 +44,8 @@ def query(url: str, text: str) -> dict[str, object]:
     return httpx.post(f"{url}/graphql", json={"query": text}, timeout=30).json()  # type: ignore[no-any-return]
 
 
-def metric(url: str, name: str) -> float:
-    for line in httpx.get(f"{url}/metrics").text.splitlines():
-        if line.startswith(name):
-            return float(line.rsplit(" ", 1)[1])
-    return 0.0
+def reloads(url: str, result: str) -> float:
+    return metric_value(httpx.get(f"{url}/metrics").text, "router_schema_reloads_total", f'result="{result}"')
 
 
 def test_a_changed_supergraph_file_is_swapped_in(
@@ -63,7 +60,7 @@ def test_a_changed_supergraph_file_is_swapped_in(
         assert query(url, "{ products { id stock } }") == {
             "data": {"products": [{"id": "p1", "stock": 7}, {"id": "p2", "stock": 7}]}
         }
-        assert metric(url, 'router_schema_reloads_total{result="success"}') == 1
+        assert reloads(url, "success") == 1
 
 
 def test_a_bad_supergraph_keeps_the_running_one(supergraph_file: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -71,10 +68,10 @@ def test_a_bad_supergraph_keeps_the_running_one(supergraph_file: Path, caplog: p
     app = create_router_app(FileSource(supergraph_file), RouterConfig(), RouterOptions(reload_interval=0.1))
     with serve_app(app) as url:
         supergraph_file.write_text("type Query { broken")
-        wait_for(lambda: metric(url, 'router_schema_reloads_total{result="failed"}') == 1)
+        wait_for(lambda: reloads(url, "failed") == 1)
         assert query(url, "{ users { id } }") == {"data": {"users": [{"id": "u1"}, {"id": "u2"}]}}
         time.sleep(0.3)  # several more polls of the same bad text: reported once
-        assert metric(url, 'router_schema_reloads_total{result="failed"}') == 1
+        assert reloads(url, "failed") == 1
     messages = [r.getMessage() for r in caplog.records if r.name == "router.server.reload"]
     assert any("is invalid, keeping the current one" in m for m in messages)
 
@@ -117,6 +114,6 @@ def test_a_schema_that_breaks_a_rest_declaration_is_refused(
         expected = [{"id": "p1", "stock": 7}, {"id": "p2", "stock": 7}]
         assert httpx.get(f"{url}/stock").json() == expected
         supergraph_file.write_text(without_stock)  # valid GraphQL, but /stock's operation no longer is
-        wait_for(lambda: metric(url, 'router_schema_reloads_total{result="failed"}') == 1)
+        wait_for(lambda: reloads(url, "failed") == 1)
         assert httpx.get(f"{url}/stock").json() == expected
         assert "errors" not in query(url, "{ products { stock } }")
