@@ -37,7 +37,14 @@ from router.execution.defer import EntityStart
 from router.execution.defer_inputs import DeferInputs
 from router.execution.entities import TypeRelations
 from router.execution.executor import Executor, SubgraphFetcher
-from router.execution.fetcher import Fetcher, FetchObserver, SharedObserver, SubgraphEndpoint
+from router.execution.fetcher import (
+    Fetcher,
+    FetchObserver,
+    RateLimiter,
+    RateLimitObserver,
+    SharedObserver,
+    SubgraphEndpoint,
+)
 from router.execution.shaping import INTROSPECTION_FIELDS, OperationShape
 from router.execution.subgraph_tls import SubgraphTls
 from router.query_plan import QueryPlan
@@ -104,11 +111,13 @@ class Engine:
         subgraph_timeouts: Mapping[str, float] | None = None,
         deduplicate_query: bool | Callable[[str], bool] = True,
         subgraph_tls: Callable[[str], SubgraphTls | None] | None = None,
+        subgraph_rate_limits: Callable[[str], RateLimiter | None] | None = None,
         pool_size: int = 100,
         operation_cache_size: int = 2048,
         planner: Planner | None = None,
         on_fetch: FetchObserver | None = None,
         on_shared: SharedObserver | None = None,
+        on_rate_limited: RateLimitObserver | None = None,
         fetch_wrapper: Callable[[SubgraphFetcher], SubgraphFetcher] | None = None,
     ) -> None:
         self.supergraph: Supergraph = load_supergraph(supergraph_sdl)
@@ -128,13 +137,26 @@ class Engine:
         # Identical query fetches in flight share one request, per subgraph (``deduplicate_query``).
         dedupe = deduplicate_query if callable(deduplicate_query) else (lambda _name: bool(deduplicate_query))
         tls = subgraph_tls or (lambda _name: None)
+        # Budgets of requests per subgraph (``global_rate_limit``); the caller keeps them across reloads.
+        rate_limit = subgraph_rate_limits or (lambda _name: None)
         self.endpoints = {
             name: SubgraphEndpoint(
-                name, urls.get(name, info.url), timeouts.get(name, subgraph_timeout), dedupe(name), tls(name)
+                name,
+                urls.get(name, info.url),
+                timeouts.get(name, subgraph_timeout),
+                dedupe(name),
+                tls(name),
+                rate_limit(name),
             )
             for name, info in self.supergraph.subgraphs.items()
         }
-        self.fetcher = Fetcher(self.endpoints, pool_size=pool_size, on_fetch=on_fetch, on_shared=on_shared)
+        self.fetcher = Fetcher(
+            self.endpoints,
+            pool_size=pool_size,
+            on_fetch=on_fetch,
+            on_shared=on_shared,
+            on_rate_limited=on_rate_limited,
+        )
         # ``fetch_wrapper`` lets the HTTP server act on each subgraph call (per-subgraph headers,
         # trace spans and ``traceparent``); without one the executor calls the fetcher directly.
         fetcher: SubgraphFetcher = fetch_wrapper(self.fetcher) if fetch_wrapper is not None else self.fetcher

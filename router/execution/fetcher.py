@@ -25,6 +25,11 @@ A query's fetch that finds its reused keep-alive connection closed by the subgra
 an answer is sent once more on a new connection by the ``http://`` client; a mutation never is (the
 subgraph may have acted on it). Retries of a query across instances are the HTTP server's
 (``router/server/subgraph_retry.py``).
+
+Rate limits (Apollo's ``traffic_shaping.*.global_rate_limit``): a subgraph whose endpoint has a
+``rate_limit`` gets a request only when its budget has a token left; otherwise the fetch fails with
+``REQUEST_RATE_LIMITED`` without being sent. The check is made where a request is really sent, so
+fetches answered by an identical request in flight cost no token.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from pyreqwest.client import Client, ClientBuilder
@@ -54,6 +59,17 @@ FetchObserver = Callable[[str, float, "GraphQLResponse"], None]
 # Called with the subgraph's name when a fetch joins an identical request in flight instead of sending
 # one (``deduplicate_query``): the metric of requests deduplication saved.
 SharedObserver = Callable[[str], None]
+# Called with the subgraph's name when a fetch is not sent because the subgraph's rate limit is reached.
+RateLimitObserver = Callable[[str], None]
+
+
+class RateLimiter(Protocol):
+    """A request budget (``router.server.rate_limit.TokenBucket``)."""
+
+    def take(self) -> float:
+        """0.0: the request may go (a token was taken); else the seconds until one is there again."""
+        ...
+
 
 _JSON_HEADERS = {"content-type": "application/json", "accept": "application/json"}
 _HTTP1_HEADERS = {**_JSON_HEADERS, "user-agent": "marketplace-router"}
@@ -82,6 +98,7 @@ class SubgraphEndpoint:
     timeout_seconds: float = 30.0
     deduplicate: bool = True
     tls: SubgraphTls | None = None  # authorities and client certificate for an https:// URL
+    rate_limit: RateLimiter | None = None  # traffic_shaping's global_rate_limit for this subgraph
 
 
 def _error(service: str, message: str, code: str, **extra: Any) -> GraphQLResponse:
@@ -99,6 +116,17 @@ def _error(service: str, message: str, code: str, **extra: Any) -> GraphQLRespon
 _Raw = tuple[memoryview, int, str] | GraphQLResponse
 # Headers naming the single client request, left out of the deduplication key.
 PER_REQUEST_HEADERS = frozenset({"x-request-id", "traceparent", "tracestate"})
+
+
+def _rate_limited(service: str, wait: float) -> GraphQLResponse:
+    return {
+        "errors": [
+            {
+                "message": f"The request to subgraph '{service}' was not sent: its rate limit is reached.",
+                "extensions": {"code": "REQUEST_RATE_LIMITED", "service": service, "retryAfter": round(wait, 3)},
+            }
+        ]
+    }
 
 
 def _status_error(service: str, status: int, reason: str) -> GraphQLResponse:
@@ -140,9 +168,11 @@ class Fetcher:
         keepalive_seconds: float = 60.0,
         on_fetch: FetchObserver | None = None,
         on_shared: SharedObserver | None = None,
+        on_rate_limited: RateLimitObserver | None = None,
     ) -> None:
         self._on_fetch = on_fetch
         self._on_shared = on_shared
+        self._on_rate_limited = on_rate_limited  # called with the subgraph's name for each fetch not sent
         self._endpoints = dict(endpoints)
         self._pool_size = pool_size
         self._keepalive_seconds = keepalive_seconds
@@ -212,6 +242,14 @@ class Fetcher:
         self, endpoint: SubgraphEndpoint, body: bytes, headers: Mapping[str, str]
     ) -> tuple[_Raw, GraphQLResponse]:
         """One real request, decoded and reported to ``on_fetch`` (so metrics count requests sent)."""
+        limit = endpoint.rate_limit
+        if limit is not None:
+            wait = limit.take()
+            if wait:
+                refused = _rate_limited(endpoint.name, wait)
+                if self._on_rate_limited is not None:
+                    self._on_rate_limited(endpoint.name)
+                return refused, copy.deepcopy(refused)
         if self._on_fetch is None:
             raw = await self._request(endpoint, body, headers)
             return raw, _decode(endpoint.name, raw)

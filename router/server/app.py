@@ -41,6 +41,7 @@ from router.server.headers import HeaderPropagation, per_subgraph_headers
 from router.server.metrics import RouterMetrics
 from router.server.observability import RequestLogging, count_subgraph_call
 from router.server.pipeline import Pipeline
+from router.server.rate_limit import RateLimits, RouterRateLimit
 from router.server.reload import Reloader, SupergraphSource, fingerprint
 from router.server.runtime import RouterRuntime, RuntimeHolder, build_runtime
 from router.server.service_token import ServiceTokenCache
@@ -59,6 +60,9 @@ log = logging.getLogger(__name__)
 # The HTTP/1.1 protocol ``router serve`` runs uvicorn with (every worker too): httptools', whose C
 # parser and plain writes cost well under half of h11's CPU per request (servicekit.http_protocol).
 HTTP_PROTOCOL = ProblemHttpToolsProtocol
+
+# Probes and scrapes are never rate limited: a spent budget must not make the router look dead.
+UNLIMITED_PATHS = frozenset({"/health", "/ready", "/metrics"})
 
 HOMEPAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Marketplace router</title></head>
 <body><h1>Marketplace router</h1><p>Send GraphQL requests to <code>{path}</code>.</p></body></html>"""
@@ -100,9 +104,18 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
         return SubgraphCalls(retrying, tracer) if tracer is not None or propagation.subgraph_rules else retrying
 
     wrapper = wrap
+    rate_limits = RateLimits(config.traffic_shaping)  # kept across reloads: a new schema refills no budget
 
     def build(sdl: str) -> RouterRuntime:
-        runtime = build_runtime(sdl, config, on_fetch, wrapper, on_shared=metrics.count_shared_fetch)
+        runtime = build_runtime(
+            sdl,
+            config,
+            on_fetch,
+            wrapper,
+            on_shared=metrics.count_shared_fetch,
+            rate_limits=rate_limits,
+            on_rate_limited=metrics.count_rate_limited_fetch,
+        )
         if options.rest_declarations is not None:
             # A new schema that breaks a declared REST operation is refused like any bad schema (a hot
             # reload keeps the old one); at start, rest_routes below raises the same error.
@@ -282,6 +295,14 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
     app.state.config = config
     app.add_middleware(GraphQLShortcut, path=path, endpoint=graphql)  # innermost: inside CORS and logging
     app.add_middleware(UriLengthLimit, limit=config.limits.http_max_uri_bytes)
+    if rate_limits.router is not None:  # inside CORS: a browser can read the 429
+        app.add_middleware(
+            RouterRateLimit,
+            bucket=rate_limits.router,
+            graphql_path=path,
+            exempt=UNLIMITED_PATHS,
+            on_refused=metrics.requests_rate_limited.inc,
+        )
     cors = config.cors
     app.add_middleware(
         RouterCORSMiddleware,

@@ -217,11 +217,22 @@ class LimitsConfig(Section):
         return value
 
 
+class RateLimit(Section):
+    """Apollo's ``global_rate_limit``: at most ``capacity`` requests per ``interval`` (a token bucket
+    holding ``capacity`` tokens, refilled at ``capacity`` per ``interval``; router/server/rate_limit.py)."""
+
+    capacity: int = Field(ge=1)
+    interval: Duration
+
+
 class SubgraphShaping(Section):
     timeout: OptionalDuration = None
     # Apollo's key: identical query fetches in flight at once share one subgraph request (never mutations).
     # ``None`` under ``subgraphs.<name>``: as ``all``; ``all`` defaults to on.
     deduplicate_query: bool | None = None
+    # Apollo's key: requests sent to the subgraph (each subgraph its own budget, ``all``'s or its own);
+    # a fetch over it is not sent and fails with REQUEST_RATE_LIMITED. Deduplicated fetches count once.
+    global_rate_limit: RateLimit | None = None
 
 
 class AdaptiveConcurrency(Section):
@@ -241,6 +252,9 @@ class RouterShaping(Section):
     # by it; each part of a @defer response has its own.
     timeout: OptionalDuration = 30.0
     adaptive_concurrency: AdaptiveConcurrency = Field(default_factory=AdaptiveConcurrency)
+    # Apollo's key: client requests to the router (all its workers together); over it, 429
+    # REQUEST_RATE_LIMITED with Retry-After. /health, /ready and /metrics are not counted.
+    global_rate_limit: RateLimit | None = None
 
 
 class TrafficShapingConfig(Section):
@@ -253,6 +267,12 @@ class TrafficShapingConfig(Section):
         if own is not None and own.deduplicate_query is not None:
             return own.deduplicate_query
         return self.all.deduplicate_query is not False
+
+    def rate_limit_for(self, subgraph: str) -> RateLimit | None:
+        own = self.subgraphs.get(subgraph)
+        if own is not None and own.global_rate_limit is not None:
+            return own.global_rate_limit
+        return self.all.global_rate_limit
 
     def timeout_for(self, subgraph: str, default: float = 30.0) -> float:
         own = self.subgraphs.get(subgraph)

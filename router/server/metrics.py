@@ -154,6 +154,17 @@ class RouterMetrics:
             ["subgraph"],
             registry=self.registry,
         )
+        self.requests_rate_limited = Counter(
+            "router_requests_rate_limited_total",
+            "Client requests refused with 429 by traffic_shaping.router.global_rate_limit",
+            registry=self.registry,
+        )
+        self.subgraph_rate_limited = Counter(
+            "router_subgraph_requests_rate_limited_total",
+            "Subgraph fetches not sent because the subgraph's global_rate_limit was reached",
+            ["subgraph"],
+            registry=self.registry,
+        )
         self._admission: Callable[[], tuple[int, int]] | None = None
         self._queued_seen = 0
         self._http_requests = _Children(self.http_requests)
@@ -167,6 +178,9 @@ class RouterMetrics:
 
     def count_shared_fetch(self, subgraph: str) -> None:
         self._subgraph_deduplicated.get(subgraph).inc()
+
+    def count_rate_limited_fetch(self, subgraph: str) -> None:
+        self.subgraph_rate_limited.labels(subgraph).inc()  # the refusal path: no child kept
 
     def watch_planner_cache(self, counts: Callable[[], tuple[int, int]]) -> None:
         if not self.multiprocess:

@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 
 from router.engine import Engine
 from router.execution.executor import SubgraphFetcher
-from router.execution.fetcher import FetchObserver, SharedObserver
+from router.execution.fetcher import FetchObserver, RateLimitObserver, SharedObserver
 from router.server.authorization import AuthorizationPolicy
 from router.server.config import RouterConfig, subgraph_tls
 from router.server.gc_tuning import refreeze
 from router.server.operation_check import OperationChecker
+from router.server.rate_limit import RateLimits
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,8 @@ def build_runtime(
     on_fetch: FetchObserver | None = None,
     fetch_wrapper: Callable[[SubgraphFetcher], SubgraphFetcher] | None = None,
     on_shared: SharedObserver | None = None,
+    rate_limits: RateLimits | None = None,
+    on_rate_limited: RateLimitObserver | None = None,
 ) -> RouterRuntime:
     """Load ``sdl`` and build its engine; raises whatever loading raises (the caller keeps the old one)."""
     shaping = config.traffic_shaping
@@ -63,6 +66,8 @@ def build_runtime(
         subgraph_tls=lambda name: read_tls(tls.for_subgraph(name)),
         on_fetch=on_fetch,
         on_shared=on_shared,
+        subgraph_rate_limits=rate_limits.for_subgraph if rate_limits is not None else None,
+        on_rate_limited=on_rate_limited,
         fetch_wrapper=fetch_wrapper,
     )
     known = set(engine.supergraph.subgraphs)

@@ -13,6 +13,8 @@ stdout/stderr (one log stream).
   SIGTERM follows) and stop by themselves if the supervisor disappears.
 - **Hot reload**: each worker polls the supergraph source itself; SIGHUP to the supervisor makes every
   worker check at once.
+- **Rate limits** (``traffic_shaping.*.global_rate_limit``): the buckets live in files of a folder the
+  supervisor creates (``MARKETPLACE_ROUTER_SHARED_DIR``), so a limit counts the whole router.
 - **Metrics**: the workers write prometheus_client's multiprocess files into a folder the supervisor
   creates (``PROMETHEUS_MULTIPROC_DIR``), and ``/metrics`` from any worker sums all of them.
 - A worker that dies on its own is started again (a start-up failure, exit status 1 or 2 within the
@@ -34,6 +36,8 @@ import time
 from types import FrameType
 
 from starlette.applications import Starlette
+
+from router.server.rate_limit import SHARED_DIR_ENV
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +87,7 @@ class Supervisor:
         self.started: dict[int, float] = {}
         self.stopping = False
         self.metrics_dir = ""
+        self.shared_dir = ""  # the workers' rate-limit buckets (router/server/rate_limit.py)
 
     def run(self) -> int:
         try:
@@ -94,6 +99,7 @@ class Supervisor:
             return 1
         own_dir = MULTIPROC_ENV not in os.environ
         self.metrics_dir = os.environ.get(MULTIPROC_ENV) or tempfile.mkdtemp(prefix="router-metrics-")
+        self.shared_dir = tempfile.mkdtemp(prefix="router-shared-")
         for name in ("SIGTERM", "SIGINT", "SIGHUP"):
             signal.signal(getattr(signal, name), self._on_signal)
         log.info("router supervisor %d starting %d workers on %s:%d", os.getpid(), self.workers, self.host, self.port)
@@ -107,11 +113,12 @@ class Supervisor:
             reservation.close()
             if own_dir:
                 shutil.rmtree(self.metrics_dir, ignore_errors=True)
+            shutil.rmtree(self.shared_dir, ignore_errors=True)
         log.info("router supervisor stopped")
         return status
 
     def _start(self, index: int) -> None:
-        env = {**os.environ, WORKER_ENV: str(index), MULTIPROC_ENV: self.metrics_dir}
+        env = {**os.environ, WORKER_ENV: str(index), MULTIPROC_ENV: self.metrics_dir, SHARED_DIR_ENV: self.shared_dir}
         # Our own interpreter and module, with the arguments this process was started with.
         self.children[index] = subprocess.Popen([sys.executable, "-m", "router", *self.argv], env=env)  # noqa: S603
         self.started[index] = time.monotonic()

@@ -60,11 +60,20 @@ def _ready(url: str) -> bool:
         return False
 
 
-def start_router(folder: Path, supergraph_file: Path, workers: int = 2) -> Router:
+def start_router(
+    folder: Path,
+    supergraph_file: Path,
+    workers: int = 2,
+    *,
+    config_text: str = CONFIG,
+    probe: Callable[[Router, int], list[str]] | None = None,
+) -> Router:
+    """``router serve --workers``, ready once ``probe`` (default: GraphQL queries) has reached every worker."""
+    probe = probe or serving
     supergraph = folder / "supergraph.graphql"
     supergraph.write_text(supergraph_file.read_text())
     config = folder / "router.yaml"
-    config.write_text(CONFIG)
+    config.write_text(config_text)
     port = free_port()
     env = {key: value for key, value in os.environ.items() if key != "PROMETHEUS_MULTIPROC_DIR"}
     env.update(MARKETPLACE_DATA_DIR=str(folder), MARKETPLACE_LOG_LEVEL="WARNING")
@@ -73,7 +82,7 @@ def start_router(folder: Path, supergraph_file: Path, workers: int = 2) -> Route
     process = subprocess.Popen(command, env=env, cwd=ROOT)
     router = Router(process, f"http://127.0.0.1:{port}", supergraph)
     # Ready once every worker answers: each listens only after its own start-up.
-    wait_for(lambda: process.poll() is not None or (_ready(router.url) and len(set(serving(router, 40))) == workers))
+    wait_for(lambda: process.poll() is not None or (_ready(router.url) and len(set(probe(router, 40))) == workers))
     assert process.poll() is None, "the router exited during start-up"
     return router
 
@@ -94,6 +103,20 @@ def serving(router: Router, requests: int) -> list[str]:
             except httpx.HTTPError:
                 continue
             if response.status_code == 200 and "errors" not in response.json():
+                seen.append(response.headers["x-router-worker"])
+    return seen
+
+
+def health_serving(router: Router, requests: int) -> list[str]:
+    """The worker index that answered each of ``requests`` health checks, each on a new connection."""
+    seen = []
+    for _ in range(requests):
+        with httpx.Client(timeout=10) as client:
+            try:
+                response = client.get(f"{router.url}/health")
+            except httpx.HTTPError:
+                continue
+            if response.status_code == 200:
                 seen.append(response.headers["x-router-worker"])
     return seen
 
@@ -226,3 +249,30 @@ def test_zero_workers_on_the_command_line_is_refused(tmp_path: Path, supergraph_
     )
     assert result.returncode == 2
     assert "--workers: must be a positive number of worker processes" in result.stderr
+
+
+def test_a_rate_limit_counts_the_requests_of_every_worker(tmp_path: Path, supergraph_file_module: Path) -> None:
+    """``traffic_shaping.router.global_rate_limit`` is the router's budget, not each worker's: of 60 queries
+    on new connections, spread by the kernel over both workers, exactly the capacity (20) is answered and
+    the rest get 429. With a budget per worker, up to twice the capacity would pass."""
+    capacity = 20
+    limited = (
+        CONFIG
+        + f"traffic_shaping:\n  router:\n    global_rate_limit:\n      capacity: {capacity}\n      interval: 1h\n"
+    )
+    router = start_router(tmp_path, supergraph_file_module, config_text=limited, probe=health_serving)  # spends nothing
+    try:
+        history: list[tuple[int, str]] = []  # (status, worker) of every query sent
+        for _ in range(60):
+            with httpx.Client(timeout=10) as client:  # a new connection each: the kernel picks the worker
+                response = client.post(f"{router.url}/graphql", json={"query": "{ products { id name } }"})
+            history.append((response.status_code, response.headers["x-router-worker"]))
+        admitted = [worker for status, worker in history if status == 200]
+        refused = [worker for status, worker in history if status == 429]
+        print(f"admitted by worker: {sorted(admitted)}; refused by worker: {sorted(refused)}")
+        assert len(admitted) + len(refused) == 60
+        assert len(admitted) == capacity
+        assert {worker for _, worker in history} == {"0", "1"}  # both workers served and refused
+        assert sum(v for _, v in samples(metrics(router), "router_requests_rate_limited_total")) == 60 - capacity
+    finally:
+        assert stop(router) == 0

@@ -84,6 +84,18 @@ def test_adaptive_concurrency_is_on_with_a_minimum_of_eight_unless_set() -> None
         ({"traffic_shaping": {"all": {"timeout": "soon"}}}, "traffic_shaping.all.timeout: must be a duration"),
         ({"traffic_shaping": {"router": {"timeout": "0s"}}}, "traffic_shaping.router.timeout: must be a positive"),
         (
+            {"traffic_shaping": {"router": {"global_rate_limit": {"capacity": 0, "interval": "1s"}}}},
+            "traffic_shaping.router.global_rate_limit.capacity",
+        ),
+        (
+            {"traffic_shaping": {"all": {"global_rate_limit": {"capacity": 5, "interval": "never"}}}},
+            "traffic_shaping.all.global_rate_limit.interval: must be a duration",
+        ),
+        (
+            {"traffic_shaping": {"subgraphs": {"products": {"global_rate_limit": {"capacity": 5}}}}},
+            "traffic_shaping.subgraphs.products.global_rate_limit.interval",
+        ),
+        (
             {"traffic_shaping": {"router": {"adaptive_concurrency": {"minimum": 0}}}},
             "traffic_shaping.router.adaptive_concurrency.minimum",
         ),
@@ -149,3 +161,24 @@ def test_subgraph_tls_files_are_read_from_the_configuration_folder_and_checked(t
         assert str(caught.value).startswith(f"{config_file}: tls.subgraph.all: ")
         assert message in str(caught.value)
         assert "\n" not in str(caught.value)
+
+
+def test_rate_limits_read_apollos_keys_and_a_subgraph_overrides_all() -> None:
+    config = parse_router_config(
+        {
+            "traffic_shaping": {
+                "router": {"global_rate_limit": {"capacity": 100, "interval": "5s"}},
+                "all": {"global_rate_limit": {"capacity": 10, "interval": "1s"}},
+                "subgraphs": {"products": {"global_rate_limit": {"capacity": 2, "interval": "500ms"}}},
+            }
+        }
+    ).traffic_shaping
+    assert config.router.global_rate_limit is not None
+    assert (config.router.global_rate_limit.capacity, config.router.global_rate_limit.interval) == (100, 5.0)
+    products, users = config.rate_limit_for("products"), config.rate_limit_for("users")
+    assert products is not None
+    assert (products.capacity, products.interval) == (2, 0.5)
+    assert users is not None
+    assert (users.capacity, users.interval) == (10, 1.0)
+    assert RouterConfig().traffic_shaping.router.global_rate_limit is None  # off unless configured
+    assert RouterConfig().traffic_shaping.rate_limit_for("users") is None

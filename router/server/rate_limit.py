@@ -1,0 +1,210 @@
+"""``traffic_shaping.*.global_rate_limit``: token buckets for client requests and for subgraph fetches.
+
+A bucket holds at most ``capacity`` tokens and gains ``capacity`` tokens per ``interval``, continuously;
+each request takes one. A full bucket lets a burst of ``capacity`` requests through at once, and over
+any longer stretch no more than ``capacity`` per ``interval`` pass (plus the one burst).
+
+Apollo Router is one process, so its limits count every request of the instance. ``router serve
+--workers N`` is N processes: their buckets live in one small file each, in the folder the
+supervisor makes for its workers (:data:`SHARED_DIR_ENV`), mapped into every worker's memory and
+updated under an exclusive ``flock``, so the limit still counts the whole instance, not each worker.
+A single process keeps its buckets in memory.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import math
+import mmap
+import os
+import re
+import struct
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from router.server.config import TrafficShapingConfig
+
+# Set by the supervisor of ``router serve --workers N``: the folder the workers share their buckets in.
+SHARED_DIR_ENV = "MARKETPLACE_ROUTER_SHARED_DIR"
+_STATE = struct.Struct("=dd")  # tokens left, and when (CLOCK_MONOTONIC seconds, the same in every process)
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+class TokenBucket:
+    """One budget of ``capacity`` requests per ``interval`` seconds, in this process's memory."""
+
+    def __init__(self, capacity: int, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
+        if capacity < 1 or interval <= 0:
+            raise ValueError("a rate limit needs a positive capacity and interval")
+        self.capacity = float(capacity)
+        self.rate = capacity / interval  # tokens per second
+        self.clock = clock
+        self._tokens = self.capacity
+        self._updated = clock()
+
+    def take(self) -> float:
+        """Take a token: 0.0 when the request may go, else the seconds until a token is there again."""
+        tokens, wait = self._step(self._tokens, self._updated, now := self.clock())
+        self._tokens, self._updated = tokens, now
+        return wait
+
+    def _step(self, tokens: float, updated: float, now: float) -> tuple[float, float]:
+        tokens = min(self.capacity, tokens + max(0.0, now - updated) * self.rate)
+        if tokens >= 1.0:
+            return tokens - 1.0, 0.0
+        return tokens, (1.0 - tokens) / self.rate
+
+
+class SharedTokenBucket(TokenBucket):
+    """The same budget kept in ``path`` (16 bytes) for every process that opens it: the workers of one router.
+
+    The first process to lock the empty file fills the bucket; a worker started again later finds the
+    state the others left.
+    """
+
+    def __init__(self, path: Path, capacity: int, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(capacity, interval, clock)
+        self.path = path
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        try:
+            if os.fstat(self._fd).st_size < _STATE.size:
+                os.ftruncate(self._fd, _STATE.size)
+                os.pwrite(self._fd, _STATE.pack(self.capacity, clock()), 0)
+        finally:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._map = mmap.mmap(self._fd, _STATE.size)
+
+    def take(self) -> float:
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        try:
+            tokens, updated = _STATE.unpack_from(self._map, 0)
+            now = self.clock()
+            tokens, wait = self._step(tokens, updated, max(now, updated))
+            _STATE.pack_into(self._map, 0, tokens, max(now, updated))
+        finally:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        return wait
+
+    def close(self) -> None:
+        self._map.close()
+        os.close(self._fd)
+
+
+def open_bucket(name: str, capacity: int, interval: float, shared_dir: str | None = None) -> TokenBucket:
+    """The bucket called ``name``: shared through a file in ``shared_dir`` (default: the workers' folder,
+    :data:`SHARED_DIR_ENV`) when there is one, else in this process's memory."""
+    folder = shared_dir if shared_dir is not None else os.environ.get(SHARED_DIR_ENV)
+    if not folder:
+        return TokenBucket(capacity, interval)
+    # The budget is part of the name: a changed limit is a new bucket, not one filled for another budget.
+    file_name = f"rate-{_UNSAFE.sub('_', name)}-{capacity}-{interval:g}.bucket"
+    return SharedTokenBucket(Path(folder) / file_name, capacity, interval)
+
+
+def retry_after(wait: float) -> str:
+    """``Retry-After``'s whole seconds for a wait of ``wait`` seconds (at least 1)."""
+    return str(max(1, math.ceil(wait)))
+
+
+class RateLimits:
+    """The router's buckets from ``traffic_shaping``: one for client requests, one per subgraph.
+
+    Made once per process and kept across supergraph reloads (a reload must not refill a budget);
+    a subgraph's bucket is opened the first time an engine asks for it.
+    """
+
+    def __init__(self, shaping: TrafficShapingConfig, shared_dir: str | None = None) -> None:
+        self._shaping = shaping
+        self._shared_dir = shared_dir
+        limit = shaping.router.global_rate_limit
+        self.router = open_bucket("router", limit.capacity, limit.interval, shared_dir) if limit is not None else None
+        self._subgraphs: dict[str, TokenBucket | None] = {}
+
+    def for_subgraph(self, name: str) -> TokenBucket | None:
+        if name not in self._subgraphs:
+            limit = self._shaping.rate_limit_for(name)
+            self._subgraphs[name] = (
+                open_bucket(f"subgraph-{name}", limit.capacity, limit.interval, self._shared_dir)
+                if limit is not None
+                else None
+            )
+        return self._subgraphs[name]
+
+
+RATE_LIMITED = "Your request has been rate limited: the router's request budget is spent for now."
+
+
+def rate_limited_body(wait: float, *, problem: bool) -> bytes:
+    """The 429 answer: GraphQL errors (code ``REQUEST_RATE_LIMITED``), as a problem document too off /graphql."""
+    error = {"message": RATE_LIMITED, "extensions": {"code": "REQUEST_RATE_LIMITED", "retryAfter": round(wait, 3)}}
+    if not problem:
+        return orjson.dumps({"errors": [error]})
+    document = {
+        "type": "urn:marketplace:problem:rate-limited",
+        "title": "Too Many Requests",
+        "status": 429,
+        "detail": RATE_LIMITED,
+        "code": "REQUEST_RATE_LIMITED",
+        "errors": [error],
+    }
+    return orjson.dumps(document)
+
+
+class RouterRateLimit:
+    """ASGI middleware: every client request takes a token of ``bucket``; without one it is answered 429
+    with ``Retry-After`` before anything else runs (no authentication, parsing or planning).
+
+    ``exempt``: paths that never count (health checks, metrics). A WebSocket handshake counts as a
+    request: past the budget the socket is closed as soon as it opens, with 1013 (try again later).
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        bucket: TokenBucket,
+        graphql_path: str,
+        exempt: frozenset[str],
+        on_refused: Callable[[], None] | None = None,
+    ) -> None:
+        self.app = app
+        self.bucket = bucket
+        self.graphql_path = graphql_path
+        self.exempt = exempt
+        self.on_refused = on_refused
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind not in ("http", "websocket") or scope["path"] in self.exempt:
+            await self.app(scope, receive, send)
+            return
+        wait = self.bucket.take()
+        if not wait:
+            await self.app(scope, receive, send)
+            return
+        if self.on_refused is not None:
+            self.on_refused()
+        if kind == "http":
+            problem = scope["path"] != self.graphql_path
+            body = rate_limited_body(wait, problem=problem)
+            headers = [
+                (b"content-type", b"application/problem+json" if problem else b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"retry-after", retry_after(wait).encode()),
+            ]
+            await send({"type": "http.response.start", "status": 429, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        # A WebSocket is accepted (with the client's first subprotocol, which browsers insist on) and closed
+        # at once with 1013 Try Again Later: a client reads that code and reason, where a refused handshake
+        # would only show a failed connection (and uvicorn logs a denial response as an error).
+        await receive()  # websocket.connect
+        subprotocols = scope.get("subprotocols") or []
+        await send({"type": "websocket.accept", "subprotocol": subprotocols[0] if subprotocols else None})
+        await send(
+            {"type": "websocket.close", "code": 1013, "reason": "rate limited: retry after " + retry_after(wait) + " s"}
+        )
