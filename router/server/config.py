@@ -551,6 +551,11 @@ class RouterConfig(Section):
         return bool(self.include_subgraph_errors.all) if own is None else own
 
 
+# Apollo Router's traffic-shaping keys this router does not implement: a config written for Apollo gets
+# a refusal that says so, rather than "unknown key" (docs/router.md lists what is supported).
+UNSUPPORTED_APOLLO_KEYS = frozenset({"concurrency_limit", "compression", "experimental_http2", "experimental_retry"})
+
+
 def describe(error: ValidationError) -> str:
     """One line naming each bad key (``limits.max_depth: must be ...``)."""
     problems = []
@@ -559,6 +564,8 @@ def describe(error: ValidationError) -> str:
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             message = "unknown key"
+            if item["loc"][:1] == ("traffic_shaping",) and item["loc"][-1] in UNSUPPORTED_APOLLO_KEYS:
+                message = "Apollo Router's key, not supported by this router (see docs/router.md, router.yaml)"
         problems.append(f"{location}: {message}")
     return "; ".join(problems)
 

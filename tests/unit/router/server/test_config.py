@@ -96,6 +96,15 @@ def test_adaptive_concurrency_is_on_with_a_minimum_of_eight_unless_set() -> None
             "traffic_shaping.subgraphs.products.global_rate_limit.interval",
         ),
         (
+            {"traffic_shaping": {"router": {"concurrency_limit": 100}}},
+            "traffic_shaping.router.concurrency_limit: Apollo Router's key, not supported by this router",
+        ),
+        (
+            {"traffic_shaping": {"subgraphs": {"products": {"compression": "gzip"}}}},
+            "traffic_shaping.subgraphs.products.compression: Apollo Router's key, not supported",
+        ),
+        ({"traffic_shaping": {"all": {"dedupe": True}}}, "traffic_shaping.all.dedupe: unknown key"),
+        (
             {"traffic_shaping": {"router": {"adaptive_concurrency": {"minimum": 0}}}},
             "traffic_shaping.router.adaptive_concurrency.minimum",
         ),
