@@ -7,12 +7,18 @@ subgraph). Here that root fetch is opened as a subgraph stream (see
 fetch's response and the remaining nodes of the plan (entity fetches for the fields other subgraphs
 own, e.g. the items' products or the buyer's name) run through the normal executor, then the
 result is shaped to the client's selection like any response.
+
+Each event's run goes through the server's ``gate`` when it has one (``traffic_shaping.router.
+adaptive_concurrency``, :mod:`router.server.admission`), as an operation does: a change that reaches
+thousands of subscribers at once would otherwise execute thousands of plans at once on a saturated CPU.
+The response is handed on after the gate is left, so a slow reader never holds a place in it.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,9 +62,17 @@ def is_subscription(document_operation: OperationDefinitionNode | None) -> bool:
 class SubscriptionExecutor:
     """Prepares (cached per text) and runs subscriptions over one engine (one schema)."""
 
-    def __init__(self, engine: Engine, streams: SubgraphStreams, *, cache_size: int = 512) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        streams: SubgraphStreams,
+        *,
+        cache_size: int = 512,
+        gate: AbstractAsyncContextManager[None] | None = None,
+    ) -> None:
         self.engine = engine
         self.streams = streams
+        self.gate = gate  # admission of each event's run (the server's ExecutionGate), if any
         # The rest of each event's plan runs on the engine's executor with its fetches marked shared:
         # a change that reaches many subscribers at once makes the same entity fetch for many of them,
         # and the fetcher's in-flight deduplication (traffic_shaping) sends it once.
@@ -133,10 +147,16 @@ class SubscriptionExecutor:
         service = root.service_name
         endpoint = self.engine.endpoints[service]  # its URL (with any override) and TLS settings
         used = {name: variables[name] for name in root.variable_usages if name in variables}
+        gate = self.gate
         async for payload in self.streams.subscribe(
             service, endpoint.url, root.operation, used, headers, root.operation_name, tls=endpoint.tls
         ):
-            yield await self._complete(prepared, variables, headers, payload)
+            if gate is None:
+                yield await self._complete(prepared, variables, headers, payload)
+                continue
+            async with gate:
+                response = await self._complete(prepared, variables, headers, payload)
+            yield response
 
     async def _complete(
         self,

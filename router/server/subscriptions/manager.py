@@ -195,7 +195,7 @@ class Subscriptions:
     def executor(self, engine: Engine) -> SubscriptionExecutor:
         found = self._executors.get(engine)
         if found is None:
-            found = self._executors[engine] = SubscriptionExecutor(engine, self.streams)
+            found = self._executors[engine] = SubscriptionExecutor(engine, self.streams, gate=self.pipeline.gate)
         return found
 
     async def open(self, request: GraphQLRequest, principal: Principal | None, headers: dict[str, str]) -> Stream:

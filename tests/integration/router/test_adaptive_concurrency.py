@@ -6,21 +6,31 @@ checked in ``tests/unit/router/server/test_admission.py``."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.routing import WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from router.compose import SubgraphInput, compose_or_raise
 from tests.federation.support.subgraph import FakeSubgraph
+from tests.integration.realtime.clients import Background
 from tests.integration.router.support import (
+    LINK,
     PRODUCTS_WITH_SELLERS,
     PRODUCTS_WITH_SELLERS_ANSWER,
     metric_value,
     post_held,
     running_router,
 )
+from tests.support.servers import serve_app
 
 pytestmark = pytest.mark.router
 
@@ -94,3 +104,72 @@ def test_with_the_limit_off_a_burst_executes_at_once(
 
     assert at_once == BURST
     assert "router_execution_limit{" not in metrics
+
+
+TICKS_SDL = (
+    LINK.format(imports='"@key"')
+    + """
+type Query { tickCount: Int }
+type Subscription { ticked: Product }
+type Product @key(fields: "id", resolvable: false) { id: ID! }
+"""
+)
+
+
+def ticking_subgraph() -> Starlette:
+    """A subscription subgraph (graphql-transport-ws): one event per subscribe, naming product p1 (its
+    name comes from the products subgraph, per event), then ``complete``."""
+
+    async def endpoint(socket: WebSocket) -> None:
+        await socket.accept(subprotocol="graphql-transport-ws")
+        await socket.receive_json()  # connection_init
+        await socket.send_json({"type": "connection_ack"})
+        subscribe = await socket.receive_json()
+        event = {"data": {"ticked": {"__typename": "Product", "id": "p1"}}}
+        await socket.send_json({"id": subscribe["id"], "type": "next", "payload": event})
+        await socket.send_json({"id": subscribe["id"], "type": "complete"})
+        with contextlib.suppress(WebSocketDisconnect):
+            await socket.close()
+
+    return Starlette(routes=[WebSocketRoute("/", endpoint)])
+
+
+def test_subscription_events_are_admitted_by_the_gate_like_operations(
+    tmp_path: Path, subgraphs: dict[str, FakeSubgraph]
+) -> None:
+    """Each event's plan runs through the adaptive gate: with the limit at its minimum (1) and the products
+    subgraph holding the first event's entity fetch, the second subscription's event waits for admission
+    (``router_operations_queued_total``) before the gate finds the CPU idle and lets it in. Without the
+    gate on events, nothing is ever queued."""
+    products = subgraphs["products"]
+    hold = products.hold = threading.Event()
+    with serve_app(ticking_subgraph()) as ticks_url:
+        sdl = compose_or_raise(
+            [
+                *(SubgraphInput(name=g.name, url=g.url, sdl=g.sdl) for g in subgraphs.values()),
+                SubgraphInput(name="ticks", url=ticks_url + "/", sdl=TICKS_SDL),
+            ]
+        )
+        path = tmp_path / "supergraph.graphql"
+        path.write_text(sdl)
+        config = {"traffic_shaping": {"router": {"adaptive_concurrency": {"minimum": 1}}}}
+        with running_router(path, config) as url:
+            body = {"query": "subscription { ticked { id name } }"}
+            streams = [Background(f"{url}/graphql", body, {"accept": "text/event-stream"}, "sse") for _ in range(2)]
+            try:
+                queued = 0.0
+                for _ in range(200):  # the first event's fetch is held; the second event waits at the gate
+                    queued = metric_value(httpx.get(f"{url}/metrics").text, "router_operations_queued_total")
+                    if queued >= 1 and len(products.requests) >= 1:
+                        break
+                    time.sleep(0.05)
+                hold.set()
+                events = [stream.next() for stream in streams]
+                print(f"queued: {queued}, products requests: {len(products.requests)}, events: {events}")
+                assert queued >= 1
+                assert events == [("next", {"data": {"ticked": {"id": "p1", "name": "Table"}}})] * 2
+                assert [stream.next()[0] for stream in streams] == ["complete"] * 2
+            finally:
+                hold.set()
+                for stream in streams:
+                    stream.close()
