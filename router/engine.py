@@ -9,11 +9,17 @@ the API schema.
 
 The HTTP server and the REST shims call this; they decide which client headers reach the subgraphs
 (``headers`` is propagated as given).
+
+Progressive override (:mod:`router.supergraph.progressive_override`): when the supergraph has
+``percent(x)`` labels, each execution draws which are on, and an operation is planned (and cached) per
+set of labels on, by a planner over the supergraph with those overrides in force. Deferred parts and
+subscriptions are planned with every label off.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import random
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -49,6 +55,7 @@ from router.execution.shaping import INTROSPECTION_FIELDS, OperationShape
 from router.execution.subgraph_tls import SubgraphTls
 from router.query_plan import QueryPlan
 from router.supergraph import Supergraph, load_supergraph
+from router.supergraph.progressive_override import percent_labels, with_labels_on
 from router.validation import validate
 
 if TYPE_CHECKING:
@@ -60,6 +67,22 @@ ErrorDict = dict[str, Any]
 
 class Planner(Protocol):
     def build_query_plan(self, document: DocumentNode, operation_name: str | None = None) -> QueryPlan: ...
+
+
+# Planners kept for sets of progressive-override labels on (each one's plans are cached with it).
+LABEL_PLANNERS = 16
+
+
+def _own_planner(supergraph: Supergraph) -> Planner:
+    import router.query_planner as planning
+
+    planner: Planner = planning.QueryPlanner(supergraph)
+    # Plans are also cached by the engine per query text; the planner's own LRU (keyed by document and
+    # operation name) serves other callers and cache misses of equal documents.
+    caching = getattr(planning, "CachingQueryPlanner", None)
+    if caching is not None:
+        planner = caching(planner)
+    return planner
 
 
 @dataclass(slots=True)
@@ -119,18 +142,18 @@ class Engine:
         on_shared: SharedObserver | None = None,
         on_rate_limited: RateLimitObserver | None = None,
         fetch_wrapper: Callable[[SubgraphFetcher], SubgraphFetcher] | None = None,
+        label_draw: Callable[[], float] = random.random,
     ) -> None:
         self.supergraph: Supergraph = load_supergraph(supergraph_sdl)
         self.api_schema = self.supergraph.api_schema
+        # Progressive override: the ``percent(x)`` labels, drawn per execution with ``label_draw`` (a
+        # number in [0, 1)), and a planner per set of labels on. Only with our own planner: a planner
+        # given here (Apollo's plans, in the differential tests) plans with every label off.
+        self.percent_labels = percent_labels(self.supergraph) if planner is None else ()
+        self._label_draw = label_draw
+        self._label_planners: OrderedDict[frozenset[str], Planner] = OrderedDict()
         if planner is None:
-            import router.query_planner as planning
-
-            planner = planning.QueryPlanner(self.supergraph)
-            # Plans are also cached here per query text; the planner's own LRU (keyed by document
-            # and operation name) serves other callers and cache misses of equal documents.
-            caching = getattr(planning, "CachingQueryPlanner", None)
-            if caching is not None:
-                planner = caching(planner)
+            planner = _own_planner(self.supergraph)
         self.planner: Planner = planner
         urls = dict(subgraph_urls or {})
         timeouts = dict(subgraph_timeouts or {})
@@ -162,7 +185,8 @@ class Engine:
         fetcher: SubgraphFetcher = fetch_wrapper(self.fetcher) if fetch_wrapper is not None else self.fetcher
         self.executor = Executor(fetcher, TypeRelations(self.supergraph.schema), self._key_fields)
         self._key_field_cache: dict[tuple[str, str], frozenset[str]] = {}
-        self._operations: OrderedDict[tuple[str, str | None], PreparedOperation | RejectedOperation] = OrderedDict()
+        # By (query, operation name), and with the set of labels on when progressive-override labels are.
+        self._operations: OrderedDict[tuple[Any, ...], PreparedOperation | RejectedOperation] = OrderedDict()
         self._operation_cache_size = operation_cache_size
         self._deferred: OrderedDict[tuple[Any, ...], PreparedOperation | RejectedOperation] = OrderedDict()
         self._deferred_planner: QueryPlanner | None = None
@@ -187,7 +211,12 @@ class Engine:
     ) -> dict[str, Any]:
         """``defer_inputs``: the operation is a primary part whose deferred parts on entities start as
         soon as the fetches yielding their inputs are merged (see :mod:`router.execution.defer_inputs`)."""
-        return await self._execute(self.prepare(query, operation_name), variables, headers, defer_inputs=defer_inputs)
+        prepared = (
+            self.prepare(query, operation_name)
+            if not self.percent_labels
+            else self._prepare_drawn(query, operation_name)
+        )
+        return await self._execute(prepared, variables, headers, defer_inputs=defer_inputs)
 
     async def execute_deferred(
         self,
@@ -274,8 +303,36 @@ class Engine:
         return response
 
     def prepare(self, query: str, operation_name: str | None = None) -> PreparedOperation | RejectedOperation:
-        """The cached parse/validate/plan result for a query text (computed on a miss)."""
+        """The cached parse/validate/plan result for a query text (computed on a miss), every label off."""
         return self._cached(self._operations, (query, operation_name), lambda: self._prepare(query, operation_name))
+
+    def prepare_with_labels(
+        self, query: str, operation_name: str | None, labels: frozenset[str]
+    ) -> PreparedOperation | RejectedOperation:
+        """As :meth:`prepare`, planned with the progressive-override ``labels`` on."""
+        if not labels:
+            return self.prepare(query, operation_name)
+        key = (query, operation_name, labels)
+        planner = self._planner_with(labels)
+        return self._cached(self._operations, key, lambda: self._prepare(query, operation_name, planner))
+
+    def draw_labels(self) -> frozenset[str]:
+        """The progressive-override labels on for one execution: ``percent(x)`` with probability x %."""
+        draw = self._label_draw
+        return frozenset(label for label, percent in self.percent_labels if draw() * 100.0 < percent)
+
+    def _prepare_drawn(self, query: str, operation_name: str | None) -> PreparedOperation | RejectedOperation:
+        return self.prepare_with_labels(query, operation_name, self.draw_labels())
+
+    def _planner_with(self, labels: frozenset[str]) -> Planner:
+        planner = self._label_planners.get(labels)
+        if planner is None:
+            planner = self._label_planners[labels] = _own_planner(with_labels_on(self.supergraph, labels))
+            if len(self._label_planners) > LABEL_PLANNERS:
+                self._label_planners.popitem(last=False)
+        else:
+            self._label_planners.move_to_end(labels)
+        return planner
 
     def _cached(
         self,
@@ -293,7 +350,9 @@ class Engine:
             cache.popitem(last=False)
         return prepared
 
-    def _prepare(self, query: str, operation_name: str | None) -> PreparedOperation | RejectedOperation:
+    def _prepare(
+        self, query: str, operation_name: str | None, planner: Planner | None = None
+    ) -> PreparedOperation | RejectedOperation:
         try:
             document = parse(query)
         except GraphQLError as error:
@@ -344,7 +403,9 @@ class Engine:
             plan = QueryPlan(None)
         else:
             try:
-                plan = self.planner.build_query_plan(planned_document, operation_name)
+                plan = (planner if planner is not None else self.planner).build_query_plan(
+                    planned_document, operation_name
+                )
             except Exception as error:  # a planner bug must not take the server down
                 return _planning_failure(error)
         return PreparedOperation(

@@ -98,11 +98,17 @@ async def test_override_from_a_subgraph_that_does_not_exist(deployment: Deployme
     assert [p["score"] for p in result["data"]["posts"]] == [2, 2]
 
 
-async def test_progressive_override_label_is_off(deployment: Deployment) -> None:
-    """Apollo Gateway never turns progressive-override labels on (only Apollo Router evaluates
-    them), so `views` stays with a; we do the same: a labelled override is off."""
-    result = await deployment.compare("{ posts { id views } }")
-    assert [p["views"] for p in result["data"]["posts"]] == [3, 7]
+async def test_progressive_override_percent_100_is_on_as_in_apollo_router(deployment: Deployment) -> None:
+    """Apollo Gateway never turns progressive-override labels on, so `views` stays with a there. We
+    evaluate ``percent(x)`` labels per request as Apollo Router does: ``percent(100)`` is always on, so
+    `views` comes from b (more in ``test_progressive_override.py``). Differs from Apollo Gateway on
+    purpose. Apollo's plans on our executor are made with every label off, as Apollo Gateway's."""
+    gateway = await deployment.apollo("{ posts { id views } }")
+    assert [p["views"] for p in gateway["data"]["posts"]] == [3, 7]
+    for planner, engine in deployment.engines.items():
+        result = await engine.execute("{ posts { id views } }")
+        expected = [1000, 1000] if planner == "ours" else [3, 7]
+        assert [p["views"] for p in result["data"]["posts"]] == expected, planner
 
 
 async def test_non_resolvable_interface_object(deployment: Deployment) -> None:
