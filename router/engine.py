@@ -313,8 +313,9 @@ class Engine:
         if not labels:
             return self.prepare(query, operation_name)
         key = (query, operation_name, labels)
-        planner = self._planner_with(labels)
-        return self._cached(self._operations, key, lambda: self._prepare(query, operation_name, planner))
+        return self._cached(
+            self._operations, key, lambda: self._prepare(query, operation_name, self._planner_with(labels))
+        )
 
     def draw_labels(self) -> frozenset[str]:
         """The progressive-override labels on for one execution: ``percent(x)`` with probability x %."""
