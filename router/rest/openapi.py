@@ -22,7 +22,7 @@ _ERROR_DESCRIPTIONS = {
     413: "The request body is too large.",
     415: "The request body is not JSON.",
     422: "The values were understood but refused (e.g. a limit above the maximum).",
-    429: "Too many attempts; retry after `Retry-After` seconds.",
+    429: "Too many requests (attempts of one action, or the router's rate limit); retry after `Retry-After` seconds.",
     502: "A service behind the router failed.",
     503: "A service is temporarily unavailable; retry later.",
     504: "The operation did not finish within the router's timeout.",
