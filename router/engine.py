@@ -12,8 +12,9 @@ The HTTP server and the REST shims call this; they decide which client headers r
 
 Progressive override (:mod:`router.supergraph.progressive_override`): when the supergraph has
 ``percent(x)`` labels, each execution draws which are on, and an operation is planned (and cached) per
-set of labels on, by a planner over the supergraph with those overrides in force. Deferred parts and
-subscriptions are planned with every label off.
+set of labels on, by a planner over the supergraph with those overrides in force. A subscription
+draws its labels once, when it starts (``router.execution.subscription``); deferred parts are planned
+with every label off.
 """
 
 from __future__ import annotations
@@ -324,6 +325,10 @@ class Engine:
 
     def _prepare_drawn(self, query: str, operation_name: str | None) -> PreparedOperation | RejectedOperation:
         return self.prepare_with_labels(query, operation_name, self.draw_labels())
+
+    def planner_for(self, labels: frozenset[str]) -> Planner:
+        """The planner for operations with the progressive-override ``labels`` on (none: :attr:`planner`)."""
+        return self._planner_with(labels) if labels else self.planner
 
     def _planner_with(self, labels: frozenset[str]) -> Planner:
         planner = self._label_planners.get(labels)

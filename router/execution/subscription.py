@@ -77,19 +77,27 @@ class SubscriptionExecutor:
         # a change that reaches many subscribers at once makes the same entity fetch for many of them,
         # and the fetcher's in-flight deduplication (traffic_shaping) sends it once.
         self.executor = engine.executor
-        self._cache: OrderedDict[tuple[str, str | None], PreparedSubscription | RejectedOperation] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str | None, frozenset[str]], PreparedSubscription | RejectedOperation] = (
+            OrderedDict()
+        )
         self._cache_size = cache_size
 
-    def prepare(self, query: str, operation_name: str | None) -> PreparedSubscription | RejectedOperation:
-        key = (query, operation_name)
+    def prepare(
+        self, query: str, operation_name: str | None, labels: frozenset[str] = frozenset()
+    ) -> PreparedSubscription | RejectedOperation:
+        """The subscription planned with the progressive-override ``labels`` on (drawn once per
+        subscription by the caller, :meth:`Engine.draw_labels`), cached per query text and labels."""
+        key = (query, operation_name, labels)
         found = self._cache.get(key)
         if found is None:
-            found = self._cache[key] = self._prepare(query, operation_name)
+            found = self._cache[key] = self._prepare(query, operation_name, labels)
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return found
 
-    def _prepare(self, query: str, operation_name: str | None) -> PreparedSubscription | RejectedOperation:
+    def _prepare(
+        self, query: str, operation_name: str | None, labels: frozenset[str]
+    ) -> PreparedSubscription | RejectedOperation:
         api_schema = self.engine.api_schema
         try:
             document = parse(query)
@@ -112,7 +120,7 @@ class SubscriptionExecutor:
         if operation.operation != OperationType.SUBSCRIPTION:
             return RejectedOperation((_error("The operation is not a subscription.", "OPERATION_RESOLUTION_FAILURE"),))
         try:
-            plan = self.engine.planner.build_query_plan(document, operation_name)
+            plan = self.engine.planner_for(labels).build_query_plan(document, operation_name)
         except Exception as error:  # a planner bug must not take the server down
             return RejectedOperation((_error(f"query planning failed: {error}", "QUERY_PLANNING_FAILED"),))
         node: PlanNode | None = plan.node

@@ -259,7 +259,7 @@ class Subscriptions:
         if self.router_config.authorization.directives.enabled and runtime.policy.enabled:
             removed, text = self.pipeline._filter(runtime, query, document, request.operation_name, principal)
         executor = self.executor(runtime.engine)
-        prepared = executor.prepare(text, request.operation_name)
+        prepared = executor.prepare(text, request.operation_name, runtime.engine.draw_labels())
         if isinstance(prepared, RejectedOperation):
             raise SubscriptionRefused(400, list(prepared.response()["errors"]))
         variables = executor.coerce(prepared, request.variables)

@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from starlette.applications import Starlette
+from starlette.routing import WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from router.compose import SubgraphInput, compose_or_raise
 from router.server.app import HTTP_PROTOCOL, RouterOptions, create_router_app
@@ -153,3 +156,32 @@ async def post_held(
         await asyncio.sleep(0.05)
     hold.set()
     return await sending, reached
+
+
+# A subscription subgraph: its root field names a product whose fields come from the products subgraph.
+TICKS_SDL = (
+    LINK.format(imports='"@key"')
+    + """
+type Query { tickCount: Int }
+type Subscription { ticked: Product }
+type Product @key(fields: "id", resolvable: false) { id: ID! }
+"""
+)
+
+
+def ticking_subgraph() -> Starlette:
+    """A subscription subgraph (graphql-transport-ws): one event per subscribe, naming product p1 (its
+    name comes from the products subgraph, per event), then ``complete``."""
+
+    async def endpoint(socket: WebSocket) -> None:
+        await socket.accept(subprotocol="graphql-transport-ws")
+        await socket.receive_json()  # connection_init
+        await socket.send_json({"type": "connection_ack"})
+        subscribe = await socket.receive_json()
+        event = {"data": {"ticked": {"__typename": "Product", "id": "p1"}}}
+        await socket.send_json({"id": subscribe["id"], "type": "next", "payload": event})
+        await socket.send_json({"id": subscribe["id"], "type": "complete"})
+        with contextlib.suppress(WebSocketDisconnect):
+            await socket.close()
+
+    return Starlette(routes=[WebSocketRoute("/", endpoint)])

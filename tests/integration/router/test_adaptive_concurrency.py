@@ -6,7 +6,6 @@ checked in ``tests/unit/router/server/test_admission.py``."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import threading
 import time
 from collections.abc import Iterator
@@ -15,20 +14,18 @@ from typing import Any
 
 import httpx
 import pytest
-from starlette.applications import Starlette
-from starlette.routing import WebSocketRoute
-from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from router.compose import SubgraphInput, compose_or_raise
 from tests.federation.support.subgraph import FakeSubgraph
 from tests.integration.realtime.clients import Background
 from tests.integration.router.support import (
-    LINK,
     PRODUCTS_WITH_SELLERS,
     PRODUCTS_WITH_SELLERS_ANSWER,
+    TICKS_SDL,
     metric_value,
     post_held,
     running_router,
+    ticking_subgraph,
 )
 from tests.support.servers import serve_app
 
@@ -104,34 +101,6 @@ def test_with_the_limit_off_a_burst_executes_at_once(
 
     assert at_once == BURST
     assert "router_execution_limit{" not in metrics
-
-
-TICKS_SDL = (
-    LINK.format(imports='"@key"')
-    + """
-type Query { tickCount: Int }
-type Subscription { ticked: Product }
-type Product @key(fields: "id", resolvable: false) { id: ID! }
-"""
-)
-
-
-def ticking_subgraph() -> Starlette:
-    """A subscription subgraph (graphql-transport-ws): one event per subscribe, naming product p1 (its
-    name comes from the products subgraph, per event), then ``complete``."""
-
-    async def endpoint(socket: WebSocket) -> None:
-        await socket.accept(subprotocol="graphql-transport-ws")
-        await socket.receive_json()  # connection_init
-        await socket.send_json({"type": "connection_ack"})
-        subscribe = await socket.receive_json()
-        event = {"data": {"ticked": {"__typename": "Product", "id": "p1"}}}
-        await socket.send_json({"id": subscribe["id"], "type": "next", "payload": event})
-        await socket.send_json({"id": subscribe["id"], "type": "complete"})
-        with contextlib.suppress(WebSocketDisconnect):
-            await socket.close()
-
-    return Starlette(routes=[WebSocketRoute("/", endpoint)])
 
 
 def test_subscription_events_are_admitted_by_the_gate_like_operations(
