@@ -21,6 +21,8 @@ _CLIENT_STATUSES: Mapping[str, int] = {
     "NOT_FOUND": 404,
     "CONFLICT": 409,
     "RATE_LIMITED": 429,
+    # A subgraph's traffic_shaping global_rate_limit was spent: the fetch was not sent (router/execution/fetcher.py).
+    "REQUEST_RATE_LIMITED": 429,
     "UNAVAILABLE": 503,
 }
 # The operation outlived the router's own timeout (traffic_shaping.router.timeout).

@@ -29,6 +29,7 @@ def error(code: str, path: bool = True, **extensions: Any) -> dict[str, Any]:
         ([error("NOT_FOUND")], 404),
         ([error("CONFLICT")], 409),
         ([error("RATE_LIMITED", retryAfter=12)], 429),
+        ([error("REQUEST_RATE_LIMITED", path=False, retryAfter=0.25)], 429),
         ([error("UNAVAILABLE")], 503),
         ([error("SUBREQUEST_HTTP_ERROR", path=False)], 502),
         ([error("GATEWAY_TIMEOUT", path=False)], 504),
@@ -65,6 +66,7 @@ def test_the_body_is_an_rfc_9457_problem_keeping_the_graphql_errors() -> None:
 def test_retry_after_comes_from_the_error() -> None:
     assert graphql_problem([error("RATE_LIMITED", retryAfter=12.2)], "/x").headers["retry-after"] == "13"
     assert graphql_problem([error("RATE_LIMITED")], "/x").headers["retry-after"] == "1"
+    assert graphql_problem([error("REQUEST_RATE_LIMITED", retryAfter=0.25)], "/x").headers["retry-after"] == "1"
     assert graphql_problem([error("UNAVAILABLE", retryAfter=5)], "/x").headers["retry-after"] == "5"
     assert "retry-after" not in graphql_problem([error("UNAVAILABLE")], "/x").headers
 
