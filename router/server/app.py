@@ -61,8 +61,9 @@ log = logging.getLogger(__name__)
 # parser and plain writes cost well under half of h11's CPU per request (servicekit.http_protocol).
 HTTP_PROTOCOL = ProblemHttpToolsProtocol
 
-# Probes and scrapes are never rate limited: a spent budget must not make the router look dead.
-UNLIMITED_PATHS = frozenset({"/health", "/ready", "/metrics"})
+# Never rate limited: probes and scrapes (a spent budget must not make the router look dead) and the
+# pages (the home page, GraphiQL's assets): the budget is for operations, as Apollo Router's.
+UNLIMITED_PATHS = frozenset({"/health", "/ready", "/metrics", "/"})
 
 HOMEPAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Marketplace router</title></head>
 <body><h1>Marketplace router</h1><p>Send GraphQL requests to <code>{path}</code>.</p></body></html>"""
@@ -301,6 +302,7 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
             bucket=rate_limits.router,
             graphql_path=path,
             exempt=UNLIMITED_PATHS,
+            exempt_prefix=ASSET_PREFIX + "/",
             on_refused=metrics.requests_rate_limited.inc,
         )
     cors = config.cors

@@ -159,8 +159,9 @@ class RouterRateLimit:
     """ASGI middleware: every client request takes a token of ``bucket``; without one it is answered 429
     with ``Retry-After`` before anything else runs (no authentication, parsing or planning).
 
-    ``exempt``: paths that never count (health checks, metrics). A WebSocket handshake counts as a
-    request: past the budget the socket is closed as soon as it opens, with 1013 (try again later).
+    ``exempt``: paths that never count (health checks, metrics, the home page); ``exempt_prefix``: nor
+    does anything under it (GraphiQL's assets). A WebSocket handshake counts as a request: past the
+    budget the socket is closed as soon as it opens, with 1013 (try again later).
     """
 
     def __init__(
@@ -169,17 +170,24 @@ class RouterRateLimit:
         bucket: TokenBucket,
         graphql_path: str,
         exempt: frozenset[str],
+        exempt_prefix: str | None = None,
         on_refused: Callable[[], None] | None = None,
     ) -> None:
         self.app = app
         self.bucket = bucket
         self.graphql_path = graphql_path
         self.exempt = exempt
+        self.exempt_prefix = exempt_prefix
         self.on_refused = on_refused
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
-        if kind not in ("http", "websocket") or scope["path"] in self.exempt:
+        path = scope.get("path", "")  # a lifespan scope has none
+        if (
+            kind not in ("http", "websocket")
+            or path in self.exempt
+            or (self.exempt_prefix is not None and path.startswith(self.exempt_prefix))
+        ):
             await self.app(scope, receive, send)
             return
         wait = self.bucket.take()
@@ -189,7 +197,7 @@ class RouterRateLimit:
         if self.on_refused is not None:
             self.on_refused()
         if kind == "http":
-            problem = scope["path"] != self.graphql_path
+            problem = path != self.graphql_path
             body = rate_limited_body(wait, problem=problem)
             headers = [
                 (b"content-type", b"application/problem+json" if problem else b"application/json"),

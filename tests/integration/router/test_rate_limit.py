@@ -83,21 +83,23 @@ def test_past_the_budget_requests_get_429_before_any_work(
         assert len(subgraphs["products"].requests) == CAPACITY
         assert len(subgraphs["accounts"].requests) == CAPACITY
 
-        # Probes and scrapes still answer; other paths are refused with a problem document.
+        # Probes, scrapes and pages still answer; other paths are refused with a problem document.
         assert client.get(f"{url}/health").status_code == 200
         assert client.get(f"{url}/ready").status_code == 200
-        home = client.get(f"{url}/")
-        assert home.status_code == 429
-        assert home.headers["content-type"] == "application/problem+json"
-        assert home.json()["status"] == 429
-        assert home.json()["code"] == "REQUEST_RATE_LIMITED"
+        assert client.get(f"{url}/").status_code == 200  # the home page (GraphiQL in development)
+        assert client.get(f"{url}/graphiql/assets/graphiql.min.css").status_code == 200  # and its assets
+        other = client.get(f"{url}/users/u1")
+        assert other.status_code == 429
+        assert other.headers["content-type"] == "application/problem+json"
+        assert other.json()["status"] == 429
+        assert other.json()["code"] == "REQUEST_RATE_LIMITED"
         # A subscription cannot open past the budget either: the socket is closed with 1013 Try Again Later.
         status, code, reason = _open_socket(url)
         assert status.startswith(b"HTTP/1.1 101")
         assert code == 1013
         assert reason.startswith("rate limited")
         metrics = client.get(f"{url}/metrics").text
-    assert metric_value(metrics, "router_requests_rate_limited_total") == 3 + 2  # + the home page, the handshake
+    assert metric_value(metrics, "router_requests_rate_limited_total") == 3 + 2  # + /users/u1, the handshake
 
 
 def test_without_a_limit_nothing_is_refused(supergraph_file: Path) -> None:
