@@ -13,8 +13,8 @@ The HTTP server and the REST shims call this; they decide which client headers r
 Progressive override (:mod:`router.supergraph.progressive_override`): when the supergraph has
 ``percent(x)`` labels, each execution draws which are on, and an operation is planned (and cached) per
 set of labels on, by a planner over the supergraph with those overrides in force. A subscription
-draws its labels once, when it starts (``router.execution.subscription``); deferred parts are planned
-with every label off.
+draws its labels once, when it starts (``router.execution.subscription``); deferred parts on entities
+(:meth:`Engine.execute_deferred`) are planned with every label off.
 """
 
 from __future__ import annotations
