@@ -41,8 +41,9 @@ from router.server.headers import HeaderPropagation, per_subgraph_headers
 from router.server.metrics import RouterMetrics
 from router.server.observability import RequestLogging, count_subgraph_call
 from router.server.pipeline import Pipeline
-from router.server.rate_limit import RateLimits, RouterRateLimit
+from router.server.rate_limit import RateLimits
 from router.server.reload import Reloader, SupergraphSource, fingerprint
+from router.server.request_rate_limit import RouterRateLimit
 from router.server.runtime import RouterRuntime, RuntimeHolder, build_runtime
 from router.server.service_token import ServiceTokenCache
 from router.server.subgraph_calls import SubgraphCalls
