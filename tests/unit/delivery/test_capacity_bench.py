@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +23,17 @@ BUSY = f"import time\nend = time.process_time() + {BURN}\nwhile time.process_tim
 ONE_BURNT = BURN - 2 / TICKS
 
 
+def _wait_for_exec(pid: int, argv: list[str]) -> None:
+    """Until ``pid`` runs ``argv``: between fork and exec, /proc shows the parent's command line (in CI a
+    process read right after it was started was not yet counted in its role)."""
+    expected = "\0".join(argv[1:]).encode()
+    deadline = time.monotonic() + 10
+    while expected not in Path(f"/proc/{pid}/cmdline").read_bytes():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"process {pid} did not start {argv[1:]}")
+        time.sleep(0.01)
+
+
 @pytest.fixture
 def processes() -> Iterator[dict[str, subprocess.Popen[bytes]]]:
     started = {
@@ -34,6 +46,8 @@ def processes() -> Iterator[dict[str, subprocess.Popen[bytes]]]:
     }
     children = {name: subprocess.Popen(argv) for name, argv in started.items()}
     try:
+        for name, child in children.items():  # classified only once each has its own command line
+            _wait_for_exec(child.pid, started[name])
         yield children
     finally:
         for child in children.values():
