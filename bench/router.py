@@ -52,12 +52,9 @@ DIRECT = "{ topProducts(first: 2) { upc name price weight } }"
 
 
 def _free_port() -> int:
-    import socket
+    from tests.support.servers import free_port  # never the same port twice in one run
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    return free_port()
 
 
 def _cpu_seconds(pid: int) -> float:

@@ -16,11 +16,25 @@ import uvicorn
 from servicekit.http_protocol import ProblemH11Protocol
 from tests.support.certificates import PrivateAuthority
 
+_HANDED_OUT: set[int] = set()
+_HANDING_OUT = threading.Lock()
+
 
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port free now on 127.0.0.1, and never one this process was given before.
+
+    Once the probing socket is closed the kernel may give the same port to the next probe: a caller
+    that picks several ports before starting its servers (the platform's nine, ``start_stack``) then
+    started two on one port (in CI, nginx's products port was also the orders service's, which could
+    not bind, and the router composed products' schema twice)."""
+    with _HANDING_OUT:
+        while True:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+                sock.bind(("127.0.0.1", 0))
+                port = int(sock.getsockname()[1])
+            if port not in _HANDED_OUT:
+                _HANDED_OUT.add(port)
+                return port
 
 
 @contextlib.contextmanager
