@@ -174,13 +174,14 @@ class RouterMetrics:
         self._subgraph_requests = _Children(self.subgraph_requests)
         self._subgraph_latency = _Children(self.subgraph_latency)
         self._subgraph_deduplicated = _Children(self.subgraph_deduplicated)
+        self._subgraph_rate_limited = _Children(self.subgraph_rate_limited)
         self._operation_cache = _Children(self.operation_cache)
 
     def count_shared_fetch(self, subgraph: str) -> None:
         self._subgraph_deduplicated.get(subgraph).inc()
 
     def count_rate_limited_fetch(self, subgraph: str) -> None:
-        self.subgraph_rate_limited.labels(subgraph).inc()  # the refusal path: no child kept
+        self._subgraph_rate_limited.get(subgraph).inc()
 
     def watch_planner_cache(self, counts: Callable[[], tuple[int, int]]) -> None:
         if not self.multiprocess:

@@ -83,9 +83,9 @@ class SharedTokenBucket(TokenBucket):
         fcntl.flock(self._fd, fcntl.LOCK_EX)
         try:
             tokens, updated = _STATE.unpack_from(self._map, 0)
-            now = self.clock()
-            tokens, wait = self._step(tokens, updated, max(now, updated))
-            _STATE.pack_into(self._map, 0, tokens, max(now, updated))
+            now = max(self.clock(), updated)
+            tokens, wait = self._step(tokens, updated, now)
+            _STATE.pack_into(self._map, 0, tokens, now)
         finally:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
         return wait

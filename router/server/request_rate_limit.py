@@ -5,28 +5,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import orjson
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from router.rest.problems import problem_response
 from router.server.rate_limit import TokenBucket, retry_after
 
 RATE_LIMITED = "Your request has been rate limited: the router's request budget is spent for now."
+CODE = "REQUEST_RATE_LIMITED"
 
 
-def rate_limited_body(wait: float, *, problem: bool) -> bytes:
-    """The 429 answer: GraphQL errors (code ``REQUEST_RATE_LIMITED``), as a problem document too off /graphql."""
-    error = {"message": RATE_LIMITED, "extensions": {"code": "REQUEST_RATE_LIMITED", "retryAfter": round(wait, 3)}}
-    if not problem:
-        return orjson.dumps({"errors": [error]})
-    document = {
-        "type": "urn:marketplace:problem:rate-limited",
-        "title": "Too Many Requests",
-        "status": 429,
-        "detail": RATE_LIMITED,
-        "code": "REQUEST_RATE_LIMITED",
-        "errors": [error],
-    }
-    return orjson.dumps(document)
+def rate_limited_response(wait: float, *, problem: bool) -> Response:
+    """The 429 answer with ``Retry-After``: one GraphQL error (code ``REQUEST_RATE_LIMITED``), in a problem
+    document off /graphql (the REST layer's, as its own 429s for that code)."""
+    error = {"message": RATE_LIMITED, "extensions": {"code": CODE, "retryAfter": round(wait, 3)}}
+    headers = {"Retry-After": retry_after(wait)}
+    if problem:
+        return problem_response(429, RATE_LIMITED, code=CODE, errors=[error], headers=headers)
+    return JSONResponse({"errors": [error]}, 429, headers=headers)
 
 
 class RouterRateLimit:
@@ -71,15 +67,7 @@ class RouterRateLimit:
         if self.on_refused is not None:
             self.on_refused()
         if kind == "http":
-            problem = path != self.graphql_path
-            body = rate_limited_body(wait, problem=problem)
-            headers = [
-                (b"content-type", b"application/problem+json" if problem else b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"retry-after", retry_after(wait).encode()),
-            ]
-            await send({"type": "http.response.start", "status": 429, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
+            await rate_limited_response(wait, problem=path != self.graphql_path)(scope, receive, send)
             return
         # A WebSocket is accepted (with the client's first subprotocol, which browsers insist on) and closed
         # at once with 1013 Try Again Later: a client reads that code and reason, where a refused handshake
