@@ -215,7 +215,7 @@ class Engine:
         prepared = (
             self.prepare(query, operation_name)
             if not self.percent_labels
-            else self._prepare_drawn(query, operation_name)
+            else self.prepare_with_labels(query, operation_name, self.draw_labels())
         )
         return await self._execute(prepared, variables, headers, defer_inputs=defer_inputs)
 
@@ -305,7 +305,9 @@ class Engine:
 
     def prepare(self, query: str, operation_name: str | None = None) -> PreparedOperation | RejectedOperation:
         """The cached parse/validate/plan result for a query text (computed on a miss), every label off."""
-        return self._cached(self._operations, (query, operation_name), lambda: self._prepare(query, operation_name))
+        return self._cached(
+            self._operations, (query, operation_name), lambda: self._prepare(query, operation_name, self.planner)
+        )
 
     def prepare_with_labels(
         self, query: str, operation_name: str | None, labels: frozenset[str]
@@ -322,9 +324,6 @@ class Engine:
         """The progressive-override labels on for one execution: ``percent(x)`` with probability x %."""
         draw = self._label_draw
         return frozenset(label for label, percent in self.percent_labels if draw() * 100.0 < percent)
-
-    def _prepare_drawn(self, query: str, operation_name: str | None) -> PreparedOperation | RejectedOperation:
-        return self.prepare_with_labels(query, operation_name, self.draw_labels())
 
     def planner_for(self, labels: frozenset[str]) -> Planner:
         """The planner for operations with the progressive-override ``labels`` on (none: :attr:`planner`)."""
@@ -357,7 +356,7 @@ class Engine:
         return prepared
 
     def _prepare(
-        self, query: str, operation_name: str | None, planner: Planner | None = None
+        self, query: str, operation_name: str | None, planner: Planner
     ) -> PreparedOperation | RejectedOperation:
         try:
             document = parse(query)
@@ -409,9 +408,7 @@ class Engine:
             plan = QueryPlan(None)
         else:
             try:
-                plan = (planner if planner is not None else self.planner).build_query_plan(
-                    planned_document, operation_name
-                )
+                plan = planner.build_query_plan(planned_document, operation_name)
             except Exception as error:  # a planner bug must not take the server down
                 return _planning_failure(error)
         return PreparedOperation(

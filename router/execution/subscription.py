@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -155,13 +155,10 @@ class SubscriptionExecutor:
         service = root.service_name
         endpoint = self.engine.endpoints[service]  # its URL (with any override) and TLS settings
         used = {name: variables[name] for name in root.variable_usages if name in variables}
-        gate = self.gate
+        gate = self.gate if self.gate is not None else nullcontext()
         async for payload in self.streams.subscribe(
             service, endpoint.url, root.operation, used, headers, root.operation_name, tls=endpoint.tls
         ):
-            if gate is None:
-                yield await self._complete(prepared, variables, headers, payload)
-                continue
             async with gate:
                 response = await self._complete(prepared, variables, headers, payload)
             yield response
