@@ -110,8 +110,9 @@ def products() -> FakeSubgraph:
     )
 
 
-def compose(graphs: dict[str, FakeSubgraph]) -> str:
-    return compose_or_raise([SubgraphInput(name=g.name, url=g.url, sdl=g.sdl) for g in graphs.values()])
+def compose(graphs: dict[str, FakeSubgraph], *extra: SubgraphInput) -> str:
+    """The supergraph of ``graphs`` and any ``extra`` subgraphs served otherwise (a subscription endpoint)."""
+    return compose_or_raise([*(SubgraphInput(name=g.name, url=g.url, sdl=g.sdl) for g in graphs.values()), *extra])
 
 
 @contextlib.contextmanager

@@ -15,13 +15,14 @@ from typing import Any
 import httpx
 import pytest
 
-from router.compose import SubgraphInput, compose_or_raise
+from router.compose import SubgraphInput
 from tests.federation.support.subgraph import FakeSubgraph
 from tests.integration.realtime.clients import Background
 from tests.integration.router.support import (
     PRODUCTS_WITH_SELLERS,
     PRODUCTS_WITH_SELLERS_ANSWER,
     TICKS_SDL,
+    compose,
     metric_value,
     post_held,
     running_router,
@@ -113,14 +114,8 @@ def test_subscription_events_are_admitted_by_the_gate_like_operations(
     products = subgraphs["products"]
     hold = products.hold = threading.Event()
     with serve_app(ticking_subgraph()) as ticks_url:
-        sdl = compose_or_raise(
-            [
-                *(SubgraphInput(name=g.name, url=g.url, sdl=g.sdl) for g in subgraphs.values()),
-                SubgraphInput(name="ticks", url=ticks_url + "/", sdl=TICKS_SDL),
-            ]
-        )
         path = tmp_path / "supergraph.graphql"
-        path.write_text(sdl)
+        path.write_text(compose(subgraphs, SubgraphInput(name="ticks", url=ticks_url + "/", sdl=TICKS_SDL)))
         config = {"traffic_shaping": {"router": {"adaptive_concurrency": {"minimum": 1}}}}
         with running_router(path, config) as url:
             body = {"query": "subscription { ticked { id name } }"}

@@ -12,10 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from router.compose import SubgraphInput, compose_or_raise
+from router.compose import SubgraphInput
 from tests.federation.support.subgraph import FakeSubgraph
 from tests.integration.realtime.clients import Background
-from tests.integration.router.support import TICKS_SDL, running_router, ticking_subgraph
+from tests.integration.router.support import TICKS_SDL, compose, running_router, ticking_subgraph
 from tests.support.servers import serve_app
 
 pytestmark = pytest.mark.router
@@ -44,12 +44,10 @@ def _router_events(
 ) -> tuple[dict[str, object], tuple[str, object]]:
     """A query's answer and a subscription's first event, with ``Product.name`` overridden under ``label``."""
     with serve_app(ticking_subgraph()) as ticks_url:
-        sdl = compose_or_raise(
-            [
-                *(SubgraphInput(name=g.name, url=g.url, sdl=g.sdl) for g in subgraphs.values()),
-                SubgraphInput(name="names", url=names.url, sdl=NAMES_SDL.replace("LABEL", label)),
-                SubgraphInput(name="ticks", url=ticks_url + "/", sdl=TICKS_SDL),
-            ]
+        sdl = compose(
+            subgraphs,
+            SubgraphInput(name="names", url=names.url, sdl=NAMES_SDL.replace("LABEL", label)),
+            SubgraphInput(name="ticks", url=ticks_url + "/", sdl=TICKS_SDL),
         )
         path = tmp_path / "supergraph.graphql"
         path.write_text(sdl)
