@@ -6,6 +6,13 @@ identical requests of ``bench/many_fetch.py``'s query over memoised subgraphs. I
 (requests per CPU-second, p50/p99, peak RSS, subgraph requests per request, the ratio to Apollo
 Gateway), the scaling of two workers over one, the share of the cores the bench itself took, and issue
 17's goals with a verdict each. The process plumbing and the load generator are ``bench/router.py``'s.
+
+The routers run on this venv's interpreter, or with ``--python PATH`` on another build of the locked
+Python version (in a venv of the lock file made for it): the build matters. On one machine the engine
+spent 650 µs per request on a pyenv build (``-O3``, libpython shared, no profile-guided or link-time
+optimisation) and 530 µs on Debian's ``/usr/bin/python3.11`` (profile-guided and link-time optimised,
+libpython linked in). The images run ``python:3.11-slim``, an optimised build (``--enable-optimizations
+--with-lto``).
 """
 
 from __future__ import annotations
@@ -110,33 +117,64 @@ async def _response_size(url: str) -> int:
             return len(await response.read())
 
 
-def _checkout(revision: str) -> Path:
+def _checkout(revision: str, python: str) -> Path:
     """The packages of ``revision`` extracted into a temporary folder, with a venv of its own lock file.
 
     The old revision runs on the dependencies it locked (``uv sync --frozen --no-dev``, from uv's cache
     when it holds them), not on this venv: a dependency dropped or added since (``swagger-ui-bundle``,
     ``pyreqwest``) would otherwise stop it from starting or run it on libraries it never had. It runs
-    on this bench's own interpreter, as the current revision does: two builds of one Python version
-    differ by a tenth in speed (with or without profile-guided optimisation, for one).
+    on the interpreter the current revision runs on (``python``): two builds of one Python version
+    differ by a fifth in speed (with or without profile-guided and link-time optimisation, for one).
     """
     folder = Path(tempfile.mkdtemp(prefix="bench-baseline-"))
     paths = ["pyproject.toml", "uv.lock", "router", "servicekit", "subgraphs", "marketplace", "db"]
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision, *paths], capture_output=True, check=True)
     subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
-    uv = shutil.which("uv") or str(ROOT / ".tools" / "bin" / "uv")
-    outer = ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT")  # this run's venv, which uv would otherwise sync
-    environment = {key: value for key, value in os.environ.items() if key not in outer}
-    subprocess.run(
-        [uv, "sync", "--frozen", "--no-dev", "--no-install-project", "--quiet", "--python", sys.executable],
-        cwd=folder,
-        env=environment,
-        check=True,
-    )
+    _sync_venv(folder, folder / ".venv", python)
     return folder
 
 
-async def run_many(seconds: float, concurrency: int, baselines: Sequence[str] = (), repeat: int = 1) -> None:
-    """Issue 17's case: our router (dedup off and on, 1 and 2 workers) beside Apollo Gateway."""
+def _interpreter_venv(python: str) -> Path:
+    """A venv of this checkout's lock file on the interpreter ``python`` (``--python``), in a temporary folder."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-python-"))
+    _sync_venv(ROOT, folder / ".venv", python)
+    return folder
+
+
+def _sync_venv(project: Path, venv: Path, python: str) -> None:
+    """``uv sync`` of ``project``'s locked runtime dependencies into ``venv``, on the interpreter ``python``."""
+    uv = shutil.which("uv") or str(ROOT / ".tools" / "bin" / "uv")
+    outer = ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT")  # this run's venv, which uv would otherwise sync
+    environment = {key: value for key, value in os.environ.items() if key not in outer}
+    environment["UV_PROJECT_ENVIRONMENT"] = str(venv)
+    subprocess.run(
+        [uv, "sync", "--frozen", "--no-dev", "--no-install-project", "--quiet", "--python", python],
+        cwd=project,
+        env=environment,
+        check=True,
+    )
+
+
+def describe_interpreter(python: str) -> str:
+    """``python``'s version, path and how it links libpython (a static link is one of a build's speed-ups)."""
+    probe = (
+        "import sys\n"
+        "shared = any('libpython' in line for line in open('/proc/self/maps'))\n"
+        "print(sys.version.split()[0], sys.executable, 'libpython shared' if shared else 'libpython linked in')"
+    )
+    done = subprocess.run([python, "-c", probe], capture_output=True, text=True, check=True)
+    version, path, linking = done.stdout.strip().split(" ", 2)
+    return f"Python {version} ({path}, {linking})"
+
+
+async def run_many(
+    seconds: float, concurrency: int, baselines: Sequence[str] = (), repeat: int = 1, python: str | None = None
+) -> None:
+    """Issue 17's case: our router (dedup off and on, 1 and 2 workers) beside Apollo Gateway.
+
+    ``python``: the interpreter every router target runs on (this venv's when None); the memoised
+    subgraphs and the load generator stay on this one.
+    """
     from bench import many_fetch
     from tests.federation.support.harness import APOLLO_DIR, compose
 
@@ -144,6 +182,11 @@ async def run_many(seconds: float, concurrency: int, baselines: Sequence[str] = 
     rows: list[tuple[str, dict[str, Any]]] = []
     checkouts: list[Path] = []
     try:
+        interpreter = python or sys.executable
+        router_python = None  # the routers on this venv's interpreter
+        if python is not None:
+            checkouts.append(_interpreter_venv(python))
+            router_python = str(checkouts[-1] / ".venv" / "bin" / "python")
         sub_port = _free_port()
         subgraphs = _spawn([sys.executable, str(ROUTER_BENCH), "--serve-many", str(sub_port)])
         processes.append(subgraphs)
@@ -157,18 +200,18 @@ async def run_many(seconds: float, concurrency: int, baselines: Sequence[str] = 
         targets: dict[str, tuple[subprocess.Popen[bytes], str]] = {}
         apollo = _spawn(["node", "gateway.mjs", handle.name, str(ports[0])], cwd=APOLLO_DIR, stdout=subprocess.DEVNULL)
         targets["apollo"] = (apollo, f"http://127.0.0.1:{ports[0]}/")
-        plain = _spawn_router_server(handle.name, ports[1], extra_config=NO_DEDUP_CONFIG)
+        plain = _spawn_router_server(handle.name, ports[1], extra_config=NO_DEDUP_CONFIG, python=router_python)
         targets["router"] = (plain, f"http://127.0.0.1:{ports[1]}/graphql")
-        dedup = _spawn_router_server(handle.name, ports[2])
+        dedup = _spawn_router_server(handle.name, ports[2], python=router_python)
         targets["router+dedup"] = (dedup, f"http://127.0.0.1:{ports[2]}/graphql")
-        two = _spawn_router_server(handle.name, ports[3], extra_config=NO_DEDUP_CONFIG, workers=2)
+        two = _spawn_router_server(handle.name, ports[3], extra_config=NO_DEDUP_CONFIG, workers=2, python=router_python)
         targets["router x2"] = (two, f"http://127.0.0.1:{ports[3]}/graphql")
         ungated_port = _free_port()
-        ungated = _spawn_router_server(handle.name, ungated_port, extra_config=NO_GATE_CONFIG)
+        ungated = _spawn_router_server(handle.name, ungated_port, extra_config=NO_GATE_CONFIG, python=router_python)
         targets[UNGATED] = (ungated, f"http://127.0.0.1:{ungated_port}/graphql")
         for baseline in baselines:
             port = _free_port()
-            checkouts.append(_checkout(baseline))
+            checkouts.append(_checkout(baseline, interpreter))
             old = _spawn_router_server(handle.name, port, source=checkouts[-1])
             targets[f"@{baseline[:10]}"] = (old, f"http://127.0.0.1:{port}/graphql")
         processes += [process for process, _ in targets.values()]
@@ -215,8 +258,9 @@ async def run_many(seconds: float, concurrency: int, baselines: Sequence[str] = 
     print(
         f"\nmany-fetch case: 12 subgraph fetches in 5 rounds, "
         f"{size / 1000:.1f} KB response; {seconds:.0f}s per target, best of {repeat}, {concurrency} connections, "
-        f"{os.cpu_count()} CPUs (shared)\n"
+        f"{os.cpu_count()} CPUs (shared)"
     )
+    print(f"the routers ran on {describe_interpreter(interpreter)}\n")
     header = (
         f"{'requests':<10} {'target':<15} {'req/s':>7} {'req/CPU-s':>10} {'CPU µs/req':>11} {'p50 ms':>8} "
         f"{'p99 ms':>8} {'max RSS MB':>11} {'subgraph req/req':>17} {'vs Apollo':>10} {'errors':>6}"

@@ -14,6 +14,7 @@ hits in-process.
     uv run python bench/router.py --profile                   # cProfile the engine in-process (b, c)
     uv run python bench/router.py --profile-server --seconds 4  # cProfile `router serve` under load (b, c)
     uv run python bench/router.py --many --seconds 3 --concurrency 50   # the many-fetch case (issue 17)
+    uv run python bench/router.py --many --python /usr/bin/python3.11    # the routers on another interpreter
 
 Cases: (a) one subgraph, (b) a two-hop entity query, (c) three subgraphs with ``@requires``.
 
@@ -274,19 +275,21 @@ def _spawn_router_server(
     extra_config: str = "",
     workers: int | None = None,
     source: Path = ROOT,
+    python: str | None = None,
 ) -> subprocess.Popen[bytes]:
     """``router serve`` itself, as `marketplace up` and the images run it (under cProfile with ``profile_to``).
 
     ``source``: the checkout whose ``router`` package runs (another revision's, for ``--baseline``).
+    ``python``: the interpreter of a venv holding this checkout's dependencies (``--python``).
     """
     folder = tempfile.mkdtemp(prefix="bench-router-")
     config = Path(folder) / "router.yaml"
     config.write_text(ROUTER_CONFIG + extra_config)
     env = {**os.environ, "MARKETPLACE_DATA_DIR": folder, "MARKETPLACE_LOG_LEVEL": "WARNING"}
-    python = sys.executable
     if source != ROOT:
         env["PYTHONPATH"] = str(source)
         python = str(source / ".venv" / "bin" / "python")  # the revision's own dependencies (`_checkout`)
+    python = python or sys.executable
     profiler = ["-m", "cProfile", "-o", profile_to] if profile_to else []
     command = [python, *profiler, "-m", "router", "serve", "--supergraph", supergraph_path]
     command += ["--port", str(port)]
@@ -330,6 +333,12 @@ def main() -> None:
         default=1,
         help="with --many: measure every target this many times, interleaved, and keep each one's best round",
     )
+    parser.add_argument(
+        "--python",
+        metavar="PATH",
+        help="with --many: run every router target (and --baseline) on this interpreter, in a venv of the lock"
+        " file made for it; e.g. an optimised build like the images' (python:3.11-slim)",
+    )
     parser.add_argument("--serve-subgraphs", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--serve-many", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--serve-router", nargs=2, help=argparse.SUPPRESS)
@@ -344,7 +353,7 @@ def main() -> None:
     if args.many:
         from bench.many_compare import run_many
 
-        uvloop.run(run_many(args.seconds, args.concurrency, args.baseline, args.repeat))
+        uvloop.run(run_many(args.seconds, args.concurrency, args.baseline, args.repeat, args.python))
         return
     if args.serve_subgraphs:
         serve_subgraphs(args.serve_subgraphs)
