@@ -24,7 +24,7 @@ _ERROR_DESCRIPTIONS = {
     422: "The values were understood but refused (e.g. a limit above the maximum).",
     429: "Too many requests (attempts of one action, or the router's rate limit); retry after `Retry-After` seconds.",
     502: "A service behind the router failed.",
-    503: "A service is temporarily unavailable; retry later.",
+    503: "A service is temporarily unavailable, or the router is at its concurrency limit; retry later.",
     504: "The operation did not finish within the router's timeout.",
 }
 

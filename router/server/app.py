@@ -38,11 +38,13 @@ from router.server.errors import RequestError
 from router.server.graphiql import ASSET_PREFIX, GraphiQLPage
 from router.server.graphql_request import GraphQLRequest
 from router.server.headers import HeaderPropagation, per_subgraph_headers
+from router.server.in_flight import open_in_flight
 from router.server.metrics import RouterMetrics
 from router.server.observability import RequestLogging, count_subgraph_call
 from router.server.pipeline import Pipeline
 from router.server.rate_limit import RateLimits
 from router.server.reload import Reloader, SupergraphSource, fingerprint
+from router.server.request_concurrency_limit import RouterConcurrencyLimit
 from router.server.request_rate_limit import RouterRateLimit
 from router.server.runtime import RouterRuntime, RuntimeHolder, build_runtime
 from router.server.service_token import ServiceTokenCache
@@ -297,6 +299,16 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
     app.state.config = config
     app.add_middleware(GraphQLShortcut, path=path, endpoint=graphql)  # innermost: inside CORS and logging
     app.add_middleware(UriLengthLimit, limit=config.limits.http_max_uri_bytes)
+    concurrency_limit = config.traffic_shaping.router.concurrency_limit
+    if concurrency_limit is not None:  # inside the rate limit: a request refused there takes no place
+        app.add_middleware(
+            RouterConcurrencyLimit,
+            in_flight=open_in_flight(concurrency_limit, options.worker),
+            graphql_path=path,
+            exempt=UNLIMITED_PATHS,
+            exempt_prefix=ASSET_PREFIX + "/",
+            on_refused=metrics.requests_concurrency_limited.inc,
+        )
     if rate_limits.router is not None:  # inside CORS: a browser can read the 429
         app.add_middleware(
             RouterRateLimit,

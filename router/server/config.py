@@ -255,6 +255,10 @@ class RouterShaping(Section):
     # Apollo's key: client requests to the router (all its workers together); over it, 429
     # REQUEST_RATE_LIMITED with Retry-After. /health, /ready and /metrics are not counted.
     global_rate_limit: RateLimit | None = None
+    # Apollo's key: client requests in progress at once (all workers together); past it, 503
+    # REQUEST_CONCURRENCY_LIMITED at once. A request counts until its response starts (a stream's first
+    # part); WebSockets, /health, /ready and /metrics are not counted. None: no limit.
+    concurrency_limit: int | None = Field(default=None, ge=1)
 
 
 class TrafficShapingConfig(Section):
@@ -553,7 +557,7 @@ class RouterConfig(Section):
 
 # Apollo Router's traffic-shaping keys this router does not implement: a config written for Apollo gets
 # a refusal that says so, rather than "unknown key" (docs/router.md lists what is supported).
-UNSUPPORTED_APOLLO_KEYS = frozenset({"concurrency_limit", "compression", "experimental_http2", "experimental_retry"})
+UNSUPPORTED_APOLLO_KEYS = frozenset({"compression", "experimental_http2", "experimental_retry"})
 
 
 def describe(error: ValidationError) -> str:

@@ -159,6 +159,11 @@ class RouterMetrics:
             "Client requests refused with 429 by traffic_shaping.router.global_rate_limit",
             registry=self.registry,
         )
+        self.requests_concurrency_limited = Counter(
+            "router_requests_concurrency_limited_total",
+            "Client requests refused with 503 by traffic_shaping.router.concurrency_limit",
+            registry=self.registry,
+        )
         self.subgraph_rate_limited = Counter(
             "router_subgraph_requests_rate_limited_total",
             "Subgraph fetches not sent because the subgraph's global_rate_limit was reached",

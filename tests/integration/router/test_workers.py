@@ -1,5 +1,5 @@
 """``router serve --workers 2`` as real processes: both workers serve, /metrics sums them, SIGHUP reloads
-every worker, SIGTERM stops them all."""
+every worker, SIGTERM stops them all; rate and concurrency limits count the whole router."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ import os
 import re
 import signal
 import socket
+import struct
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -19,6 +21,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from router.server.in_flight import FILE_NAME
+from tests.federation.support.subgraph import FakeSubgraph
 from tests.support.servers import free_port
 
 pytestmark = pytest.mark.router
@@ -275,4 +279,97 @@ def test_a_rate_limit_counts_the_requests_of_every_worker(tmp_path: Path, superg
         assert {worker for _, worker in history} == {"0", "1"}  # both workers served and refused
         assert sum(v for _, v in samples(metrics(router), "router_requests_rate_limited_total")) == 60 - capacity
     finally:
+        assert stop(router) == 0
+
+
+def _worker_environment(pid: int) -> dict[str, str]:
+    raw = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return dict(item.decode().split("=", 1) for item in raw if b"=" in item)
+
+
+def _in_flight_counts(folder: str, workers: int) -> tuple[int, list[int]]:
+    """The shared count's file read as it is (total, each worker's share), without opening a slot."""
+    data = (Path(folder) / FILE_NAME).read_bytes()
+    total = struct.unpack_from("=q", data, 0)[0]
+    return total, [struct.unpack_from("=q", data, 8 * (1 + index))[0] for index in range(workers)]
+
+
+def test_a_concurrency_limit_counts_every_worker_and_outlives_a_dead_one(
+    tmp_path: Path, supergraph_file_module: Path, subgraphs: dict[str, FakeSubgraph]
+) -> None:
+    """``traffic_shaping.router.concurrency_limit`` is the router's, not each worker's: with 3 requests held
+    at the products subgraph, new queries are refused with 503 by both workers. The worker holding most of
+    them is then killed; the supervisor starts it again, the new worker takes its predecessor's share off
+    the count, and once the rest are answered the router admits exactly 3 at once again. Without the share
+    taken back, the dead worker's requests would stay counted and fewer would be admitted for ever."""
+    limit = 3
+    shaping = (
+        f"traffic_shaping:\n  router:\n    concurrency_limit: {limit}\n    deduplicate_requests: false\n"
+        "  all:\n    deduplicate_query: false\n"
+    )
+    products = subgraphs["products"]
+    router = start_router(tmp_path, supergraph_file_module, config_text=CONFIG + shaping, probe=health_serving)
+    held: list[tuple[int | str, str]] = []  # (status or error, worker) of each held query, once answered
+    threads: list[threading.Thread] = []
+
+    def hold_one() -> None:
+        try:
+            with httpx.Client(timeout=60) as client:
+                response = client.post(f"{router.url}/graphql", json={"query": "{ products { id name } }"})
+            held.append((response.status_code, response.headers.get("x-router-worker", "")))
+        except httpx.HTTPError as error:  # its worker was killed
+            held.append((type(error).__name__, ""))
+
+    def hold(count: int) -> None:
+        for _ in range(count):
+            threads.append(threading.Thread(target=hold_one))
+            threads[-1].start()
+
+    def refusals(attempts: int) -> list[tuple[int, str]]:
+        answers = []
+        for _ in range(attempts):
+            with httpx.Client(timeout=10) as client:  # a new connection each: the kernel picks the worker
+                response = client.post(f"{router.url}/graphql", json={"query": "{ products { id name } }"})
+            answers.append((response.status_code, response.headers["x-router-worker"]))
+            if {worker for _, worker in answers} == {"0", "1"}:
+                break
+        return answers
+
+    try:
+        pids = {int(_worker_environment(pid)["MARKETPLACE_ROUTER_WORKER"]): pid for pid in router.workers()}
+        shared_dir = _worker_environment(pids[0])["MARKETPLACE_ROUTER_SHARED_DIR"]
+        products.hold = threading.Event()
+        hold(limit)
+        wait_for(lambda: len(products.requests) == limit)
+        total, shares = _in_flight_counts(shared_dir, 2)
+        full = refusals(60)
+        print(f"held: {total} {shares}; while full: {full}")
+        assert (total, sum(shares)) == (limit, limit)
+        assert {status for status, _ in full} == {503}
+        assert {worker for _, worker in full} == {"0", "1"}  # both workers refused
+
+        victim = max(range(2), key=lambda index: shares[index])
+        os.kill(pids[victim], signal.SIGKILL)
+        wait_for(lambda: pids[victim] not in router.workers() and len(router.workers()) == 2)
+        wait_for(lambda: _in_flight_counts(shared_dir, 2)[0] == limit - shares[victim])  # the share taken back
+        assert _in_flight_counts(shared_dir, 2)[1][victim] == 0
+        products.hold.set()
+        for thread in threads:
+            thread.join(timeout=60)
+        print(f"held queries answered: {held}")
+        assert sorted(status for status, _ in held if status == 200) == [200] * (limit - shares[victim])
+        assert _in_flight_counts(shared_dir, 2)[0] == 0
+
+        products.requests.clear()
+        products.hold = threading.Event()
+        threads.clear()
+        hold(limit)  # the whole limit is there again
+        wait_for(lambda: len(products.requests) == limit)
+        again = refusals(10)
+        assert {status for status, _ in again} == {503}
+    finally:
+        if products.hold is not None:
+            products.hold.set()
+        for thread in threads:
+            thread.join(timeout=60)
         assert stop(router) == 0

@@ -96,9 +96,10 @@ def test_adaptive_concurrency_is_on_with_a_minimum_of_eight_unless_set() -> None
             "traffic_shaping.subgraphs.products.global_rate_limit.interval",
         ),
         (
-            {"traffic_shaping": {"router": {"concurrency_limit": 100}}},
-            "traffic_shaping.router.concurrency_limit: Apollo Router's key, not supported by this router",
+            {"traffic_shaping": {"router": {"concurrency_limit": 0}}},
+            "traffic_shaping.router.concurrency_limit: Input should be greater than or equal to 1",
         ),
+        ({"traffic_shaping": {"all": {"concurrency_limit": 10}}}, "traffic_shaping.all.concurrency_limit: unknown key"),
         (
             {"traffic_shaping": {"subgraphs": {"products": {"compression": "gzip"}}}},
             "traffic_shaping.subgraphs.products.compression: Apollo Router's key, not supported",
@@ -191,3 +192,9 @@ def test_rate_limits_read_apollos_keys_and_a_subgraph_overrides_all() -> None:
     assert (users.capacity, users.interval) == (10, 1.0)
     assert RouterConfig().traffic_shaping.router.global_rate_limit is None  # off unless configured
     assert RouterConfig().traffic_shaping.rate_limit_for("users") is None
+
+
+def test_concurrency_limit_reads_apollos_key_and_is_off_by_default() -> None:
+    config = parse_router_config({"traffic_shaping": {"router": {"concurrency_limit": 100}}})
+    assert config.traffic_shaping.router.concurrency_limit == 100
+    assert RouterConfig().traffic_shaping.router.concurrency_limit is None
