@@ -5,8 +5,9 @@ Apollo Router is one process, so its limit counts every request of the instance.
 (:data:`router.server.rate_limit.SHARED_DIR_ENV`), mapped into every worker's memory and updated under
 an exclusive ``flock``. The file holds the instance's total and, beside it, each worker's own share
 (slot ``1 + index``). A worker that dies holding requests would leave them counted for ever; the
-supervisor starts its replacement under the same index, and the replacement takes its slot's share
-off the total before serving, so nothing leaks past a restart. A single process counts in memory.
+supervisor starts its replacement under the same index, and the replacement clears its slot and makes
+the total again from the shares before serving, so nothing leaks past a restart. A single process
+counts in memory.
 
 The count is taken by :class:`router.server.request_concurrency_limit.RouterConcurrencyLimit`.
 """
@@ -62,17 +63,18 @@ class SharedInFlight(InFlight):
         if slot < 0:
             raise ValueError("a worker's slot is a non-negative index")
         self._own = _COUNT.size * (1 + slot)
-        size = self._own + _COUNT.size
         self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         fcntl.flock(self._fd, fcntl.LOCK_EX)
         try:
-            if os.fstat(self._fd).st_size < size:  # files only grow: another worker's map stays valid
-                os.ftruncate(self._fd, size)
+            size = max(os.fstat(self._fd).st_size, self._own + _COUNT.size)
+            os.ftruncate(self._fd, size)  # files only grow: another worker's map stays valid
             self._map = mmap.mmap(self._fd, size)
-            # What this slot's previous worker left counted (it died holding requests) is not in progress.
-            stale = self._read(self._own)
-            self._write(0, self._read(0) - stale)
+            # What this slot's previous worker left counted (it died holding requests) is not in progress;
+            # the total is made again from every worker's share, so no death, at any instruction, leaves
+            # it wrong past the restart.
             self._write(self._own, 0)
+            shares = (size - _COUNT.size) // _COUNT.size
+            self._write(0, sum(struct.unpack_from(f"={shares}q", self._map, _COUNT.size)))
         finally:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
 

@@ -4,6 +4,7 @@ one file (the workers of ``router serve --workers N``), with a dead worker's sha
 from __future__ import annotations
 
 import multiprocessing
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -123,3 +124,19 @@ def test_open_in_flight_shares_the_count_only_in_a_supervised_worker(
     assert isinstance(shared, SharedInFlight)
     assert (tmp_path / FILE_NAME).exists()
     shared.close()
+
+
+def test_a_restart_makes_the_total_again_from_every_workers_share(tmp_path: Path) -> None:
+    """A worker killed between its two writes (the total, then its share) leaves them disagreeing; the
+    next worker started makes the total again from the shares, whatever it was."""
+    path = tmp_path / FILE_NAME
+    first = SharedInFlight(path, 10, slot=0)
+    second = SharedInFlight(path, 10, slot=1)
+    assert [first.enter(), second.enter(), second.enter()] == [True] * 3
+    with path.open("r+b") as file:  # the total as a death mid-update could leave it: one too many
+        file.write(struct.pack("=q", 4))
+    second.close()
+    replacement = SharedInFlight(path, 10, slot=1)
+    assert (replacement.count, first.own, replacement.own) == (1, 1, 0)
+    first.close()
+    replacement.close()
