@@ -13,8 +13,9 @@ The HTTP server and the REST shims call this; they decide which client headers r
 Progressive override (:mod:`router.supergraph.progressive_override`): when the supergraph has
 ``percent(x)`` labels, each execution draws which are on, and an operation is planned (and cached) per
 set of labels on, by a planner over the supergraph with those overrides in force. A subscription
-draws its labels once, when it starts (``router.execution.subscription``); deferred parts on entities
-(:meth:`Engine.execute_deferred`) are planned with every label off.
+draws its labels once, when it starts (``router.execution.subscription``), and so does a ``@defer``
+operation: its primary part and every deferred part run with the same labels
+(``router.server.subscriptions.incremental``).
 """
 
 from __future__ import annotations
@@ -190,7 +191,8 @@ class Engine:
         self._operations: OrderedDict[tuple[Any, ...], PreparedOperation | RejectedOperation] = OrderedDict()
         self._operation_cache_size = operation_cache_size
         self._deferred: OrderedDict[tuple[Any, ...], PreparedOperation | RejectedOperation] = OrderedDict()
-        self._deferred_planner: QueryPlanner | None = None
+        # Planners of deferred parts on entities, per set of progressive-override labels on.
+        self._deferred_planners: OrderedDict[frozenset[str], QueryPlanner] = OrderedDict()
 
     def _key_fields(self, service: str, typename: str) -> frozenset[str]:
         cached = self._key_field_cache.get((service, typename))
@@ -209,14 +211,16 @@ class Engine:
         headers: Mapping[str, str] | None = None,
         *,
         defer_inputs: DeferInputs | None = None,
+        labels: frozenset[str] | None = None,
     ) -> dict[str, Any]:
         """``defer_inputs``: the operation is a primary part whose deferred parts on entities start as
-        soon as the fetches yielding their inputs are merged (see :mod:`router.execution.defer_inputs`)."""
-        prepared = (
-            self.prepare(query, operation_name)
-            if not self.percent_labels
-            else self.prepare_with_labels(query, operation_name, self.draw_labels())
-        )
+        soon as the fetches yielding their inputs are merged (see :mod:`router.execution.defer_inputs`).
+        ``labels``: the progressive-override labels on, when drawn for a whole ``@defer`` operation (None:
+        drawn here)."""
+        if labels is None and not self.percent_labels:
+            prepared = self.prepare(query, operation_name)
+        else:
+            prepared = self.prepare_with_labels(query, operation_name, self.draw_labels() if labels is None else labels)
         return await self._execute(prepared, variables, headers, defer_inputs=defer_inputs)
 
     async def execute_deferred(
@@ -227,12 +231,16 @@ class Engine:
         headers: Mapping[str, str] | None,
         start: EntityStart,
         seed: dict[str, Any],
+        labels: frozenset[str] = frozenset(),
     ) -> dict[str, Any]:
         """A deferred part on an entity (``query`` selects the path down to its fragment), planned from
         the entities in ``seed`` (the primary part's ``__typename`` and keys at ``start.merge_path``)
-        instead of from the root: see :mod:`router.query_planner.deferred`."""
-        key = (query, operation_name, start.depth, start.merge_path, start.entry)
-        prepared = self._cached(self._deferred, key, lambda: self._prepare_deferred(query, operation_name, start))
+        instead of from the root: see :mod:`router.query_planner.deferred`. ``labels``: the
+        progressive-override labels on, those drawn for the whole operation."""
+        key = (query, operation_name, start.depth, start.merge_path, start.entry, labels)
+        prepared = self._cached(
+            self._deferred, key, lambda: self._prepare_deferred(query, operation_name, start, labels)
+        )
         return await self._execute(prepared, variables, headers, seed)
 
     def deferred_entry(self, type_name: str, field_names: list[str]) -> DeferredEntry | None:
@@ -242,17 +250,13 @@ class Engine:
         return deferred_entry(self.supergraph, type_name, field_names)
 
     def _prepare_deferred(
-        self, query: str, operation_name: str | None, start: EntityStart
+        self, query: str, operation_name: str | None, start: EntityStart, labels: frozenset[str]
     ) -> PreparedOperation | RejectedOperation:
-        base = self.prepare(query, operation_name)
+        base = self.prepare_with_labels(query, operation_name, labels)
         if isinstance(base, RejectedOperation):
             return base
-        if self._deferred_planner is None:
-            from router.query_planner.query_planner import QueryPlanner
-
-            self._deferred_planner = QueryPlanner(self.supergraph)
         try:
-            plan = self._deferred_planner.build_deferred_plan(
+            plan = self._deferred_planner_with(labels).build_deferred_plan(
                 base.document, operation_name, start.depth, start.entry, start.merge_path
             )
         except Exception as error:  # a planner bug must not take the server down
@@ -328,6 +332,19 @@ class Engine:
     def planner_for(self, labels: frozenset[str]) -> Planner:
         """The planner for operations with the progressive-override ``labels`` on (none: :attr:`planner`)."""
         return self._planner_with(labels) if labels else self.planner
+
+    def _deferred_planner_with(self, labels: frozenset[str]) -> QueryPlanner:
+        planner = self._deferred_planners.get(labels)
+        if planner is None:
+            from router.query_planner.query_planner import QueryPlanner
+
+            supergraph = with_labels_on(self.supergraph, labels) if labels else self.supergraph
+            planner = self._deferred_planners[labels] = QueryPlanner(supergraph)
+            if len(self._deferred_planners) > LABEL_PLANNERS:
+                self._deferred_planners.popitem(last=False)
+        else:
+            self._deferred_planners.move_to_end(labels)
+        return planner
 
     def _planner_with(self, labels: frozenset[str]) -> Planner:
         planner = self._label_planners.get(labels)

@@ -24,6 +24,9 @@ class GraphQLRequest:
     deferred: tuple[EntityStart, dict[str, Any]] | None = None
     # A primary part whose deferred parts on entities wait for its fetches (never set from HTTP input).
     defer_inputs: DeferInputs | None = None
+    # The progressive-override labels on, drawn once for all the parts of a @defer operation (never set
+    # from HTTP input). None: drawn per execution.
+    labels: frozenset[str] | None = None
 
 
 def _bad(message: str) -> RequestError:

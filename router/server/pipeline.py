@@ -88,7 +88,16 @@ def share_key(
     per_subgraph = (
         tuple(sorted((name, _headers_key(values)) for name, values in own.items())) if own is not None else None
     )
-    return (id(runtime), text, request.operation_name, variables, caller, _headers_key(headers), per_subgraph)
+    return (
+        id(runtime),
+        text,
+        request.operation_name,
+        variables,
+        caller,
+        _headers_key(headers),
+        per_subgraph,
+        request.labels,  # a @defer part's labels, drawn for its whole operation
+    )
 
 
 def _headers_key(headers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
@@ -293,10 +302,15 @@ class Pipeline:
         if request.deferred is not None:
             start, seed = request.deferred
             return await runtime.engine.execute_deferred(
-                text, request.variables, request.operation_name, headers, start, seed
+                text, request.variables, request.operation_name, headers, start, seed, request.labels or frozenset()
             )
         return await runtime.engine.execute(
-            text, request.variables, request.operation_name, headers, defer_inputs=request.defer_inputs
+            text,
+            request.variables,
+            request.operation_name,
+            headers,
+            defer_inputs=request.defer_inputs,
+            labels=request.labels,
         )
 
     def _filter(

@@ -80,6 +80,8 @@ async def deferred_payloads(
     try:
         engine = runtime.engine
         split = split_defer(document, operation, request.variables or {}, engine.api_schema, engine.deferred_entry)
+        # Progressive override: one draw for the whole operation, so no two parts plan a field differently.
+        labels = engine.draw_labels() if engine.percent_labels else None
     finally:
         pipeline.holder.release(runtime)
 
@@ -90,7 +92,12 @@ async def deferred_payloads(
         text: str, deferred: tuple[EntityStart, dict[str, Any]] | None = None, watch: DeferInputs | None = None
     ) -> asyncio.Task[Outcome]:
         sub = GraphQLRequest(
-            text, dict(request.variables or {}), request.operation_name, deferred=deferred, defer_inputs=watch
+            text,
+            dict(request.variables or {}),
+            request.operation_name,
+            deferred=deferred,
+            defer_inputs=watch,
+            labels=labels,
         )
         return asyncio.ensure_future(
             pipeline.run(sub, method=method, principal=principal, subgraph_headers=headers, shareable=deferred is None)
