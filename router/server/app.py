@@ -33,6 +33,7 @@ from router.server.client_address import ClientAddresses, parse_networks
 from router.server.config import RouterConfig
 from router.server.cors import RouterCORSMiddleware
 from router.server.csrf import CsrfPolicy
+from router.server.door import Door
 from router.server.endpoint import GraphQLEndpoint, GraphQLShortcut
 from router.server.errors import RequestError
 from router.server.graphiql import ASSET_PREFIX, GraphiQLPage
@@ -301,23 +302,13 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
     app.add_middleware(UriLengthLimit, limit=config.limits.http_max_uri_bytes)
     concurrency_limit = config.traffic_shaping.router.concurrency_limit
     if concurrency_limit is not None:  # inside the rate limit: a request refused there takes no place
+        door = Door(path, UNLIMITED_PATHS, ASSET_PREFIX + "/", metrics.requests_concurrency_limited.inc)
         app.add_middleware(
-            RouterConcurrencyLimit,
-            in_flight=open_in_flight(concurrency_limit, options.worker),
-            graphql_path=path,
-            exempt=UNLIMITED_PATHS,
-            exempt_prefix=ASSET_PREFIX + "/",
-            on_refused=metrics.requests_concurrency_limited.inc,
+            RouterConcurrencyLimit, in_flight=open_in_flight(concurrency_limit, options.worker), door=door
         )
     if rate_limits.router is not None:  # inside CORS: a browser can read the 429
-        app.add_middleware(
-            RouterRateLimit,
-            bucket=rate_limits.router,
-            graphql_path=path,
-            exempt=UNLIMITED_PATHS,
-            exempt_prefix=ASSET_PREFIX + "/",
-            on_refused=metrics.requests_rate_limited.inc,
-        )
+        door = Door(path, UNLIMITED_PATHS, ASSET_PREFIX + "/", metrics.requests_rate_limited.inc)
+        app.add_middleware(RouterRateLimit, bucket=rate_limits.router, door=door)
     cors = config.cors
     app.add_middleware(
         RouterCORSMiddleware,

@@ -8,12 +8,11 @@ queue would hold every request of a spike until its timeout. The adaptive concur
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from router.rest.problems import problem_response
+from router.server.door import Door
 from router.server.in_flight import InFlight
 
 CODE = "REQUEST_CONCURRENCY_LIMITED"
@@ -41,40 +40,25 @@ class RouterConcurrencyLimit:
     A streamed response (a subscription over SSE or multipart, a ``@defer`` response) leaves the count
     when its first part goes out: a subscription lives for hours and would otherwise hold a place while
     idle. WebSockets are not counted (``traffic_shaping.router.global_rate_limit`` counts their openings).
-    ``exempt``: paths that never count (health checks, metrics, the home page); ``exempt_prefix``: nor
-    does anything under it (GraphiQL's assets).
+    Which other requests count: :class:`router.server.door.Door`.
     """
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        in_flight: InFlight,
-        graphql_path: str,
-        exempt: frozenset[str],
-        exempt_prefix: str | None = None,
-        on_refused: Callable[[], None] | None = None,
-    ) -> None:
+    def __init__(self, app: ASGIApp, in_flight: InFlight, door: Door) -> None:
         self.app = app
         self.in_flight = in_flight
-        self.graphql_path = graphql_path
-        self.exempt = exempt
-        self.exempt_prefix = exempt_prefix
-        self.on_refused = on_refused
+        self.door = door
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if (
-            scope["type"] != "http"
-            or path in self.exempt
-            or (self.exempt_prefix is not None and path.startswith(self.exempt_prefix))
-        ):
+        if scope["type"] != "http" or not self.door.counts(path):
             await self.app(scope, receive, send)
             return
         in_flight = self.in_flight
         if not in_flight.enter():
-            if self.on_refused is not None:
-                self.on_refused()
-            await concurrency_limited_response(in_flight.limit, problem=path != self.graphql_path)(scope, receive, send)
+            self.door.refused()
+            await concurrency_limited_response(in_flight.limit, problem=path != self.door.graphql_path)(
+                scope, receive, send
+            )
             return
         counted = True
 

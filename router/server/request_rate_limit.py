@@ -3,12 +3,11 @@ router's budget (:mod:`router.server.rate_limit`) is answered 429 before anythin
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from router.rest.problems import problem_response
+from router.server.door import Door
 from router.server.rate_limit import TokenBucket, retry_after
 
 RATE_LIMITED = "Your request has been rate limited: the router's request budget is spent for now."
@@ -27,47 +26,29 @@ def rate_limited_response(wait: float, *, problem: bool) -> Response:
 
 class RouterRateLimit:
     """ASGI middleware: every client request takes a token of ``bucket``; without one it is answered 429
-    with ``Retry-After`` before anything else runs (no authentication, parsing or planning).
-
-    ``exempt``: paths that never count (health checks, metrics, the home page); ``exempt_prefix``: nor
-    does anything under it (GraphiQL's assets). A WebSocket handshake counts as a request: past the
-    budget the socket is closed as soon as it opens, with 1013 (try again later).
+    with ``Retry-After`` before anything else runs (no authentication, parsing or planning). Which
+    requests count: :class:`router.server.door.Door`. A WebSocket handshake counts as a request: past the budget the
+    socket is closed as soon as it opens, with 1013 (try again later).
     """
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        bucket: TokenBucket,
-        graphql_path: str,
-        exempt: frozenset[str],
-        exempt_prefix: str | None = None,
-        on_refused: Callable[[], None] | None = None,
-    ) -> None:
+    def __init__(self, app: ASGIApp, bucket: TokenBucket, door: Door) -> None:
         self.app = app
         self.bucket = bucket
-        self.graphql_path = graphql_path
-        self.exempt = exempt
-        self.exempt_prefix = exempt_prefix
-        self.on_refused = on_refused
+        self.door = door
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         path = scope.get("path", "")  # a lifespan scope has none
-        if (
-            kind not in ("http", "websocket")
-            or path in self.exempt
-            or (self.exempt_prefix is not None and path.startswith(self.exempt_prefix))
-        ):
+        if kind not in ("http", "websocket") or not self.door.counts(path):
             await self.app(scope, receive, send)
             return
         wait = self.bucket.take()
         if not wait:
             await self.app(scope, receive, send)
             return
-        if self.on_refused is not None:
-            self.on_refused()
+        self.door.refused()
         if kind == "http":
-            await rate_limited_response(wait, problem=path != self.graphql_path)(scope, receive, send)
+            await rate_limited_response(wait, problem=path != self.door.graphql_path)(scope, receive, send)
             return
         # A WebSocket is accepted (with the client's first subprotocol, which browsers insist on) and closed
         # at once with 1013 Try Again Later: a client reads that code and reason, where a refused handshake
