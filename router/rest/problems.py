@@ -80,10 +80,12 @@ def problem_response(
     code: str | None = None,
     errors: Sequence[Mapping[str, Any]] = (),
     headers: Mapping[str, str] | None = None,
+    title: str | None = None,
 ) -> Response:
+    """A problem document (RFC 9457); ``title`` defaults to the status's phrase in Python's table."""
     body: dict[str, Any] = {
         "type": problem_type(status, code),
-        "title": HTTPStatus(status).phrase,
+        "title": title or HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
     }

@@ -7,8 +7,9 @@ query string sometimes reaches the app whole. This check makes the answer the sa
 
 from __future__ import annotations
 
-import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from router.rest.problems import problem_response
 
 
 class UriLengthLimit:
@@ -19,18 +20,9 @@ class UriLengthLimit:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and len(scope.get("raw_path") or b"") + len(scope["query_string"]) > self.limit:
             detail = f"the request target is longer than {self.limit} bytes"
-            body = orjson.dumps(
-                {
-                    "type": "urn:marketplace:problem:uri-too-long",
-                    "title": "URI Too Long",
-                    "status": 414,
-                    "detail": detail,
-                    "code": "URI_TOO_LONG",
-                    "errors": [{"message": detail, "extensions": {"code": "URI_TOO_LONG", "limit": self.limit}}],
-                }
-            )
-            headers = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]
-            await send({"type": "http.response.start", "status": 414, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
+            error = {"message": detail, "extensions": {"code": "URI_TOO_LONG", "limit": self.limit}}
+            # RFC 9110's name for 414 (Python's table still has RFC 2616's "Request-URI Too Long").
+            refusal = problem_response(414, detail, code="URI_TOO_LONG", errors=[error], title="URI Too Long")
+            await refusal(scope, receive, send)
             return
         await self.app(scope, receive, send)

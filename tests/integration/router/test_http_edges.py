@@ -145,7 +145,12 @@ def test_http_level_refusals_are_problem_documents(supergraph_file: Path) -> Non
         long_query = httpx.get(f"{url}/graphql", params={"query": "{ products { id } }", "x": "a" * 5000})
         assert long_query.status_code == 414
         assert long_query.headers["content-type"] == "application/problem+json"
-        assert long_query.json()["code"] == "URI_TOO_LONG"
+        problem = long_query.json()
+        assert (problem["code"], problem["title"], problem["status"]) == ("URI_TOO_LONG", "URI Too Long", 414)
+        assert problem["type"] == "urn:marketplace:problem:uri-too-long"
+        assert problem["errors"] == [
+            {"message": problem["detail"], "extensions": {"code": "URI_TOO_LONG", "limit": 4096}}
+        ]
         rest = httpx.get(f"{url}/products", params={"q": "a" * 5000})
         assert (rest.status_code, rest.json()["status"]) == (414, 414)
         assert httpx.get(f"{url}/products", params={"q": "desk"}).status_code != 414
