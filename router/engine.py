@@ -24,9 +24,9 @@ import dataclasses
 import random
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from graphql import (
     DocumentNode,
@@ -85,6 +85,22 @@ def _own_planner(supergraph: Supergraph) -> Planner:
     if caching is not None:
         planner = caching(planner)
     return planner
+
+
+_Key = TypeVar("_Key", bound=Hashable)
+_Value = TypeVar("_Value")
+
+
+def _least_recently_used(cache: OrderedDict[_Key, _Value], key: _Key, make: Callable[[], _Value], size: int) -> _Value:
+    """``cache[key]``, made on a miss; past ``size`` entries the least recently used one goes."""
+    found = cache.get(key)
+    if found is not None:
+        cache.move_to_end(key)
+        return found
+    made = cache[key] = make()
+    if len(cache) > size:
+        cache.popitem(last=False)
+    return made
 
 
 @dataclass(slots=True)
@@ -334,27 +350,18 @@ class Engine:
         return self._planner_with(labels) if labels else self.planner
 
     def _deferred_planner_with(self, labels: frozenset[str]) -> QueryPlanner:
-        planner = self._deferred_planners.get(labels)
-        if planner is None:
+        def make() -> QueryPlanner:
             from router.query_planner.query_planner import QueryPlanner
 
-            supergraph = with_labels_on(self.supergraph, labels) if labels else self.supergraph
-            planner = self._deferred_planners[labels] = QueryPlanner(supergraph)
-            if len(self._deferred_planners) > LABEL_PLANNERS:
-                self._deferred_planners.popitem(last=False)
-        else:
-            self._deferred_planners.move_to_end(labels)
-        return planner
+            return QueryPlanner(with_labels_on(self.supergraph, labels) if labels else self.supergraph)
+
+        return _least_recently_used(self._deferred_planners, labels, make, LABEL_PLANNERS)
 
     def _planner_with(self, labels: frozenset[str]) -> Planner:
-        planner = self._label_planners.get(labels)
-        if planner is None:
-            planner = self._label_planners[labels] = _own_planner(with_labels_on(self.supergraph, labels))
-            if len(self._label_planners) > LABEL_PLANNERS:
-                self._label_planners.popitem(last=False)
-        else:
-            self._label_planners.move_to_end(labels)
-        return planner
+        def make() -> Planner:
+            return _own_planner(with_labels_on(self.supergraph, labels))
+
+        return _least_recently_used(self._label_planners, labels, make, LABEL_PLANNERS)
 
     def _cached(
         self,
@@ -362,15 +369,7 @@ class Engine:
         key: Any,
         make: Callable[[], PreparedOperation | RejectedOperation],
     ) -> PreparedOperation | RejectedOperation:
-        """``cache[key]``, made on a miss; the least recently used entry goes past the cache size."""
-        found = cache.get(key)
-        if found is not None:
-            cache.move_to_end(key)
-            return found
-        prepared = cache[key] = make()
-        if len(cache) > self._operation_cache_size:
-            cache.popitem(last=False)
-        return prepared
+        return _least_recently_used(cache, key, make, self._operation_cache_size)
 
     def _prepare(
         self, query: str, operation_name: str | None, planner: Planner
