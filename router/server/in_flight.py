@@ -4,10 +4,10 @@ Apollo Router is one process, so its limit counts every request of the instance.
 --workers N`` is N processes: they count in one small file in the folder the supervisor makes for them
 (:data:`router.server.rate_limit.SHARED_DIR_ENV`), mapped into every worker's memory and updated under
 an exclusive ``flock``. The file holds the instance's total and, beside it, each worker's own share
-(slot ``1 + index``). A worker that dies holding requests would leave them counted for ever; the
-supervisor starts its replacement under the same index, and the replacement clears its slot and makes
-the total again from the shares before serving, so nothing leaks past a restart. A single process
-counts in memory.
+(slot ``1 + index``; :mod:`router.server.shared_file`). A worker that dies holding requests would
+leave them counted for ever; the supervisor starts its replacement under the same index, and the
+replacement clears its slot and makes the total again from the shares before serving, so nothing
+leaks past a restart. A single process counts in memory.
 
 The count is taken by :class:`router.server.request_concurrency_limit.RouterConcurrencyLimit`.
 """
@@ -15,12 +15,12 @@ The count is taken by :class:`router.server.request_concurrency_limit.RouterConc
 from __future__ import annotations
 
 import fcntl
-import mmap
 import os
 import struct
 from pathlib import Path
 
 from router.server.rate_limit import SHARED_DIR_ENV
+from router.server.shared_file import SharedFile
 
 _COUNT = struct.Struct("=q")
 FILE_NAME = "in-flight.counts"
@@ -63,20 +63,17 @@ class SharedInFlight(InFlight):
         if slot < 0:
             raise ValueError("a worker's slot is a non-negative index")
         self._own = _COUNT.size * (1 + slot)
-        self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        fcntl.flock(self._fd, fcntl.LOCK_EX)
-        try:
-            size = max(os.fstat(self._fd).st_size, self._own + _COUNT.size)
-            os.ftruncate(self._fd, size)  # files only grow: another worker's map stays valid
-            self._map = mmap.mmap(self._fd, size)
-            # What this slot's previous worker left counted (it died holding requests) is not in progress;
-            # the total is made again from every worker's share, so no death, at any instruction, leaves
-            # it wrong past the restart.
-            self._write(self._own, 0)
-            shares = (size - _COUNT.size) // _COUNT.size
-            self._write(0, sum(struct.unpack_from(f"={shares}q", self._map, _COUNT.size)))
-        finally:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._file = SharedFile(path, self._own + _COUNT.size, self._take_slot)  # sets ``_map``
+        self._fd = self._file.fd
+
+    def _take_slot(self, shared: SharedFile, _previous_size: int) -> None:
+        # What this slot's previous worker left counted (it died holding requests) is not in progress; the
+        # total is made again from every worker's share, so no death, at any instruction, leaves it wrong
+        # past the restart.
+        self._map = shared.map
+        self._write(self._own, 0)
+        shares = (shared.size - _COUNT.size) // _COUNT.size
+        self._write(0, sum(struct.unpack_from(f"={shares}q", shared.map, _COUNT.size)))
 
     def enter(self) -> bool:
         fcntl.flock(self._fd, fcntl.LOCK_EX)
@@ -108,8 +105,7 @@ class SharedInFlight(InFlight):
         return self._read(self._own)
 
     def close(self) -> None:
-        self._map.close()
-        os.close(self._fd)
+        self._file.close()
 
     def _read(self, offset: int) -> int:
         value: int = _COUNT.unpack_from(self._map, offset)[0]

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import fcntl
 import math
-import mmap
 import os
 import re
 import struct
@@ -27,6 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from router.server.config import TrafficShapingConfig
+from router.server.shared_file import SharedFile
 
 # Set by the supervisor of ``router serve --workers N``: the folder the workers share their buckets in.
 SHARED_DIR_ENV = "MARKETPLACE_ROUTER_SHARED_DIR"
@@ -69,30 +69,27 @@ class SharedTokenBucket(TokenBucket):
     def __init__(self, path: Path, capacity: int, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__(capacity, interval, clock)
         self.path = path
-        self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        fcntl.flock(self._fd, fcntl.LOCK_EX)
-        try:
-            if os.fstat(self._fd).st_size < _STATE.size:
-                os.ftruncate(self._fd, _STATE.size)
-                os.pwrite(self._fd, _STATE.pack(self.capacity, clock()), 0)
-        finally:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-        self._map = mmap.mmap(self._fd, _STATE.size)
+
+        def fill_if_new(shared: SharedFile, previous_size: int) -> None:
+            if previous_size < _STATE.size:
+                _STATE.pack_into(shared.map, 0, self.capacity, clock())
+
+        self._file = SharedFile(path, _STATE.size, fill_if_new)
+        self._fd = self._file.fd
 
     def take(self) -> float:
         fcntl.flock(self._fd, fcntl.LOCK_EX)
         try:
-            tokens, updated = _STATE.unpack_from(self._map, 0)
+            tokens, updated = _STATE.unpack_from(self._file.map, 0)
             now = max(self.clock(), updated)
             tokens, wait = self._step(tokens, updated, now)
-            _STATE.pack_into(self._map, 0, tokens, now)
+            _STATE.pack_into(self._file.map, 0, tokens, now)
         finally:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
         return wait
 
     def close(self) -> None:
-        self._map.close()
-        os.close(self._fd)
+        self._file.close()
 
 
 def open_bucket(name: str, capacity: int, interval: float, shared_dir: str | None = None) -> TokenBucket:
