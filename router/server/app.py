@@ -65,8 +65,9 @@ log = logging.getLogger(__name__)
 # parser and plain writes cost well under half of h11's CPU per request (servicekit.http_protocol).
 HTTP_PROTOCOL = ProblemHttpToolsProtocol
 
-# Never rate limited: probes and scrapes (a spent budget must not make the router look dead) and the
-# pages (the home page, GraphiQL's assets): the budget is for operations, as Apollo Router's.
+# Never counted by the rate or concurrency limit: probes and scrapes (a spent budget must not make the
+# router look dead) and the pages (the home page, GraphiQL's assets): the limits are for operations, as
+# Apollo Router's.
 UNLIMITED_PATHS = frozenset({"/health", "/ready", "/metrics", "/"})
 
 HOMEPAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Marketplace router</title></head>

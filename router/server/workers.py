@@ -13,8 +13,9 @@ stdout/stderr (one log stream).
   SIGTERM follows) and stop by themselves if the supervisor disappears.
 - **Hot reload**: each worker polls the supergraph source itself; SIGHUP to the supervisor makes every
   worker check at once.
-- **Rate limits** (``traffic_shaping.*.global_rate_limit``): the buckets live in files of a folder the
-  supervisor creates (``MARKETPLACE_ROUTER_SHARED_DIR``), so a limit counts the whole router.
+- **Rate and concurrency limits** (``traffic_shaping.*.global_rate_limit``, ``router.concurrency_limit``):
+  the buckets and the count live in files of a folder the supervisor creates
+  (``MARKETPLACE_ROUTER_SHARED_DIR``), so a limit counts the whole router.
 - **Metrics**: the workers write prometheus_client's multiprocess files into a folder the supervisor
   creates (``PROMETHEUS_MULTIPROC_DIR``), and ``/metrics`` from any worker sums all of them.
 - A worker that dies on its own is started again (a start-up failure, exit status 1 or 2 within the
@@ -87,7 +88,7 @@ class Supervisor:
         self.started: dict[int, float] = {}
         self.stopping = False
         self.metrics_dir = ""
-        self.shared_dir = ""  # the workers' rate-limit buckets (router/server/rate_limit.py)
+        self.shared_dir = ""  # the workers' rate-limit buckets and in-flight count (router/server/shared_file.py)
 
     def run(self) -> int:
         try:
