@@ -17,13 +17,14 @@ libpython linked in). The images run ``python:3.11-slim``, an optimised build (`
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,30 @@ traffic_shaping:
     deduplicate_query: false
 """
 UNGATED = "router (ac off)"
+
+
+@contextlib.contextmanager
+def _on_cpus(cpus: set[int] | None) -> Iterator[None]:
+    """Processes started inside run on ``cpus``: a child inherits its parent's affinity. None: unchanged."""
+    if cpus is None:
+        yield
+        return
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, cpus)
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
+
+
+def placement(available: set[int]) -> tuple[set[int], set[int]] | None:
+    """(the one-worker routers' CPU, the others') when pinning is possible: the last CPU of ``available``
+    for the router being measured, the rest for the load generator and the memoised subgraphs; None
+    with a single CPU."""
+    if len(available) < 2:
+        return None
+    last = max(available)
+    return {last}, available - {last}
 
 
 async def _subgraph_count(base: str, session: aiohttp.ClientSession, *, reset: bool = False) -> int:
@@ -168,19 +193,36 @@ def describe_interpreter(python: str) -> str:
 
 
 async def run_many(
-    seconds: float, concurrency: int, baselines: Sequence[str] = (), repeat: int = 1, python: str | None = None
+    seconds: float,
+    concurrency: int,
+    baselines: Sequence[str] = (),
+    repeat: int = 1,
+    python: str | None = None,
+    *,
+    pin: bool = True,
 ) -> None:
     """Issue 17's case: our router (dedup off and on, 1 and 2 workers) beside Apollo Gateway.
 
     ``python``: the interpreter every router target runs on (this venv's when None); the memoised
     subgraphs and the load generator stay on this one.
+
+    ``pin`` (as issue 17 measured: "gateway pinned to one core"): each one-worker target (Apollo Gateway
+    with all its threads, the routers, the baselines) runs on one CPU of its own, and this process (the
+    load generator) and the memoised subgraphs on the others, so a target's figures do not depend on how
+    the scheduler mixes it with the load. Two workers run on every CPU, which they share with the load.
     """
+    available = os.sched_getaffinity(0)
+    pinned = placement(available) if pin else None
+    router_cpus, others = pinned if pinned is not None else (None, None)
+    every_cpu = available if pinned is not None else None
     from bench import many_fetch
     from tests.federation.support.harness import APOLLO_DIR, compose
 
     processes: list[subprocess.Popen[bytes]] = []
     rows: list[tuple[str, dict[str, Any]]] = []
     checkouts: list[Path] = []
+    if others is not None:
+        os.sched_setaffinity(0, others)  # the load generator, and the subgraphs it starts
     try:
         interpreter = python or sys.executable
         router_python = None  # the routers on this venv's interpreter
@@ -198,21 +240,28 @@ async def run_many(
             handle.write(compose(graphs))
         ports = [_free_port() for _ in range(4)]
         targets: dict[str, tuple[subprocess.Popen[bytes], str]] = {}
-        apollo = _spawn(["node", "gateway.mjs", handle.name, str(ports[0])], cwd=APOLLO_DIR, stdout=subprocess.DEVNULL)
-        targets["apollo"] = (apollo, f"http://127.0.0.1:{ports[0]}/")
-        plain = _spawn_router_server(handle.name, ports[1], extra_config=NO_DEDUP_CONFIG, python=router_python)
-        targets["router"] = (plain, f"http://127.0.0.1:{ports[1]}/graphql")
-        dedup = _spawn_router_server(handle.name, ports[2], python=router_python)
-        targets["router+dedup"] = (dedup, f"http://127.0.0.1:{ports[2]}/graphql")
-        two = _spawn_router_server(handle.name, ports[3], extra_config=NO_DEDUP_CONFIG, workers=2, python=router_python)
-        targets["router x2"] = (two, f"http://127.0.0.1:{ports[3]}/graphql")
-        ungated_port = _free_port()
-        ungated = _spawn_router_server(handle.name, ungated_port, extra_config=NO_GATE_CONFIG, python=router_python)
-        targets[UNGATED] = (ungated, f"http://127.0.0.1:{ungated_port}/graphql")
+        with _on_cpus(router_cpus):
+            apollo = _spawn(
+                ["node", "gateway.mjs", handle.name, str(ports[0])], cwd=APOLLO_DIR, stdout=subprocess.DEVNULL
+            )
+            targets["apollo"] = (apollo, f"http://127.0.0.1:{ports[0]}/")
+            plain = _spawn_router_server(handle.name, ports[1], extra_config=NO_DEDUP_CONFIG, python=router_python)
+            targets["router"] = (plain, f"http://127.0.0.1:{ports[1]}/graphql")
+            dedup = _spawn_router_server(handle.name, ports[2], python=router_python)
+            targets["router+dedup"] = (dedup, f"http://127.0.0.1:{ports[2]}/graphql")
+            ungated_port = _free_port()
+            ungated = _spawn_router_server(handle.name, ungated_port, extra_config=NO_GATE_CONFIG, python=router_python)
+            targets[UNGATED] = (ungated, f"http://127.0.0.1:{ungated_port}/graphql")
+        with _on_cpus(every_cpu):
+            two = _spawn_router_server(
+                handle.name, ports[3], extra_config=NO_DEDUP_CONFIG, workers=2, python=router_python
+            )
+            targets["router x2"] = (two, f"http://127.0.0.1:{ports[3]}/graphql")
         for baseline in baselines:
             port = _free_port()
             checkouts.append(_checkout(baseline, interpreter))
-            old = _spawn_router_server(handle.name, port, source=checkouts[-1])
+            with _on_cpus(router_cpus):
+                old = _spawn_router_server(handle.name, port, source=checkouts[-1])
             targets[f"@{baseline[:10]}"] = (old, f"http://127.0.0.1:{port}/graphql")
         processes += [process for process, _ in targets.values()]
         await _wait_ready(f"{sub_base}/products/", "{ topProducts(first: 1) { upc } }")
@@ -254,13 +303,22 @@ async def run_many(
             process.wait(timeout=20)
         for checkout in checkouts:
             shutil.rmtree(checkout, ignore_errors=True)
+        os.sched_setaffinity(0, available)
 
     print(
         f"\nmany-fetch case: 12 subgraph fetches in 5 rounds, "
         f"{size / 1000:.1f} KB response; {seconds:.0f}s per target, best of {repeat}, {concurrency} connections, "
         f"{os.cpu_count()} CPUs (shared)"
     )
-    print(f"the routers ran on {describe_interpreter(interpreter)}\n")
+    print(f"the routers ran on {describe_interpreter(interpreter)}")
+    if router_cpus is not None and others is not None:
+        print(
+            f"pinned: each one-worker target (Apollo Gateway with all its threads too) on CPU "
+            f"{_cpu_list(router_cpus)}, the load generator and the memoised subgraphs on CPU {_cpu_list(others)}; "
+            f"two workers on CPUs {_cpu_list(available)}, shared with the load\n"
+        )
+    else:
+        print("not pinned: every process on any CPU\n")
     header = (
         f"{'requests':<10} {'target':<15} {'req/s':>7} {'req/CPU-s':>10} {'CPU µs/req':>11} {'p50 ms':>8} "
         f"{'p99 ms':>8} {'max RSS MB':>11} {'subgraph req/req':>17} {'vs Apollo':>10} {'errors':>6}"
@@ -304,6 +362,10 @@ async def run_many(
     for goal, figure, met in issue_17_goals(dict(best), start):
         verdict = "not measured" if met is None else "met" if met else "NOT met"
         print(f"  {goal:<62} {figure:>8}  {verdict}")
+
+
+def _cpu_list(cpus: set[int]) -> str:
+    return ",".join(map(str, sorted(cpus)))
 
 
 def _same_commit(rev: str, other: str) -> bool:

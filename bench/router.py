@@ -339,6 +339,13 @@ def main() -> None:
         help="with --many: run every router target (and --baseline) on this interpreter, in a venv of the lock"
         " file made for it; e.g. an optimised build like the images' (python:3.11-slim)",
     )
+    parser.add_argument(
+        "--no-pin",
+        dest="pin",
+        action="store_false",
+        help="with --many: let every process run on any CPU (by default each one-worker target has a CPU of its"
+        " own, the load generator and the subgraphs the others)",
+    )
     parser.add_argument("--serve-subgraphs", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--serve-many", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--serve-router", nargs=2, help=argparse.SUPPRESS)
@@ -353,7 +360,7 @@ def main() -> None:
     if args.many:
         from bench.many_compare import run_many
 
-        uvloop.run(run_many(args.seconds, args.concurrency, args.baseline, args.repeat, args.python))
+        uvloop.run(run_many(args.seconds, args.concurrency, args.baseline, args.repeat, args.python, pin=args.pin))
         return
     if args.serve_subgraphs:
         serve_subgraphs(args.serve_subgraphs)

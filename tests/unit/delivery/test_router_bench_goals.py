@@ -3,11 +3,14 @@ and a goal the run did not measure (no round-start baseline) says so instead of 
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from typing import Any
 
 import pytest
 
-from bench.many_compare import ROUND_START, issue_17_goals
+from bench.many_compare import ROUND_START, _on_cpus, issue_17_goals, placement
 
 pytestmark = pytest.mark.delivery
 
@@ -45,3 +48,23 @@ def test_a_goal_without_its_measurement_is_not_measured_rather_than_met() -> Non
         f"one worker: 2x the round's start ({ROUND_START}), req per CPU-second",
         "two workers: 1.8x one worker's requests per second",
     ]
+
+
+def test_pinning_gives_the_measured_router_a_cpu_of_its_own() -> None:
+    assert placement({0, 1}) == ({1}, {0})
+    assert placement({0, 2, 5, 7}) == ({7}, {0, 2, 5})
+    assert placement({3}) is None  # one CPU: nothing to pin apart
+
+
+def test_a_process_started_on_chosen_cpus_runs_there_and_the_bench_keeps_its_own() -> None:
+    before = os.sched_getaffinity(0)
+    chosen = {max(before)}
+    with _on_cpus(chosen):
+        child = subprocess.run(
+            [sys.executable, "-c", "import os; print(sorted(os.sched_getaffinity(0)))"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    assert child.stdout.strip() == str(sorted(chosen))
+    assert os.sched_getaffinity(0) == before
