@@ -47,6 +47,7 @@ from router.server.rate_limit import RateLimits
 from router.server.reload import Reloader, SupergraphSource, fingerprint
 from router.server.request_concurrency_limit import RouterConcurrencyLimit
 from router.server.request_rate_limit import RouterRateLimit
+from router.server.retry_budget import RetryBudgets
 from router.server.runtime import RouterRuntime, RuntimeHolder, build_runtime
 from router.server.service_token import ServiceTokenCache
 from router.server.subgraph_calls import SubgraphCalls
@@ -105,12 +106,16 @@ def create_router_app(source: SupergraphSource, config: RouterConfig, options: R
         metrics.observe_fetch(service, seconds, response)
         count_subgraph_call()
 
+    # Kept across reloads: a new schema refills no budget.
+    rate_limits = RateLimits(config.traffic_shaping)
+    retry_budgets = RetryBudgets(config.traffic_shaping)
+
     def wrap(fetcher: SubgraphFetcher) -> SubgraphFetcher:
-        retrying = RetryQueryFetches(fetcher)  # a query whose instance died unanswered is sent again
+        # A query whose instance died unanswered is sent again, within the subgraph's retry budget.
+        retrying = RetryQueryFetches(fetcher, budgets=retry_budgets, on_retry=metrics.count_retry)
         return SubgraphCalls(retrying, tracer) if tracer is not None or propagation.subgraph_rules else retrying
 
     wrapper = wrap
-    rate_limits = RateLimits(config.traffic_shaping)  # kept across reloads: a new schema refills no budget
 
     def build(sdl: str) -> RouterRuntime:
         runtime = build_runtime(

@@ -225,6 +225,33 @@ class RateLimit(Section):
     interval: Duration
 
 
+class RetryConfig(Section):
+    """Apollo Router 1.x's ``experimental_retry`` (a tower retry budget): here the budget the router's own
+    retries of an unanswered query fetch are spent from (router/server/retry_budget.py)."""
+
+    min_per_sec: float = Field(default=10, ge=0)
+    ttl: Duration = 10.0
+    retry_percent: float = Field(default=0.2, ge=0, le=1000)
+    retry_mutations: bool = False
+
+    @field_validator("ttl")
+    @classmethod
+    def _ttl_range(cls, ttl: float) -> float:
+        if not 1.0 <= ttl <= 60.0:
+            raise ValueError("must be between 1s and 60s")
+        return ttl
+
+    @field_validator("retry_mutations")
+    @classmethod
+    def _no_mutation_retries(cls, retry_mutations: bool) -> bool:
+        if retry_mutations:
+            raise ValueError(
+                "not supported: a mutation is never sent twice by this router (the subgraph may have acted on"
+                " it); clients retry with an Idempotency-Key"
+            )
+        return retry_mutations
+
+
 class SubgraphShaping(Section):
     timeout: OptionalDuration = None
     # Apollo's key: identical query fetches in flight at once share one subgraph request (never mutations).
@@ -233,6 +260,9 @@ class SubgraphShaping(Section):
     # Apollo's key: requests sent to the subgraph (each subgraph its own budget, ``all``'s or its own);
     # a fetch over it is not sent and fails with REQUEST_RATE_LIMITED. Deduplicated fetches count once.
     global_rate_limit: RateLimit | None = None
+    # Apollo Router 1.x's key: the budget of retries of query fetches that failed before any answer
+    # (``None`` under ``subgraphs.<name>``: as ``all``; ``all`` defaults to tower's 10/s, 10 s, 20 %).
+    experimental_retry: RetryConfig | None = None
 
 
 class AdaptiveConcurrency(Section):
@@ -277,6 +307,12 @@ class TrafficShapingConfig(Section):
         if own is not None and own.global_rate_limit is not None:
             return own.global_rate_limit
         return self.all.global_rate_limit
+
+    def retry_for(self, subgraph: str) -> RetryConfig:
+        own = self.subgraphs.get(subgraph)
+        if own is not None and own.experimental_retry is not None:
+            return own.experimental_retry
+        return self.all.experimental_retry or RetryConfig()
 
     def timeout_for(self, subgraph: str, default: float = 30.0) -> float:
         own = self.subgraphs.get(subgraph)
@@ -557,7 +593,7 @@ class RouterConfig(Section):
 
 # Apollo Router's traffic-shaping keys this router does not implement: a config written for Apollo gets
 # a refusal that says so, rather than "unknown key" (docs/router.md lists what is supported).
-UNSUPPORTED_APOLLO_KEYS = frozenset({"compression", "experimental_http2", "experimental_retry"})
+UNSUPPORTED_APOLLO_KEYS = frozenset({"compression", "experimental_http2"})
 
 
 def describe(error: ValidationError) -> str:

@@ -170,6 +170,13 @@ class RouterMetrics:
             ["subgraph"],
             registry=self.registry,
         )
+        self.subgraph_retries = Counter(
+            "router_subgraph_retries_total",
+            "Query fetches that failed unanswered and wanted another send: sent, or refused by the"
+            " subgraph's retry budget (traffic_shaping.*.experimental_retry)",
+            ["subgraph", "outcome"],
+            registry=self.registry,
+        )
         self._admission: Callable[[], tuple[int, int]] | None = None
         self._queued_seen = 0
         self._http_requests = _Children(self.http_requests)
@@ -180,6 +187,7 @@ class RouterMetrics:
         self._subgraph_latency = _Children(self.subgraph_latency)
         self._subgraph_deduplicated = _Children(self.subgraph_deduplicated)
         self._subgraph_rate_limited = _Children(self.subgraph_rate_limited)
+        self._subgraph_retries = _Children(self.subgraph_retries)
         self._operation_cache = _Children(self.operation_cache)
 
     def count_shared_fetch(self, subgraph: str) -> None:
@@ -187,6 +195,9 @@ class RouterMetrics:
 
     def count_rate_limited_fetch(self, subgraph: str) -> None:
         self._subgraph_rate_limited.get(subgraph).inc()
+
+    def count_retry(self, subgraph: str, sent: bool) -> None:
+        self._subgraph_retries.get(subgraph, "sent" if sent else "over_budget").inc()
 
     def watch_planner_cache(self, counts: Callable[[], tuple[int, int]]) -> None:
         if not self.multiprocess:

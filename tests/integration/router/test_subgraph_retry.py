@@ -12,6 +12,8 @@ import orjson
 import pytest
 
 from router.execution.fetcher import Fetcher, SubgraphEndpoint, is_query
+from router.server.config import TrafficShapingConfig
+from router.server.retry_budget import RetryBudgets
 from router.server.subgraph_retry import RETRY_DELAYS, RetryQueryFetches, failed_before_answer
 from tests.support.raw_subgraph import Subgraph, answer_ok, reset_unanswered
 
@@ -105,3 +107,54 @@ def test_what_counts_as_a_query_and_as_no_answer() -> None:
     assert not failed_before_answer(server_error)
     graphql_error = {"data": None, "errors": [{"message": "m", "extensions": {"code": "FORBIDDEN"}}]}
     assert not failed_before_answer(graphql_error)
+
+
+def answer_unavailable(connection: socket.socket, index: int, head: bytes, body: bytes) -> bool:
+    """A subgraph (or its proxy) shedding every request with a 503, keeping the connection."""
+    connection.sendall(b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 11\r\n\r\nunavailable")
+    return True
+
+
+async def test_retries_to_a_subgraph_failing_every_request_stay_within_its_budget() -> None:
+    """60 query fetches and 5 mutations to a subgraph answering 503 to everything, one after another, with
+    a budget of 1 retry a second over 10 s (a reserve of 10) plus 20 % of the requests: every fetch is
+    recorded with what it got, every retry wanted with whether the budget let it go, and the subgraph
+    counts what reached it."""
+    server = Subgraph(answer_unavailable)
+    fetcher = Fetcher({"users": SubgraphEndpoint("users", server.url, 5.0)})
+    shaping = TrafficShapingConfig.model_validate(
+        {"all": {"experimental_retry": {"min_per_sec": 1, "ttl": "10s", "retry_percent": 0.2}}}
+    )
+    wanted: list[tuple[str, bool]] = []
+    retrying = RetryQueryFetches(
+        fetcher, delays=(0.0, 0.0), budgets=RetryBudgets(shaping), on_retry=lambda s, sent: wanted.append((s, sent))
+    )
+    history: list[tuple[str, int | None, list[bool]]] = []  # operation, status answered, its retries wanted
+    try:
+        for operation in ["{x}"] * 30 + ["mutation M{x}"] * 5 + ["{x}"] * 30:
+            before = len(wanted)
+            response = await retrying.fetch("users", body(operation))
+            status = response["errors"][0]["extensions"].get("http", {}).get("status")
+            history.append((operation, status, [allowed for _, allowed in wanted[before:]]))
+    finally:
+        await fetcher.aclose()
+        server.close()
+    sent = sum(1 for _, allowed in wanted if allowed)
+    refused = len(wanted) - sent
+    print(
+        f"fetches {len(history)}, retries wanted {len(wanted)}: sent {sent}, over budget {refused}; "
+        f"requests received {len(server.requests)}"
+    )
+    assert [status for _, status, _ in history] == [503] * 65  # each fetch answered with the error it had
+    assert len(server.requests) == 65 + sent  # nothing sent that was not counted
+    # Deposits: 65 fetches (mutations too); withdrawals: the reserve of 10 plus 20 % of them, exactly.
+    assert sent == int(10 + 0.2 * 65)
+    assert all(service == "users" for service, _ in wanted)
+    for operation, _, retries in history:
+        if operation.startswith("mutation"):
+            assert retries == []  # never sent again, budget or not
+        else:  # retried while the budget lets it, stopping at the first refusal; at most twice
+            assert retries in ([True, True], [True, False], [False])
+    assert [retries for _, _, retries in history[:5]] == [[True, True]] * 5  # the reserve, spent first
+    # Unbudgeted, the same fetches would have sent 60 * 3 + 5 = 185 requests.
+    assert len(server.requests) < 60 * 3 + 5

@@ -75,6 +75,22 @@ def test_adaptive_concurrency_is_on_with_a_minimum_of_eight_unless_set() -> None
     assert (chosen.enabled, chosen.minimum) == (False, 3)
 
 
+def test_apollos_retry_budget_keys_are_read_with_towers_defaults() -> None:
+    shaping = RouterConfig().traffic_shaping
+    default = shaping.retry_for("users")
+    assert (default.min_per_sec, default.ttl, default.retry_percent, default.retry_mutations) == (10, 10.0, 0.2, False)
+    raw = {
+        "traffic_shaping": {
+            "all": {"experimental_retry": {"min_per_sec": 2, "ttl": "30s", "retry_percent": 0.5}},
+            "subgraphs": {"products": {"experimental_retry": {"min_per_sec": 0, "retry_percent": 0}}},
+        }
+    }
+    chosen = parse_router_config(raw).traffic_shaping
+    users, products = chosen.retry_for("users"), chosen.retry_for("products")
+    assert (users.min_per_sec, users.ttl, users.retry_percent) == (2, 30.0, 0.5)
+    assert (products.min_per_sec, products.ttl, products.retry_percent) == (0, 10.0, 0)  # its own, whole
+
+
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
@@ -105,6 +121,22 @@ def test_adaptive_concurrency_is_on_with_a_minimum_of_eight_unless_set() -> None
             "traffic_shaping.subgraphs.products.compression: Apollo Router's key, not supported",
         ),
         ({"traffic_shaping": {"all": {"dedupe": True}}}, "traffic_shaping.all.dedupe: unknown key"),
+        (
+            {"traffic_shaping": {"all": {"experimental_retry": {"retry_mutations": True}}}},
+            "traffic_shaping.all.experimental_retry.retry_mutations: not supported: a mutation is never sent twice",
+        ),
+        (
+            {"traffic_shaping": {"subgraphs": {"users": {"experimental_retry": {"ttl": "2m"}}}}},
+            "traffic_shaping.subgraphs.users.experimental_retry.ttl: must be between 1s and 60s",
+        ),
+        (
+            {"traffic_shaping": {"all": {"experimental_retry": {"min_per_sec": -1}}}},
+            "traffic_shaping.all.experimental_retry.min_per_sec: Input should be greater than or equal to 0",
+        ),
+        (
+            {"traffic_shaping": {"all": {"experimental_retry": {"retry_percent": -0.1}}}},
+            "traffic_shaping.all.experimental_retry.retry_percent",
+        ),
         (
             {"traffic_shaping": {"router": {"adaptive_concurrency": {"minimum": 0}}}},
             "traffic_shaping.router.adaptive_concurrency.minimum",

@@ -10,18 +10,9 @@ from typing import Any
 import pytest
 
 from router.server.rate_limit import SharedTokenBucket, TokenBucket, open_bucket, retry_after
+from tests.support.hand_clock import Clock
 
 pytestmark = pytest.mark.router
-
-
-class Clock:
-    """Time the test moves by hand, so refills are exact."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_a_full_bucket_lets_a_burst_of_capacity_through_then_refills_at_the_rate() -> None:
