@@ -14,7 +14,7 @@ import pytest
 from router.execution.fetcher import Fetcher, SubgraphEndpoint, is_query
 from router.server.config import TrafficShapingConfig
 from router.server.retry_budget import RetryBudgets
-from router.server.subgraph_retry import RETRY_DELAYS, RetryQueryFetches, failed_before_answer
+from router.server.subgraph_retry import JITTER, RETRY_DELAYS, RetryQueryFetches, failed_before_answer, pause
 from tests.support.raw_subgraph import Subgraph, answer_ok, reset_unanswered
 
 pytestmark = pytest.mark.router
@@ -158,3 +158,12 @@ async def test_retries_to_a_subgraph_failing_every_request_stay_within_its_budge
     assert [retries for _, _, retries in history[:5]] == [[True, True]] * 5  # the reserve, spent first
     # Unbudgeted, the same fetches would have sent 60 * 3 + 5 = 185 requests.
     assert len(server.requests) < 60 * 3 + 5
+
+
+def test_the_pauses_before_retries_are_spread_never_shortened() -> None:
+    for delay in RETRY_DELAYS:
+        pauses = [pause(delay) for _ in range(2000)]
+        assert all(delay * JITTER[0] <= p <= delay * JITTER[1] for p in pauses)
+        assert min(pauses) < delay * 1.1  # spread over the range
+        assert max(pauses) > delay * 1.4
+        assert len(set(pauses)) > 1900  # drawn for each retry, not once
