@@ -172,8 +172,8 @@ class RouterMetrics:
         )
         self.subgraph_retries = Counter(
             "router_subgraph_retries_total",
-            "Query fetches that failed unanswered and wanted another send: sent, or refused by the"
-            " subgraph's retry budget (traffic_shaping.*.experimental_retry)",
+            "Retries wanted by query fetches that failed unanswered: sent, or refused by the subgraph's"
+            " retry budget (traffic_shaping.*.experimental_retry)",
             ["subgraph", "outcome"],
             registry=self.registry,
         )
