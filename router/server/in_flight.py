@@ -2,7 +2,7 @@
 
 Apollo Router is one process, so its limit counts every request of the instance. ``router serve
 --workers N`` is N processes: they count in one small file in the folder the supervisor makes for them
-(:data:`router.server.rate_limit.SHARED_DIR_ENV`), mapped into every worker's memory and updated under
+(:data:`router.server.shared_file.SHARED_DIR_ENV`), mapped into every worker's memory and updated under
 an exclusive ``flock``. The file holds the instance's total and, beside it, each worker's own share
 (slot ``1 + index``; :mod:`router.server.shared_file`). A worker that dies holding requests would
 leave them counted for ever; the supervisor starts its replacement under the same index, and the
@@ -15,12 +15,10 @@ The count is taken by :class:`router.server.request_concurrency_limit.RouterConc
 from __future__ import annotations
 
 import fcntl
-import os
 import struct
 from pathlib import Path
 
-from router.server.rate_limit import SHARED_DIR_ENV
-from router.server.shared_file import SharedFile
+from router.server.shared_file import SharedFile, shared_folder
 
 _COUNT = struct.Struct("=q")
 FILE_NAME = "in-flight.counts"
@@ -116,9 +114,10 @@ class SharedInFlight(InFlight):
 
 
 def open_in_flight(limit: int, worker: int | None, shared_dir: str | None = None) -> InFlight:
-    """The count for ``limit``: shared through the workers' folder (default :data:`SHARED_DIR_ENV`) when
-    this process is worker ``worker`` of a supervisor, else in this process's memory."""
-    folder = shared_dir if shared_dir is not None else os.environ.get(SHARED_DIR_ENV)
+    """The count for ``limit``: shared through the workers' folder (``shared_dir``, by default
+    :func:`router.server.shared_file.shared_folder`'s) when this process is worker ``worker`` of a
+    supervisor, else in this process's memory."""
+    folder = shared_folder(shared_dir)
     if not folder or worker is None:
         return InFlight(limit)
     return SharedInFlight(Path(folder) / FILE_NAME, limit, worker)

@@ -6,9 +6,9 @@ any longer stretch no more than ``capacity`` per ``interval`` pass (plus the one
 
 Apollo Router is one process, so its limits count every request of the instance. ``router serve
 --workers N`` is N processes: their buckets live in one small file each, in the folder the
-supervisor makes for its workers (:data:`SHARED_DIR_ENV`), mapped into every worker's memory and
-updated under an exclusive ``flock``, so the limit still counts the whole instance, not each worker.
-A single process keeps its buckets in memory.
+supervisor makes for its workers (:data:`router.server.shared_file.SHARED_DIR_ENV`), mapped into
+every worker's memory and updated under an exclusive ``flock``, so the limit still counts the whole
+instance, not each worker. A single process keeps its buckets in memory.
 
 The router's budget is spent by :class:`router.server.request_rate_limit.RouterRateLimit` (an ASGI
 middleware); a subgraph's by the fetcher (``SubgraphEndpoint.rate_limit``).
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import fcntl
 import math
-import os
 import re
 import struct
 import time
@@ -26,10 +25,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from router.server.config import TrafficShapingConfig
-from router.server.shared_file import SharedFile
+from router.server.shared_file import SharedFile, shared_folder
 
-# Set by the supervisor of ``router serve --workers N``: the folder the workers share their buckets in.
-SHARED_DIR_ENV = "MARKETPLACE_ROUTER_SHARED_DIR"
 _STATE = struct.Struct("=dd")  # tokens left, and when (CLOCK_MONOTONIC seconds, the same in every process)
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
@@ -94,8 +91,8 @@ class SharedTokenBucket(TokenBucket):
 
 def open_bucket(name: str, capacity: int, interval: float, shared_dir: str | None = None) -> TokenBucket:
     """The bucket called ``name``: shared through a file in ``shared_dir`` (default: the workers' folder,
-    :data:`SHARED_DIR_ENV`) when there is one, else in this process's memory."""
-    folder = shared_dir if shared_dir is not None else os.environ.get(SHARED_DIR_ENV)
+    :func:`router.server.shared_file.shared_folder`) when there is one, else in this process's memory."""
+    folder = shared_folder(shared_dir)
     if not folder:
         return TokenBucket(capacity, interval)
     # The budget is part of the name: a changed limit is a new bucket, not one filled for another budget.

@@ -9,6 +9,15 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+# Set by the supervisor of ``router serve --workers N``: the folder its workers share these files in.
+SHARED_DIR_ENV = "MARKETPLACE_ROUTER_SHARED_DIR"
+
+
+def shared_folder(shared_dir: str | None = None) -> str | None:
+    """The folder for workers' shared files: ``shared_dir`` when given, else the supervisor's
+    (:data:`SHARED_DIR_ENV`); None (or empty) when this process is not one of several workers."""
+    return shared_dir if shared_dir is not None else os.environ.get(SHARED_DIR_ENV)
+
 
 class SharedFile:
     """``path`` mapped into this process's memory (``map``, at least ``size`` bytes), changed only while

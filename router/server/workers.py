@@ -38,7 +38,7 @@ from types import FrameType
 
 from starlette.applications import Starlette
 
-from router.server.rate_limit import SHARED_DIR_ENV
+from router.server.shared_file import SHARED_DIR_ENV
 
 log = logging.getLogger(__name__)
 
